@@ -1,0 +1,64 @@
+"""Runs API jobs in the background of the API process (the embedded default).
+
+Jobs are submitted after their creating transaction commits; one job renders at a time, across
+the configured worker processes. Pause and cancel are read from the database between chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from brandloom.db.engine import unit_of_work
+from brandloom.jobs.models import Job
+from brandloom.jobs.runner import InProcessRunner
+
+log = logging.getLogger(__name__)
+
+
+class JobExecutor:
+    def __init__(self, factory: sessionmaker[Session], database_url: str, *, workers: int) -> None:
+        self.factory = factory
+        self.database_url = database_url
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brandloom-job")
+        self._lock = threading.Lock()
+        self._futures: dict[str, Future[None]] = {}
+
+    def submit(self, job_id: str) -> None:
+        with self._lock:
+            current = self._futures.get(job_id)
+            if current is not None and not current.done():
+                return
+            self._futures[job_id] = self._pool.submit(self._run, job_id)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> None:
+        future = self._futures.get(job_id)
+        if future is not None:
+            future.result(timeout=timeout)
+
+    def _should_stop(self, job_id: str) -> bool:
+        with unit_of_work(self.factory) as session:
+            job = session.get(Job, job_id)
+            return job is None or job.state in ("cancelled", "paused")
+
+    def _run(self, job_id: str) -> None:
+        from brandloom.jobs.flows import execute_job
+
+        if self._should_stop(job_id):
+            return
+        try:
+            execute_job(
+                self.factory,
+                job_id=job_id,
+                runner=InProcessRunner(self.database_url, workers=self.workers),
+                should_stop=lambda: self._should_stop(job_id),
+            )
+        except Exception:
+            log.exception("job %s failed", job_id)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,113 @@
+"""SQL for audiences and contacts; every query is scoped to one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from brandloom.audiences.models import Audience, AudienceReject, Contact
+from brandloom.workspaces.models import Workspace
+
+
+class AudienceRepository:
+    def __init__(self, session: Session, workspace: Workspace | str) -> None:
+        self.session = session
+        self.workspace_id = workspace if isinstance(workspace, str) else workspace.id
+
+    def get(self, audience_id: str) -> Audience | None:
+        return self.session.scalar(
+            select(Audience).where(
+                Audience.id == audience_id, Audience.workspace_id == self.workspace_id
+            )
+        )
+
+    def find_import(self, *, source_sha256: str, options_sha256: str) -> Audience | None:
+        return self.session.scalar(
+            select(Audience).where(
+                Audience.workspace_id == self.workspace_id,
+                Audience.source_sha256 == source_sha256,
+                Audience.options_sha256 == options_sha256,
+            )
+        )
+
+    def add(self, audience: Audience) -> Audience:
+        audience.workspace_id = self.workspace_id
+        self.session.add(audience)
+        return audience
+
+    def delete_rows(self, audience_id: str) -> None:
+        for model in (Contact, AudienceReject):
+            self.session.execute(
+                delete(model).where(
+                    model.audience_id == audience_id, model.workspace_id == self.workspace_id
+                )
+            )
+
+    def insert_contacts(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(Contact), rows)
+
+    def insert_rejects(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(AudienceReject), rows)
+
+    def keys(self, audience_id: str, *, batch: int = 10_000) -> Iterator[str]:
+        """All contact keys of an audience in key order, streamed."""
+        stmt = (
+            select(Contact.key)
+            .where(Contact.audience_id == audience_id, Contact.workspace_id == self.workspace_id)
+            .order_by(Contact.key)
+            .execution_options(yield_per=batch)
+        )
+        for (key,) in self.session.execute(stmt):
+            yield key
+
+    def contacts_between(
+        self, audience_id: str, *, after_key: str | None, last_key: str
+    ) -> list[tuple[int, str, str | None, str | None, str, Any]]:
+        """Contacts with ``after_key < key <= last_key`` in key order (one keyset page)."""
+        stmt = select(
+            Contact.row,
+            Contact.key,
+            Contact.email,
+            Contact.locale,
+            Contact.consent,
+            Contact.attributes,
+        ).where(
+            Contact.audience_id == audience_id,
+            Contact.workspace_id == self.workspace_id,
+            Contact.key <= last_key,
+        )
+        if after_key is not None:
+            stmt = stmt.where(Contact.key > after_key)
+        rows = self.session.execute(stmt.order_by(Contact.key)).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def rejects(
+        self, audience_id: str, *, after_row: int = 0, limit: int | None = None
+    ) -> list[AudienceReject]:
+        stmt = (
+            select(AudienceReject)
+            .where(
+                AudienceReject.audience_id == audience_id,
+                AudienceReject.workspace_id == self.workspace_id,
+                AudienceReject.row > after_row,
+            )
+            .order_by(AudienceReject.row)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def iter_rejects(self, audience_id: str, *, batch: int = 5000) -> Iterator[AudienceReject]:
+        after = 0
+        while True:
+            page = self.rejects(audience_id, after_row=after, limit=batch)
+            if not page:
+                return
+            yield from page
+            after = page[-1].row
+            self.session.expunge_all()

@@ -1,0 +1,247 @@
+"""The ``brandloom`` command line. Each command runs services inside one unit of work."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brandloom.errors import BrandloomError
+
+app = typer.Typer(
+    name="brandloom",
+    help="Bulk personalized, QA-checked marketing documents from one template and an audience.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+workspace_app = typer.Typer(help="Workspaces (tenants) and their API keys.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="BRANDLOOM_WORKSPACE",
+        help="Workspace to work in (default: 'default', created on first use).",
+    ),
+]
+SpecArg = Annotated[Path, typer.Argument(help="The job spec (YAML).", show_default=False)]
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Turn expected errors into a clear message and exit code 2."""
+    try:
+        return fn()
+    except BrandloomError as exc:
+        err_console.print(f"[bold red]error[/] ({exc.code}): {exc.message}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def generate(
+    spec: SpecArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the interrupted job in --out.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Render every contact of the spec's audience into documents under --out."""
+    from brandloom.cli.context import app_context
+    from brandloom.cli.progress import ProgressReporter
+    from brandloom.jobs.flows import generate as run_generate
+
+    def go() -> None:
+        ctx = app_context()
+        with ProgressReporter(console) as reporter:
+            result = run_generate(
+                ctx.factory,
+                database_url=ctx.database_url,
+                workspace_name=workspace,
+                spec_path=spec,
+                out_dir=out,
+                workers=workers or os.cpu_count() or 1,
+                resume=resume,
+                on_start=reporter.start,
+                on_progress=reporter.update,
+            )
+        _print_report(result.report, result.out_dir)
+
+    _run(go)
+
+
+def _print_report(report: dict[str, Any], out: Path) -> None:
+    table = Table(title=f"{report.get('name', 'job')} — {report.get('job_id', '')}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("rows read", f"{report['rows_read']:,}")
+    table.add_row("accepted / rejected", f"{report['accepted']:,} / {report['rejected']:,}")
+    docs = ", ".join(f"{fmt} {n:,}" for fmt, n in report["documents"].items())
+    table.add_row("documents", docs)
+    qa = report["qa"]
+    table.add_row("QA", f"passed {qa['passed']:,} · warned {qa['warned']:,} · failed {qa['failed']:,}")
+    top = sorted(qa["by_code"].items(), key=lambda kv: -kv[1])[:5]
+    if top:
+        table.add_row("top QA issues", ", ".join(f"{c} {n:,}" for c, n in top))
+    rate = report.get("docs_per_minute")
+    table.add_row("time", f"{report['elapsed_s']:.2f} s" + (f" · {rate:,.0f} docs/min" if rate else ""))
+    table.add_row("output", str(out))
+    console.print(table)
+
+
+@app.command()
+def validate(spec: SpecArg) -> None:
+    """Check the template and the audience and show three previews; writes nothing."""
+    from brandloom.jobs.flows import validate as run_validate
+
+    summary = _run(lambda: run_validate(spec))
+    console.print(
+        f"[bold green]ok[/]: engine {summary.engine}, "
+        f"{summary.rows_read:,} rows: {summary.accepted:,} accepted, {summary.rejected:,} rejected"
+    )
+    for code, count in summary.rejected_by_code.items():
+        console.print(f"  rejected {code}: {count:,}")
+    console.print(f"variables: {', '.join(summary.variables)}")
+    if summary.variants:
+        console.print(f"variants: {', '.join(summary.variants)}")
+    for item in summary.previews:
+        console.rule(f"preview: {item['key']} (row {item['row']}, variant {item['variant']})")
+        parts = item["parts"]
+        console.print(f"[bold]subject[/]: {parts.get('subject', '')}", highlight=False, markup=False)
+        body = parts.get("text") or parts.get("markdown") or parts.get("sms") or ""
+        console.print(body[:600], highlight=False, markup=False)
+        qa = item["qa"]
+        codes = ", ".join(i["code"] for i in qa["issues"]) or "none"
+        console.print(f"[bold]QA[/]: {qa['status']} ({codes})")
+
+
+@app.command()
+def preview(
+    spec: SpecArg,
+    contact: Annotated[str, typer.Option("--contact", "-c", help="The contact's key.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html, txt, md, sms or eml.")
+    ] = "html",
+) -> None:
+    """Print one contact's document in one format to standard output."""
+    from brandloom.jobs.flows import preview as run_preview
+
+    item = _run(lambda: run_preview(spec, key=contact))
+    data = item["files"].get(fmt)
+    if data is None:
+        err_console.print(f"[bold red]error[/]: format '{fmt}' is not among the spec's outputs")
+        raise typer.Exit(2)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    qa = item["qa"]
+    if qa["issues"]:
+        err_console.print(
+            f"QA {qa['status']}: " + "; ".join(f"{i['code']}: {i['message']}" for i in qa["issues"]),
+            highlight=False,
+        )
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Argument(help="Workspace name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a workspace and print its API key (shown once; only its hash is stored)."""
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.workspaces.service import create_workspace
+
+    def go() -> tuple[str, str]:
+        with unit_of_work(app_context().factory) as session:
+            issued = create_workspace(session, name=name)
+            return issued.workspace.id, issued.api_key
+
+    workspace_id, api_key = _run(go)
+    if as_json:
+        sys.stdout.write(orjson.dumps({"workspace_id": workspace_id, "api_key": api_key}).decode())
+        sys.stdout.write("\n")
+        return
+    console.print(f"workspace [bold]{name}[/] ({workspace_id})")
+    console.print(f"API key (shown once, store it now): [bold]{api_key}[/]", highlight=False)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
+    contacts: Annotated[int, typer.Option(help="How many synthetic contacts.", min=10)] = 10_000,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1)] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Generate the bundled demo: a brand, multilingual contacts, a template with a variant."""
+    from brandloom.cli.context import app_context
+    from brandloom.cli.progress import ProgressReporter
+    from brandloom.demo.data import write_demo
+    from brandloom.jobs.flows import generate as run_generate
+
+    def go() -> None:
+        out_dir = out.resolve()
+        inputs = out_dir / "inputs"
+        if out_dir.exists() and any(out_dir.iterdir()) and not inputs.exists():
+            from brandloom.errors import ConflictError
+
+            raise ConflictError(f"{out_dir} is not empty and is not a previous demo output")
+        spec_path = write_demo(inputs, count=contacts)
+        ctx = app_context()
+        console.print(f"demo inputs: {inputs} (contacts.csv, email.html, spec.yaml)")
+        with ProgressReporter(console) as reporter:
+            result = run_generate(
+                ctx.factory,
+                database_url=ctx.database_url,
+                workspace_name=workspace,
+                spec_path=spec_path,
+                out_dir=out_dir / "documents",
+                workers=workers or os.cpu_count() or 1,
+                on_start=reporter.start,
+                on_progress=reporter.update,
+            )
+        _print_report(result.report, result.out_dir)
+        console.print(
+            f"open {result.out_dir / 'html'} for e-mails, {result.out_dir / 'manifest.jsonl'} "
+            "for every contact's outcome, rejected.csv for the rows the import refused."
+        )
+
+    _run(go)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1)] = None,
+) -> None:
+    """Run the REST API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from brandloom.api.app import create_app
+
+    uvicorn.run(create_app(workers=workers), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Progress reporting: a Rich bar on a terminal, plain lines otherwise (logs, CI, pipes)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from brandloom.jobs.flows import Progress as JobProgress
+
+
+class ProgressReporter:
+    def __init__(self, console: Console, *, interval_s: float = 2.0) -> None:
+        self.console = console
+        self.interactive = console.is_terminal
+        self.interval_s = interval_s
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._started = time.perf_counter()
+        self._docs_at_start = 0
+        self._last_line = 0.0
+
+    def __enter__(self) -> ProgressReporter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def start(self, progress: JobProgress) -> None:
+        self._started = time.perf_counter()
+        self._docs_at_start = progress.documents_done
+        if self.interactive:
+            self._bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("contacts · {task.fields[rate]} docs/s"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(
+                "rendering",
+                total=progress.contacts_total,
+                completed=progress.contacts_done,
+                rate="-",
+            )
+        else:
+            print(
+                f"job {progress.job_id}: {progress.contacts_done}/{progress.contacts_total} "
+                f"contacts done, {progress.chunks_total - progress.chunks_done} chunks to go",
+                flush=True,
+            )
+
+    def update(self, progress: JobProgress) -> None:
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        rate = (progress.documents_done - self._docs_at_start) / elapsed
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=progress.contacts_done, rate=f"{rate:,.0f}")
+            return
+        now = time.perf_counter()
+        finished = progress.chunks_done == progress.chunks_total
+        if finished or now - self._last_line >= self.interval_s:
+            self._last_line = now
+            left = progress.contacts_total - progress.contacts_done
+            contacts_rate = progress.contacts_done / elapsed if progress.contacts_done else 0
+            eta = f"{left / contacts_rate:.0f}s" if contacts_rate and left else "0s"
+            print(
+                f"progress: {progress.contacts_done}/{progress.contacts_total} contacts, "
+                f"{progress.documents_done} documents, {rate:,.0f} docs/s, ETA {eta}",
+                file=sys.stdout,
+                flush=True,
+            )

@@ -1,0 +1,21 @@
+"""Imports every ORM model so ``Base.metadata`` is complete (Alembic, table creation)."""
+
+from brandloom.audiences.models import Audience, AudienceReject, Contact
+from brandloom.db.base import Base
+from brandloom.documents.models import DocumentRecord
+from brandloom.jobs.models import Job, JobChunk
+from brandloom.templates.models import Template
+from brandloom.workspaces.models import ApiKey, Workspace
+
+__all__ = [
+    "ApiKey",
+    "Audience",
+    "AudienceReject",
+    "Base",
+    "Contact",
+    "DocumentRecord",
+    "Job",
+    "JobChunk",
+    "Template",
+    "Workspace",
+]

@@ -1,0 +1,560 @@
+"""Multi-step orchestration: spec -> template -> audience -> job -> chunks -> outputs.
+
+Validation happens before anything is written: a bad spec, template or audience raises a
+``BrandloomError`` (exit code 2 in the CLI) while the output folder is still untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session, sessionmaker
+
+from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
+from brandloom.audiences.service import get_audience, import_audience
+from brandloom.db.base import utcnow
+from brandloom.db.engine import unit_of_work
+from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
+from brandloom.documents.formats.eml import EmailSettings
+from brandloom.errors import BrandloomError, ConflictError
+from brandloom.jobs import service as job_service
+from brandloom.jobs.models import Job
+from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.runner import InProcessRunner, Runner
+from brandloom.jobs.schemas import JobCreate
+from brandloom.jobs.spec import (
+    JobSpec,
+    SpecError,
+    TemplateSpec,
+    load_spec,
+    parse_spec,
+    resolve_part,
+    resolve_path,
+)
+from brandloom.kit.ids import new_id
+from brandloom.kit.hashing import sha256_hex
+from brandloom.templates.engine import CompiledTemplate, check_variables
+from brandloom.templates.models import Template
+from brandloom.templates.service import compile_variants, get_template, save_template
+from brandloom.workspaces.models import Workspace
+from brandloom.workspaces.service import resolve_workspace
+
+# Variables every contact provides whatever the audience's columns are.
+BUILTIN_VARIABLES = ("key", "email", "locale", "consent")
+
+
+@dataclass(slots=True)
+class PreparedSpec:
+    """A spec with every file read and every template compiled: ready to run or preview."""
+
+    spec: JobSpec
+    base: Path
+    engine: str
+    parts: dict[str, str]
+    origins: dict[str, str]
+    variants: dict[str, dict[str, str]]
+    weights: list[tuple[str, float]]
+    compiled: dict[str | None, CompiledTemplate]
+    audience_path: Path | None
+    options: ImportOptions
+    digest: str = ""
+
+    def job_plan(self, eml_date: datetime) -> job_service.JobPlan:
+        return job_service.JobPlan(
+            spec=self.spec.model_dump(mode="json", by_alias=True),
+            variants=self.variants,
+            weights=self.weights,
+            eml_date=eml_date.isoformat(),
+        )
+
+
+def prepare(
+    spec: JobSpec, base: Path, *, audience_path: Path | None = None, allow_files: bool = True
+) -> PreparedSpec:
+    """Read template files, pick the engine, compile every variant (syntax errors raise here).
+
+    ``allow_files=False`` (API requests) treats every part as inline text: a request can never
+    make the server read a file of its choosing.
+    """
+    tpl = spec.template
+
+    def resolve(value: str, part: str) -> tuple[str, str]:
+        return resolve_part(value, base, part=part) if allow_files else (value, "inline")
+
+    parts: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for name, value in tpl.text_parts().items():
+        parts[name], origins[name] = resolve(value, name)
+    if spec.email.unsubscribe_url:
+        parts["unsubscribe_url"] = spec.email.unsubscribe_url
+        origins["unsubscribe_url"] = "email.unsubscribe_url"
+    engine = tpl.engine or (
+        "liquid" if any(o.endswith(".liquid") for o in origins.values()) else "jinja"
+    )
+    if "html" not in parts and "text" not in parts and "markdown" not in parts and "sms" not in parts:
+        raise SpecError("template: give at least one of html, text, markdown or sms")
+    needs = {"html": "html", "sms": "sms"}
+    for fmt, part in needs.items():
+        if fmt in spec.outputs and part not in parts:
+            raise SpecError(f"outputs has '{fmt}' but template.{part} is missing")
+    if "docx" in spec.outputs or "pdf" in spec.outputs:
+        raise SpecError(
+            "pdf and docx outputs are not available in this version", code="spec.unsupported"
+        )
+    variants: dict[str, dict[str, str]] = {}
+    for variant in spec.variants:
+        overrides = {}
+        for part, value in variant.overrides().items():
+            overrides[part], _ = resolve(value, f"{variant.name}.{part}")
+        variants[variant.name] = overrides
+    compiled = compile_variants(engine=engine, parts=parts, variants=variants, origins=origins)
+    aud = spec.audience
+    if audience_path is None and aud.path:
+        audience_path = resolve_path(aud.path, base)
+    options = ImportOptions(
+        key=aud.key,
+        columns=dict(aud.columns),
+        required=tuple(aud.required),
+        format=aud.format,
+        delimiter=aud.delimiter,
+        encoding=aud.encoding,
+        sheet=aud.sheet,
+    )
+    digest = sha256_hex(
+        orjson.dumps(
+            {
+                "spec": spec.model_dump(mode="json", by_alias=True),
+                "parts": parts,
+                "variants": variants,
+                "engine": engine,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+    )
+    return PreparedSpec(
+        spec=spec,
+        base=base,
+        engine=engine,
+        parts=parts,
+        origins=origins,
+        variants=variants,
+        weights=[(v.name, v.weight) for v in spec.variants],
+        compiled=compiled,
+        audience_path=audience_path,
+        options=options,
+        digest=digest,
+    )
+
+
+def check_template_variables(prepared: PreparedSpec, available: list[str]) -> None:
+    names = [*available, *BUILTIN_VARIABLES]
+    for compiled in prepared.compiled.values():
+        check_variables(compiled, names)
+
+
+def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
+    if prepared.spec.email.date:
+        try:
+            value = datetime.fromisoformat(prepared.spec.email.date)
+        except ValueError:
+            raise SpecError(f"email.date: not an ISO 8601 date: {prepared.spec.email.date!r}")
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return source_mtime
+
+
+# ---------------------------------------------------------------------------------------------
+# generate
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Progress:
+    job_id: str
+    contacts_total: int
+    contacts_done: int
+    documents_done: int
+    chunks_total: int
+    chunks_done: int
+
+
+@dataclass(slots=True)
+class GenerateResult:
+    job_id: str
+    out_dir: Path
+    report: dict[str, Any]
+    resumed: bool = False
+    audience_reused: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def generate(
+    factory: sessionmaker[Session],
+    *,
+    database_url: str,
+    workspace_name: str | None,
+    spec_path: Path,
+    out_dir: Path,
+    workers: int,
+    resume: bool = False,
+    on_start: Callable[[Progress], None] | None = None,
+    on_progress: ProgressFn | None = None,
+    runner: Runner | None = None,
+) -> GenerateResult:
+    spec, base = load_spec(spec_path)
+    prepared = prepare(spec, base)
+    out_dir = out_dir.resolve()
+    runner = runner or InProcessRunner(database_url, workers=workers)
+    resumed = False
+    audience_reused = False
+
+    with unit_of_work(factory) as session:
+        workspace = resolve_workspace(session, name=workspace_name)
+        repo = JobRepository(session, workspace)
+        previous = repo.latest_for_out_dir(str(out_dir))
+        if resume:
+            if previous is None:
+                raise BrandloomError(
+                    f"nothing to resume in {out_dir}: no job was started there",
+                    code="job.nothing_to_resume",
+                )
+            if previous.spec_sha256 != prepared.digest:
+                raise ConflictError(
+                    f"the spec or its templates changed since job {previous.id} started; "
+                    "resume needs the same inputs (start a new job with another --out)",
+                    code="job.spec_changed",
+                )
+            job_id = previous.id
+            resumed = True
+        else:
+            unfinished = previous if previous and previous.state != "done" else None
+            job_service.check_out_dir(out_dir, unfinished=unfinished)
+            job_id = ""
+    if not resume:
+        job_id, audience_reused = _create(factory, workspace_name, prepared, out_dir)
+
+    report = execute_job(
+        factory, job_id=job_id, runner=runner, on_start=on_start, on_progress=on_progress
+    )
+    if report is None:
+        raise BrandloomError(f"job {job_id} was stopped before it finished", code="job.stopped")
+    return GenerateResult(job_id, out_dir, report, resumed=resumed, audience_reused=audience_reused)
+
+
+def execute_job(
+    factory: sessionmaker[Session],
+    *,
+    job_id: str,
+    runner: Runner,
+    on_start: Callable[[Progress], None] | None = None,
+    on_progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any] | None:
+    """Run a job's pending chunks and finalize it; returns the report, or None if stopped.
+
+    Used by the CLI and the API alike. A failure leaves the job ``failed`` with its error; an
+    interruption (Ctrl-C) leaves it ``paused``. Either way, finished chunks stay committed and a
+    resume picks up the rest.
+    """
+    started = time.perf_counter()
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise BrandloomError(f"job '{job_id}' not found", code="job.not_found", status=404)
+        if job.state == "done":
+            return job.report or {}
+        job.state = "running"
+        job.error = None
+        job.started_at = job.started_at or utcnow()
+        repo = JobRepository(session, job.workspace_id)
+        pending = repo.pending_chunks(job.id)
+        chunks_done, contacts_done = repo.progress(job.id)
+        documents_done = sum(
+            sum(s.get("documents", {}).values()) for s in repo.chunk_stats(job.id)
+        )
+        progress = Progress(
+            job.id, job.contacts_total, contacts_done, documents_done, job.chunks_total, chunks_done
+        )
+
+    if on_start:
+        on_start(progress)
+
+    def on_chunk(index: int, stats: dict[str, Any] | None) -> None:
+        if stats is None:
+            return
+        progress.chunks_done += 1
+        progress.contacts_done += int(stats.get("contacts", 0))
+        progress.documents_done += sum(stats.get("documents", {}).values())
+        if on_progress:
+            on_progress(progress)
+
+    def _stop_with(state: str, error: str | None = None) -> None:
+        with unit_of_work(factory) as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                job.elapsed_s += time.perf_counter() - started
+                if job.state == "running":
+                    job.state = state
+                job.chunks_done, job.contacts_done = progress.chunks_done, progress.contacts_done
+                if error:
+                    job.error = error
+
+    try:
+        finished = runner.run(
+            job_id, pending, on_chunk=on_chunk, should_stop=should_stop or (lambda: False)
+        )
+    except KeyboardInterrupt:
+        _stop_with("paused")
+        raise
+    except Exception as exc:
+        _stop_with("failed", f"{type(exc).__name__}: {exc}")
+        raise
+    if not finished:
+        _stop_with("paused")
+        return None
+
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.elapsed_s += time.perf_counter() - started
+        return job_service.finalize_job(session, job)
+
+
+def _create(
+    factory: sessionmaker[Session],
+    workspace_name: str | None,
+    prepared: PreparedSpec,
+    out_dir: Path,
+) -> tuple[str, bool]:
+    spec = prepared.spec
+    if prepared.audience_path is None:
+        raise SpecError("audience.path is required")
+    with unit_of_work(factory) as session:
+        workspace = resolve_workspace(session, name=workspace_name)
+        audience, reused = import_audience(
+            session, workspace, path=prepared.audience_path, options=prepared.options
+        )
+    # The import is committed on its own: a failed template check below keeps it for reuse.
+    check_template_variables(prepared, list(audience.variables))
+    job_service.clear_out_dir(out_dir)
+    with unit_of_work(factory) as session:
+        workspace = resolve_workspace(session, name=workspace_name)
+        template = save_template(
+            session, workspace, name=spec.name, engine=prepared.engine, parts=prepared.parts
+        )
+        job = job_service.create_job(
+            session,
+            workspace,
+            name=spec.name,
+            plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
+            spec_sha256=prepared.digest,
+            audience=audience,
+            template=template,
+            out_dir=out_dir,
+            seed=str(spec.seed),
+            chunk_size=spec.chunk_size,
+        )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        job_service.write_marker(out_dir, job)
+        return job.id, reused
+
+
+# ---------------------------------------------------------------------------------------------
+# validate / preview: read the audience file directly, write nothing
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ValidationSummary:
+    rows_read: int
+    accepted: int
+    rejected: int
+    rejected_by_code: dict[str, int]
+    variables: list[str]
+    engine: str
+    variants: list[str]
+    previews: list[dict[str, Any]]
+
+
+def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
+    spec = prepared.spec
+    return JobRenderer(
+        templates=prepared.compiled,
+        weights=prepared.weights,
+        qa=spec.qa,
+        settings=RenderSettings(
+            job_key=f"{spec.seed}\x1f{spec.name}",
+            seed=str(spec.seed),
+            default_locale=spec.locale,
+            outputs=tuple(spec.outputs),
+            email=EmailSettings(
+                from_addr=spec.email.from_,
+                from_name=spec.email.from_name,
+                reply_to=spec.email.reply_to,
+                unsubscribe_mailto=spec.email.unsubscribe_mailto,
+            )
+            if spec.email.from_
+            else None,
+            email_domain=(spec.email.from_ or "x@brandloom.invalid").rpartition("@")[2],
+            eml_date=eml_date_for(
+                prepared,
+                datetime.fromtimestamp(
+                    int(prepared.audience_path.stat().st_mtime) if prepared.audience_path else 0,
+                    UTC,
+                ),
+            ),
+            keep_parts=True,
+        ),
+    )
+
+
+def _contacts(prepared: PreparedSpec) -> Iterator[ContactRow | Any]:
+    if prepared.audience_path is None:
+        raise SpecError("audience.path is required")
+    return iter(open_audience(prepared.audience_path, prepared.options))
+
+
+def _contact_data(row: ContactRow) -> ContactData:
+    return ContactData(
+        row=row.row,
+        key=row.key,
+        email=row.email,
+        locale=row.locale,
+        consent=row.consent,
+        attributes=row.attributes,
+    )
+
+
+def validate(spec_path: Path, *, previews: int = 3) -> ValidationSummary:
+    """Template and audience checks plus a few rendered previews; nothing is written."""
+    spec, base = load_spec(spec_path)
+    prepared = prepare(spec, base)
+    if prepared.audience_path is None:
+        raise SpecError("audience.path is required")
+    reader = open_audience(prepared.audience_path, prepared.options)
+    check_template_variables(prepared, list(reader.variables))
+    renderer = _preview_renderer(prepared)
+    rows_read = accepted = rejected = 0
+    by_code: dict[str, int] = {}
+    shown: list[dict[str, Any]] = []
+    for item in reader:
+        rows_read += 1
+        if isinstance(item, ContactRow):
+            accepted += 1
+            if len(shown) < previews:
+                shown.append(_preview(renderer, _contact_data(item)))
+        else:
+            rejected += 1
+            by_code[item.code] = by_code.get(item.code, 0) + 1
+    return ValidationSummary(
+        rows_read=rows_read,
+        accepted=accepted,
+        rejected=rejected,
+        rejected_by_code=dict(sorted(by_code.items())),
+        variables=list(reader.variables),
+        engine=prepared.engine,
+        variants=[v.name for v in spec.variants],
+        previews=shown,
+    )
+
+
+def _preview(renderer: JobRenderer, contact: ContactData) -> dict[str, Any]:
+    result = renderer.render_chunk([contact], include_failed=True)
+    outcome = result.outcomes[0]
+    doc = result.documents[0] if result.documents else None
+    return {
+        "key": outcome.key,
+        "row": outcome.row,
+        "variant": outcome.variant,
+        "qa": {"status": outcome.qa_status, "issues": outcome.qa_issues},
+        "parts": doc.parts if doc else {},
+        "files": {fmt: data for fmt, (_rel, data) in doc.files.items()} if doc else {},
+    }
+
+
+def preview(spec_path: Path, *, key: str) -> dict[str, Any]:
+    """Render one contact (by key) of the spec's audience; nothing is written."""
+    spec, base = load_spec(spec_path)
+    prepared = prepare(spec, base)
+    if prepared.audience_path is None:
+        raise SpecError("audience.path is required")
+    reader = open_audience(prepared.audience_path, prepared.options)
+    check_template_variables(prepared, list(reader.variables))
+    renderer = _preview_renderer(prepared)
+    wanted = key.strip()
+    for item in reader:
+        if isinstance(item, ContactRow) and (item.key == wanted or item.key == wanted.lower()):
+            return _preview(renderer, _contact_data(item))
+    raise BrandloomError(
+        f"no accepted contact with key '{key}' in {prepared.audience_path}",
+        code="contact.not_found",
+        status=404,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# API jobs: audience and template by id, outputs under the data dir
+# ---------------------------------------------------------------------------------------------
+
+
+def create_job_from_request(
+    session: Session,
+    workspace: Workspace,
+    *,
+    body: JobCreate,
+    jobs_dir: Path,
+) -> Job:
+    """Validate an API job request fully (template, variables) and record the job."""
+    if (body.template_id is None) == (body.template is None):
+        raise SpecError("give exactly one of template_id or template (inline parts)")
+    audience = get_audience(session, workspace, audience_id=body.audience_id)
+    stored: Template | None = None
+    if body.template_id is not None:
+        stored = get_template(session, workspace, template_id=body.template_id)
+        template_spec = TemplateSpec(engine=stored.engine, **stored.parts)  # type: ignore[arg-type]
+    else:
+        assert body.template is not None
+        template_spec = body.template
+    spec = parse_spec(
+        {
+            **body.model_dump(
+                mode="json",
+                by_alias=True,
+                exclude={"audience_id", "template_id", "template"},
+            ),
+            "audience": {},
+            "template": template_spec.model_dump(exclude_none=True),
+        },
+        origin="request",
+    )
+    prepared = prepare(spec, jobs_dir, allow_files=False)
+    check_template_variables(prepared, list(audience.variables))
+    template = stored or save_template(
+        session, workspace, name=spec.name, engine=prepared.engine, parts=prepared.parts
+    )
+    job_id = new_id("job")
+    out_dir = jobs_dir / job_id
+    job = job_service.create_job(
+        session,
+        workspace,
+        name=spec.name,
+        plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
+        spec_sha256=prepared.digest,
+        audience=audience,
+        template=template,
+        out_dir=out_dir,
+        seed=str(spec.seed),
+        chunk_size=spec.chunk_size,
+        job_id=job_id,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_service.write_marker(out_dir, job)
+    return job

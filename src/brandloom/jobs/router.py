@@ -1,0 +1,150 @@
+"""HTTP endpoints for jobs: create, read, manifest, documents, archive, cancel, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse, StreamingResponse
+
+from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.db.base import utcnow
+from brandloom.db.engine import unit_of_work
+from brandloom.documents.service import MEDIA_TYPES, read_document, stream_archive
+from brandloom.documents.sinks import ZipSink
+from brandloom.errors import ConflictError, NotFoundError
+from brandloom.jobs.flows import create_job_from_request
+from brandloom.jobs.models import Job
+from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.schemas import JobCreate, JobProgress, JobRead, ManifestEntry
+from brandloom.jobs.service import get_job
+from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+def _read(repo: JobRepository, job: Job) -> JobRead:
+    chunks_done, contacts_done = repo.progress(job.id)
+    total = job.contacts_total
+    return JobRead(
+        id=job.id,
+        name=job.name,
+        state=job.state,  # type: ignore[arg-type]
+        progress=JobProgress(
+            contacts_total=total,
+            contacts_done=contacts_done,
+            chunks_total=job.chunks_total,
+            chunks_done=chunks_done,
+            percent=round(100.0 * contacts_done / total, 2) if total else 100.0,
+        ),
+        audience_id=job.audience_id,
+        template_id=job.template_id,
+        report=job.report,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+@router.post("", status_code=202, response_model=JobRead)
+def create_job(
+    body: JobCreate, state: StateDep, workspace: CurrentWorkspace
+) -> JobRead:
+    """Validate the spec, record the job and start it after the record is committed."""
+    with unit_of_work(state.factory) as session:
+        job = create_job_from_request(
+            session, workspace, body=body, jobs_dir=state.settings.jobs_dir
+        )
+        read = _read(JobRepository(session, workspace), job)
+    state.executor.submit(job.id)
+    return read
+
+
+@router.get("/{job_id}", response_model=JobRead)
+def read_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+    return _read(JobRepository(session, workspace), get_job(session, workspace, job_id=job_id))
+
+
+@router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])
+def read_manifest(
+    job_id: str,
+    session: SessionDep,
+    workspace: CurrentWorkspace,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> Page[ManifestEntry]:
+    """Documents in row order (what manifest.jsonl holds), paged."""
+    job = get_job(session, workspace, job_id=job_id)
+    limit = max(1, min(limit, 1000))
+    docs = JobRepository(session, workspace).documents_by_row(
+        job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
+    )
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return Page[ManifestEntry](
+        items=[
+            ManifestEntry(
+                key=d.key,
+                row=d.row,
+                variant=d.variant,
+                qa={"status": d.qa_status, "issues": d.qa_issues},
+                files=d.files,
+            )
+            for d in docs
+        ],
+        next_cursor=encode_cursor(docs[-1].row) if more and docs else None,
+    )
+
+
+@router.get("/{job_id}/documents/{key}/{fmt}")
+def read_document_file(
+    job_id: str, key: str, fmt: str, session: SessionDep, workspace: CurrentWorkspace
+) -> Response:
+    job = get_job(session, workspace, job_id=job_id)
+    record = JobRepository(session, workspace).document(job.id, key)
+    if record is None:
+        raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
+    data = read_document(job, record, fmt)
+    return Response(content=data, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"))
+
+
+@router.get("/{job_id}/archive")
+def read_archive(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> Response:
+    """Every output of a finished job as one zip, streamed."""
+    job = get_job(session, workspace, job_id=job_id)
+    if job.state != "done":
+        raise ConflictError(f"job {job_id} is {job.state}; the archive exists once it is done")
+    filename = f"{job_id}.zip"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    zipped = Path(job.out_dir) / ZipSink.archive
+    if (job.spec["spec"].get("sink") or "dir") == "zip" and zipped.exists():
+        return FileResponse(zipped, media_type="application/zip", headers=headers)
+    return StreamingResponse(stream_archive(job), media_type="application/zip", headers=headers)
+
+
+@router.post("/{job_id}/cancel", response_model=JobRead)
+def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+    job = get_job(session, workspace, job_id=job_id)
+    if job.state not in ("queued", "running", "paused"):
+        raise ConflictError(f"job {job_id} is {job.state} and cannot be cancelled",
+                            code="job.not_cancellable")
+    job.state = "cancelled"
+    job.finished_at = utcnow()
+    session.flush()
+    return _read(JobRepository(session, workspace), job)
+
+
+@router.post("/{job_id}/resume", response_model=JobRead)
+def resume_job(job_id: str, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
+    """Continue a paused or failed job: only its unfinished chunks are rendered."""
+    with unit_of_work(state.factory) as session:
+        job = get_job(session, workspace, job_id=job_id)
+        if job.state not in ("paused", "failed", "queued"):
+            raise ConflictError(f"job {job_id} is {job.state} and cannot be resumed",
+                                code="job.not_resumable")
+        job.state = "queued"
+        job.error = None
+        read = _read(JobRepository(session, workspace), job)
+    state.executor.submit(job_id)
+    return read

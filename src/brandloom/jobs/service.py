@@ -1,0 +1,370 @@
+"""Jobs: create (with chunk planning), render one chunk, finalize outputs and report.
+
+A chunk is a keyset page of the audience by contact key. Its documents are written by the sink
+first and its records and checkpoint committed after, in one transaction: a crash between the
+two only means the chunk is rendered again, to the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from brandloom.audiences.export import write_rejects_csv
+from brandloom.audiences.models import Audience
+from brandloom.audiences.repository import AudienceRepository
+from brandloom.db.base import utcnow
+from brandloom.documents.formats.eml import EmailSettings
+from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
+from brandloom.documents.qa import QAConfig
+from brandloom.documents.sinks import STATE_DIR, Sink, make_sink
+from brandloom.errors import BrandloomError, ConflictError, NotFoundError
+from brandloom.jobs.models import Job
+from brandloom.jobs.repository import JobRepository
+from brandloom.kit.ids import new_id
+from brandloom.templates.models import Template
+from brandloom.templates.service import compile_variants
+from brandloom.workspaces.models import Workspace
+
+MANIFEST = "manifest.jsonl"
+REPORT = "report.json"
+REJECTED = "rejected.csv"
+MARKER = "job.json"
+
+
+@dataclass(frozen=True, slots=True)
+class JobPlan:
+    """Everything about a job that is fixed when it is created (stored as ``job.spec``)."""
+
+    spec: dict[str, Any]  # the validated spec, as JSON
+    variants: dict[str, dict[str, str]]  # variant -> resolved part overrides
+    weights: list[tuple[str, float]]
+    eml_date: str
+
+
+def create_job(
+    session: Session,
+    workspace: Workspace,
+    *,
+    name: str,
+    plan: JobPlan,
+    spec_sha256: str,
+    audience: Audience,
+    template: Template,
+    out_dir: Path,
+    seed: str,
+    chunk_size: int,
+    job_id: str | None = None,
+) -> Job:
+    """Record a job and plan its chunks: every ``chunk_size``-th contact key is a boundary."""
+    repo = JobRepository(session, workspace)
+    job = repo.add(
+        Job(
+            id=job_id or new_id("job"),
+            name=name,
+            state="queued",
+            spec={
+                "spec": plan.spec,
+                "variants": plan.variants,
+                "weights": [list(w) for w in plan.weights],
+                "eml_date": plan.eml_date,
+            },
+            spec_sha256=spec_sha256,
+            audience_id=audience.id,
+            template_id=template.id,
+            out_dir=str(out_dir),
+            seed=seed,
+            chunk_size=chunk_size,
+        )
+    )
+    session.flush()
+    chunks: list[dict[str, Any]] = []
+    after: str | None = None
+    count = 0
+    last: str | None = None
+    for key in AudienceRepository(session, workspace).keys(audience.id):
+        count += 1
+        last = key
+        if count == chunk_size:
+            chunks.append(_chunk_row(job.id, len(chunks), after, key, count))
+            after, count = key, 0
+    if count and last is not None:
+        chunks.append(_chunk_row(job.id, len(chunks), after, last, count))
+    repo.add_chunks(chunks)
+    job.chunks_total = len(chunks)
+    job.contacts_total = sum(c["contacts"] for c in chunks)
+    session.flush()
+    return job
+
+
+def _chunk_row(
+    job_id: str, index: int, after: str | None, last: str, contacts: int
+) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "index": index,
+        "after_key": after,
+        "last_key": last,
+        "contacts": contacts,
+        "state": "pending",
+    }
+
+
+def get_job(session: Session, workspace: Workspace | str, *, job_id: str) -> Job:
+    job = JobRepository(session, workspace).get(job_id)
+    if job is None:
+        raise NotFoundError(f"job '{job_id}' not found", code="job.not_found")
+    return job
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering one chunk (runs in worker processes)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class JobRuntime:
+    """Per-process state for one job: compiled once, reused for every chunk."""
+
+    job_id: str
+    workspace_id: str
+    audience_id: str
+    renderer: JobRenderer
+    sink: Sink
+
+
+def build_runtime(job: Job, template: Template) -> JobRuntime:
+    stored = job.spec
+    spec = stored["spec"]
+    email = spec.get("email") or {}
+    outputs: tuple[str, ...] = tuple(spec["outputs"])
+    from_addr = email.get("from")
+    settings = RenderSettings(
+        job_key=f"{job.seed}\x1f{job.name}",
+        seed=job.seed,
+        default_locale=spec.get("locale") or "en-US",
+        outputs=outputs,
+        email=(
+            EmailSettings(
+                from_addr=from_addr,
+                from_name=email.get("from_name"),
+                reply_to=email.get("reply_to"),
+                unsubscribe_mailto=email.get("unsubscribe_mailto"),
+            )
+            if from_addr
+            else None
+        ),
+        email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
+        eml_date=datetime.fromisoformat(stored["eml_date"]),
+        keep_parts=spec.get("sink") == "jsonl",
+    )
+    templates = compile_variants(
+        engine=template.engine, parts=template.parts, variants=stored["variants"]
+    )
+    renderer = JobRenderer(
+        templates=templates,
+        weights=[(w[0], float(w[1])) for w in stored["weights"]],
+        qa=QAConfig.model_validate(spec.get("qa") or {}),
+        settings=settings,
+    )
+    sink = make_sink(spec.get("sink") or "dir", Path(job.out_dir), outputs)
+    return JobRuntime(
+        job_id=job.id,
+        workspace_id=job.workspace_id,
+        audience_id=job.audience_id,
+        renderer=renderer,
+        sink=sink,
+    )
+
+
+def load_chunk(
+    session: Session, runtime: JobRuntime, index: int
+) -> list[ContactData] | None:
+    """The chunk's contacts, or None when the chunk is already done (reprocessing is a no-op)."""
+    chunk = JobRepository(session, runtime.workspace_id).chunk(runtime.job_id, index)
+    if chunk is None:
+        raise NotFoundError(f"chunk {index} of job {runtime.job_id} not found")
+    if chunk.state == "done":
+        return None
+    rows = AudienceRepository(session, runtime.workspace_id).contacts_between(
+        runtime.audience_id, after_key=chunk.after_key, last_key=chunk.last_key
+    )
+    return [
+        ContactData(row=r[0], key=r[1], email=r[2], locale=r[3], consent=r[4], attributes=r[5])
+        for r in rows
+    ]
+
+
+def commit_chunk(
+    session: Session, runtime: JobRuntime, index: int, outcomes: list[dict[str, Any]],
+    stats: dict[str, Any],
+) -> None:
+    repo = JobRepository(session, runtime.workspace_id)
+    repo.replace_documents(runtime.job_id, index, outcomes)
+    repo.complete_chunk(runtime.job_id, index, stats=stats, now=utcnow())
+
+
+# ---------------------------------------------------------------------------------------------
+# Finalize: manifest, rejects, assembled sink outputs, report
+# ---------------------------------------------------------------------------------------------
+
+
+def finalize_job(session: Session, job: Job) -> dict[str, Any]:
+    """Write manifest.jsonl, rejected.csv, the sink's assembled outputs and report.json."""
+    out = Path(job.out_dir)
+    repo = JobRepository(session, job.workspace_id)
+    audience = AudienceRepository(session, job.workspace_id).get(job.audience_id)
+    if audience is None:
+        raise NotFoundError(f"audience '{job.audience_id}' not found")
+    spec = job.spec["spec"]
+
+    tmp = out / f".{MANIFEST}.tmp"
+    with open(tmp, "wb") as fh:
+        for doc in repo.iter_documents(job.id):
+            fh.write(
+                orjson.dumps(
+                    {
+                        "key": doc.key,
+                        "row": doc.row,
+                        "variant": doc.variant,
+                        "qa": {"status": doc.qa_status, "issues": doc.qa_issues},
+                        "files": doc.files,
+                    }
+                )
+            )
+            fh.write(b"\n")
+    os.replace(tmp, out / MANIFEST)
+
+    rejects_tmp = out / f".{REJECTED}.tmp"
+    write_rejects_csv(
+        rejects_tmp,
+        list(audience.headers),
+        (
+            (r.row, r.reason, list(r.raw))
+            for r in AudienceRepository(session, job.workspace_id).iter_rejects(audience.id)
+        ),
+    )
+    os.replace(rejects_tmp, out / REJECTED)
+
+    sink = make_sink(spec.get("sink") or "dir", out, spec["outputs"])
+    sink.finalize(job.chunks_total)
+    shutil.rmtree(out / STATE_DIR / "parts", ignore_errors=True)
+
+    documents: Counter[str] = Counter()
+    qa: Counter[str] = Counter()
+    by_code: Counter[str] = Counter()
+    for stats in repo.chunk_stats(job.id):
+        documents.update(stats.get("documents", {}))
+        qa.update(stats.get("qa", {}))
+        by_code.update(stats.get("by_code", {}))
+    total_docs = sum(documents.values())
+    elapsed = round(job.elapsed_s, 3)
+    report = {
+        "job_id": job.id,
+        "name": job.name,
+        "rows_read": audience.rows_read,
+        "accepted": audience.accepted,
+        "rejected": audience.rejected,
+        "rejected_by_code": dict(sorted(audience.rejected_by_code.items())),
+        "documents": {fmt: documents.get(fmt, 0) for fmt in spec["outputs"]},
+        "qa": {
+            "passed": qa.get("pass", 0),
+            "warned": qa.get("warn", 0),
+            "failed": qa.get("fail", 0),
+            "by_code": dict(sorted(by_code.items())),
+        },
+        "sink": spec.get("sink") or "dir",
+        "elapsed_s": elapsed,
+        "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,
+    }
+    report_tmp = out / f".{REPORT}.tmp"
+    report_tmp.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    os.replace(report_tmp, out / REPORT)
+    job.report = report
+    job.state = "done"
+    job.finished_at = utcnow()
+    job.chunks_done = job.chunks_total
+    job.contacts_done = job.contacts_total
+    return report
+
+
+def write_marker(out: Path, job: Job) -> None:
+    state = out / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    (state / MARKER).write_bytes(
+        orjson.dumps({"job_id": job.id, "workspace_id": job.workspace_id, "name": job.name})
+    )
+
+
+def read_marker(out: Path) -> dict[str, Any] | None:
+    try:
+        data = orjson.loads((out / STATE_DIR / MARKER).read_bytes())
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# Outputs a finished job leaves in its folder; a new run into the same folder replaces them.
+_OWNED = ("html", "txt", "md", "sms", "eml", "pdf", "docx", MANIFEST, REPORT, REJECTED,
+          "documents.zip", "documents.jsonl", STATE_DIR)
+
+
+def check_out_dir(out: Path, *, unfinished: Job | None) -> None:
+    """Refuse an output folder that holds an unfinished job or anything brandloom did not write."""
+    if unfinished is not None:
+        raise ConflictError(
+            f"{out} holds an unfinished job ({unfinished.id}, {unfinished.state}); "
+            "continue it with --resume or choose another --out",
+            code="job.unfinished",
+        )
+    if out.exists() and not out.is_dir():
+        raise BrandloomError(f"--out {out} is a file, not a folder", code="job.bad_out_dir")
+    if out.exists() and any(out.iterdir()) and read_marker(out) is None:
+        raise ConflictError(
+            f"--out {out} is not empty and holds no brandloom output; choose an empty folder",
+            code="job.out_dir_not_empty",
+        )
+
+
+def clear_out_dir(out: Path) -> None:
+    """Remove a previous finished job's outputs (only what brandloom writes) before a new run."""
+    for name in _OWNED:
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def purge_expired_outputs(session: Session, *, jobs_dir: Path, retention_days: int) -> int:
+    """Delete API job outputs older than the retention period; returns how many were purged."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    cutoff = now_utc() - timedelta(days=retention_days)
+    root = jobs_dir.resolve()
+    purged = 0
+    stmt = select(Job).where(
+        Job.state.in_(("done", "failed", "cancelled")), Job.finished_at < cutoff
+    )
+    for job in session.scalars(stmt):
+        out = Path(job.out_dir).resolve()
+        # Only folders the API created under the data dir; CLI outputs belong to their user.
+        if out.parent == root and out.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            purged += 1
+    return purged

@@ -1,0 +1,189 @@
+"""The job spec (SPEC.yaml): what to render, for whom, in which formats, with which checks.
+
+Relative paths resolve against the spec file's folder. Template parts are inline text or file
+paths; a value that names a template file by its extension is read from disk.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from brandloom.documents.qa import QAConfig
+from brandloom.errors import BrandloomError
+
+FORMATS = ("html", "txt", "md", "sms", "eml", "pdf", "docx")
+TEXT_PARTS = ("subject", "preheader", "html", "text", "markdown", "sms", "pdf")
+TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
+SINKS = ("dir", "zip", "jsonl")
+
+
+class SpecError(BrandloomError):
+    code = "spec.invalid"
+    status = 422
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AudienceSpec(_Strict):
+    path: str | None = None
+    key: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    required: list[str] = Field(default_factory=list)
+    format: Literal["csv", "tsv", "jsonl", "xlsx"] | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+class TemplateSpec(_Strict):
+    engine: Literal["jinja", "liquid"] | None = None
+    subject: str | None = None
+    preheader: str | None = None
+    html: str | None = None
+    text: str | None = None
+    markdown: str | None = None
+    sms: str | None = None
+    pdf: str | None = None
+    docx: str | None = None
+
+    def text_parts(self) -> dict[str, str]:
+        return {p: v for p in TEXT_PARTS if (v := getattr(self, p)) is not None}
+
+
+class VariantSpec(BaseModel):
+    """A named variant: a weight plus overrides of template parts (``subject``, ``html``, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    weight: float = 1.0
+
+    @field_validator("weight")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("weight must be > 0")
+        return value
+
+    @model_validator(mode="after")
+    def _known_parts(self) -> VariantSpec:
+        for part in self.overrides():
+            if part not in TEXT_PARTS:
+                raise ValueError(
+                    f"unknown field '{part}' (a variant overrides: {', '.join(TEXT_PARTS)})"
+                )
+        return self
+
+    def overrides(self) -> dict[str, str]:
+        extra = self.model_extra or {}
+        return {k: str(v) for k, v in extra.items()}
+
+
+class EmailSpec(_Strict):
+    from_: str | None = Field(default=None, alias="from")
+    from_name: str | None = None
+    reply_to: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_mailto: str | None = None
+    # RFC 5322 Date of every message; default: the audience file's modification time.
+    date: str | None = None
+
+
+class JobSpec(_Strict):
+    name: str
+    locale: str = "en-US"
+    audience: AudienceSpec
+    template: TemplateSpec
+    variants: list[VariantSpec] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=lambda: ["html", "txt"])
+    sink: Literal["dir", "zip", "jsonl"] = "dir"
+    qa: QAConfig = Field(default_factory=QAConfig)
+    email: EmailSpec = Field(default_factory=EmailSpec)
+    seed: int | str = 0
+    chunk_size: int = Field(default=1000, ge=10, le=100_000)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one output format is required")
+        unknown = [f for f in value if f not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown format(s) {unknown}; choose from {list(FORMATS)}")
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> JobSpec:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError("variant names must be unique")
+        if "eml" in self.outputs and not self.email.from_:
+            raise ValueError("output 'eml' needs email.from")
+        return self
+
+
+def _format_validation_error(exc: ValidationError, origin: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(spec)"
+        lines.append(f"{origin}: {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_spec(path: Path) -> tuple[JobSpec, Path]:
+    """Read and validate SPEC.yaml; returns the spec and the folder its relative paths start from."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"spec file not found: {path}", code="spec.not_found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec {path}: {exc}", code="spec.unreadable") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: invalid YAML: {exc}", code="spec.invalid_yaml") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: the spec must be a mapping of fields")
+    return parse_spec(raw, origin=str(path)), path.resolve().parent
+
+
+def parse_spec(raw: dict[str, Any], *, origin: str = "spec") -> JobSpec:
+    try:
+        return JobSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpecError(_format_validation_error(exc, origin)) from None
+
+
+_LOOKS_LIKE_PATH = re.compile(r"^[^\n{}<>%]+$")
+
+
+def resolve_part(value: str, base: Path, *, part: str) -> tuple[str, str]:
+    """Inline text or a file path: returns (text, origin)."""
+    candidate = value.strip()
+    if _LOOKS_LIKE_PATH.match(candidate) and candidate.lower().endswith(TEMPLATE_FILE_SUFFIXES):
+        file = (base / candidate).resolve()
+        try:
+            return file.read_text(encoding="utf-8"), str(file)
+        except FileNotFoundError:
+            raise SpecError(
+                f"template.{part}: file not found: {file}", code="spec.file_not_found"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError(f"template.{part}: cannot read {file}: {exc}") from None
+    return value, "inline"
+
+
+def resolve_path(value: str, base: Path) -> Path:
+    return (base / value).resolve()

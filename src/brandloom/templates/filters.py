@@ -1,0 +1,327 @@
+"""Engine-independent marketing filters: locale-aware formatting, UTM tagging, escaping.
+
+Every filter degrades gracefully: a value it cannot interpret comes back as text instead of
+failing the render, because one odd contact row must not break a bulk job. Locale-aware
+filters read the BCP 47 tag from the context variable ``locale`` (the engine adapters pass
+it in) and fall back to ``en``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sized
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_currency as _babel_currency
+from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import format_percent as _babel_percent
+
+FALLBACK_LOCALE = "en"
+DATE_STYLES = frozenset({"short", "medium", "long", "full"})
+UTM_KEYS = ("source", "medium", "campaign", "content", "term")
+
+# Digits of the CLDR numbering systems Babel may pick as a locale default. Babel formats
+# with the right symbols but always with ASCII digits, so we transliterate.
+_ZERO_DIGIT = {
+    "arab": 0x0660,
+    "arabext": 0x06F0,
+    "beng": 0x09E6,
+    "deva": 0x0966,
+    "gujr": 0x0AE6,
+    "guru": 0x0A66,
+    "knda": 0x0CE6,
+    "khmr": 0x17E0,
+    "laoo": 0x0ED0,
+    "mlym": 0x0D66,
+    "mymr": 0x1040,
+    "nkoo": 0x07C0,
+    "olck": 0x1C50,
+    "orya": 0x0B66,
+    "tamldec": 0x0BE6,
+    "telu": 0x0C66,
+    "thai": 0x0E50,
+    "tibt": 0x0F20,
+    "adlm": 0x1E950,
+    "cakm": 0x11136,
+    "mtei": 0xABF0,
+    "vaii": 0xA620,
+    "java": 0xA9D0,
+    "bali": 0x1B50,
+    "sund": 0x1BB0,
+    "fullwide": 0xFF10,
+}
+_DIGIT_TABLES = {
+    name: str.maketrans({str(d): chr(zero + d) for d in range(10)})
+    for name, zero in _ZERO_DIGIT.items()
+}
+_NUMERIC = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+class LocaleInfo:
+    """A parsed locale plus what formatting needs from it, cached per tag."""
+
+    __slots__ = ("digits", "locale", "numbering")
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+        system = str(getattr(locale, "default_numbering_system", "latn") or "latn")
+        self.numbering = system if system in _DIGIT_TABLES else "latn"
+        self.digits: dict[int, str] | None = _DIGIT_TABLES.get(system)
+
+    def localize_digits(self, text: str) -> str:
+        return text.translate(self.digits) if self.digits is not None else text
+
+
+@lru_cache(maxsize=512)
+def _parse_locale(tag: str) -> LocaleInfo:
+    candidate = tag.strip().replace("-", "_")
+    while candidate:
+        try:
+            return LocaleInfo(Locale.parse(candidate))
+        except (ValueError, TypeError, LookupError):
+            if "_" not in candidate:
+                break
+            candidate = candidate.rsplit("_", 1)[0]
+    return LocaleInfo(Locale.parse(FALLBACK_LOCALE))
+
+
+def locale_info(tag: object) -> LocaleInfo:
+    """The cached :class:`LocaleInfo` for a BCP 47 / POSIX tag, ``en`` when unusable."""
+    if isinstance(tag, str) and tag and len(tag) <= 64:
+        return _parse_locale(tag)
+    return _parse_locale(FALLBACK_LOCALE)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def text_of(value: object) -> str:
+    """``str(value)`` with ``None`` as empty text (undefined values stringify to ``""``)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def is_blank(value: object) -> bool:
+    """Missing, ``None``, ``False``, empty/whitespace text or an empty collection."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (int, float, Decimal)):
+        return False
+    if isinstance(value, Sized) and not isinstance(value, Mapping):
+        try:
+            return len(value) == 0
+        except Exception:  # noqa: BLE001 - a broken __len__ is not blank
+            return False
+    if isinstance(value, Mapping):
+        return len(value) == 0
+    return not bool(value)
+
+
+def default(value: Any, default_value: Any = "") -> Any:
+    """``value`` unless it is missing or blank (``None``, ``""``, empty collection).
+
+    Numbers and ``True`` are never blank: ``0`` prints ``0``.
+    """
+    return default_value if is_blank(value) else value
+
+
+def to_number(value: object) -> int | float | Decimal | None:
+    """A number from a number or numeric text, ``None`` when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return value
+    if isinstance(value, str) and len(value) < 64 and _NUMERIC.fullmatch(value):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    return None
+
+
+def to_datetime(value: object) -> dt.date | None:
+    """A date/datetime from a date, datetime, ISO 8601 text or a UNIX timestamp."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40:
+            return None
+        try:
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+# --- locale-aware formatting -------------------------------------------------------------
+
+
+def format_date(value: object, fmt: object = "medium", *, locale: object = None) -> str:
+    """``short|medium|long|full`` date style or a CLDR pattern (``d. MMMM y``, ``HH:mm``)."""
+    when = to_datetime(value)
+    if when is None:
+        return text_of(value)
+    info = locale_info(locale)
+    style = fmt if isinstance(fmt, str) and fmt else "medium"
+    try:
+        if style in DATE_STYLES:
+            day = when.date() if isinstance(when, dt.datetime) else when
+            out = _babel_date(day, format=style, locale=info.locale)
+        else:
+            moment = (
+                when
+                if isinstance(when, dt.datetime)
+                else dt.datetime(when.year, when.month, when.day)
+            )
+            out = _babel_datetime(moment, format=style, locale=info.locale)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return when.isoformat()
+    return info.localize_digits(out)
+
+
+def format_number(value: object, fmt: object = None, *, locale: object = None) -> str:
+    """Locale-aware decimal (``1.234,5`` in de-DE); optional CLDR pattern like ``#,##0.00``."""
+    number = to_number(value)
+    if number is None:
+        return text_of(value)
+    info = locale_info(locale)
+    pattern = fmt if isinstance(fmt, str) and fmt else None
+    try:
+        out = _babel_decimal(
+            number, format=pattern, locale=info.locale, numbering_system=info.numbering
+        )
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return text_of(value)
+    return info.localize_digits(out)
+
+
+def format_currency(
+    value: object, code: object = "USD", fmt: object = None, *, locale: object = None
+) -> str:
+    """Locale-aware money amount for an ISO 4217 code (``1.234,50 €`` for EUR in de-DE)."""
+    number = to_number(value)
+    if number is None:
+        return text_of(value)
+    info = locale_info(locale)
+    currency = code.strip().upper() if isinstance(code, str) and code.strip() else "USD"
+    pattern = fmt if isinstance(fmt, str) and fmt else None
+    try:
+        out = _babel_currency(
+            number,
+            currency[:8],
+            format=pattern,
+            locale=info.locale,
+            numbering_system=info.numbering,
+        )
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return text_of(value)
+    return info.localize_digits(out)
+
+
+def format_percent(value: object, fmt: object = None, *, locale: object = None) -> str:
+    """Locale-aware percentage of a ratio: ``0.25`` -> ``25 %`` in de-DE."""
+    number = to_number(value)
+    if number is None:
+        return text_of(value)
+    info = locale_info(locale)
+    pattern = fmt if isinstance(fmt, str) and fmt else None
+    try:
+        out = _babel_percent(
+            number, format=pattern, locale=info.locale, numbering_system=info.numbering
+        )
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return text_of(value)
+    return info.localize_digits(out)
+
+
+# --- text ------------------------------------------------------------------------------
+
+_WORD_BREAK = re.compile(r"([-\s(\[{<\"/]+)")
+
+
+def title(value: object) -> str:
+    """Capitalise each word (``o'neil-smith`` -> ``O'neil-Smith``; keeps ``it's`` sane)."""
+    return "".join(
+        piece[:1].upper() + piece[1:].lower() if piece else piece
+        for piece in _WORD_BREAK.split(text_of(value))
+    )
+
+
+def url_encode(value: object) -> str:
+    """Percent-encode text for a query-string value (spaces become ``+``)."""
+    return quote_plus(text_of(value), safe="")
+
+
+def utm(
+    url: object,
+    source: object = None,
+    medium: object = None,
+    campaign: object = None,
+    content: object = None,
+    term: object = None,
+) -> str:
+    """Add or replace ``utm_*`` query parameters on an http(s) URL, keeping the fragment.
+
+    Parameters that are missing or blank are left alone; other query parameters keep
+    their exact encoding and order.
+    """
+    text = text_of(url).strip()
+    if not text:
+        return text
+    values = dict(zip(UTM_KEYS, (source, medium, campaign, content, term), strict=True))
+    params = [(f"utm_{k}", text_of(v)) for k, v in values.items() if not is_blank(v)]
+    if not params:
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if parts.scheme.lower() not in ("http", "https", ""):
+        return text
+    replaced = {name for name, _ in params}
+    kept = [
+        item
+        for item in parts.query.split("&")
+        if item and unquote_plus(item.split("=", 1)[0]) not in replaced
+    ]
+    kept.extend(f"{name}={quote(val, safe='')}" for name, val in params)
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+# --- Markdown escaping -------------------------------------------------------------------
+
+_MD_TABLE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~&!"})
+_MD_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+=])|(\d+)([.)]))")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    if marker:
+        return f"{indent}\\{marker}"
+    return f"{indent}{digits}\\{dot}"
+
+
+def markdown_escape(value: object) -> str:
+    """Escape Markdown/HTML-significant characters so data can't add links, HTML or blocks."""
+    text = text_of(value).translate(_MD_TABLE)
+    if "-" in text or "+" in text or "=" in text or "." in text or ")" in text:
+        text = _MD_LINE_START.sub(_escape_line_start, text)
+    return text

@@ -1,0 +1,66 @@
+"""Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from brandloom.db.engine import make_engine, make_session_factory
+from brandloom.db.migrate import upgrade
+from brandloom.settings import normalize_database_url
+
+PG_URL = os.environ.get("BRANDLOOM_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _pg_schema_url(schema: str) -> str:
+    assert PG_URL is not None
+    base = normalize_database_url(PG_URL)
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a private schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'brandloom.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip("BRANDLOOM_TEST_DATABASE_URL is not set")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(normalize_database_url(PG_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _pg_schema_url(schema)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
