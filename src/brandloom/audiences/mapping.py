@@ -107,10 +107,15 @@ def variable_names(headers: list[str]) -> list[str]:
 
 
 def canonical_name(name: str) -> str | None:
-    """The canonical field called ``name`` (``"Email"``, ``"first-name"``, ``"key"``), if any."""
-    cleaned = variable_name(name)
-    cleaned = FIELD_SYNONYMS.get(cleaned, cleaned)
-    return cleaned if cleaned in CANONICAL_FIELDS else None
+    """The canonical field called ``name`` (``"email"``, ``"E-Mail"``, ``"First Name"``,
+    ``"key"``), if any."""
+    return _CANONICAL_BY_NORMALIZED.get(normalize_header(name))
+
+
+_CANONICAL_BY_NORMALIZED: dict[str, str] = {
+    **{normalize_header(name): name for name in CANONICAL_FIELDS},
+    **{normalize_header(name): field for name, field in FIELD_SYNONYMS.items()},
+}
 
 
 def find_header(headers: list[str], name: str) -> int | None:

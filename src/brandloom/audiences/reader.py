@@ -37,6 +37,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -211,10 +212,10 @@ def _detect_encoding(sample: bytes, complete: bool, explicit: str | None) -> _En
             raise AudienceError(
                 f"unknown encoding {explicit!r}", code="audience.encoding"
             ) from None
-        bom = 0
-        if codec in ("utf-8", "utf-8-sig"):
+        if codec == "utf-8-sig":
             codec = "utf-8"
-            bom = len(codecs.BOM_UTF8) if sample.startswith(codecs.BOM_UTF8) else 0
+        # A BOM of exactly this codec is skipped ("utf-16"/"utf-32" handle theirs themselves).
+        bom = next((len(b) for b, _, c in _BOMS if c == codec and sample.startswith(b)), 0)
         return _make_encoding(explicit, codec, bom, sample)
     for bom_bytes, name, codec in _BOMS:
         if sample.startswith(bom_bytes):
@@ -287,25 +288,26 @@ def _sample_text(sample: bytes, encoding: _Encoding, complete: bool) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    """The candidate giving the most consistent field count over the first records (at least
-    two fields in the header), ties broken in the order , ; tab |."""
+    """The candidate giving the most consistent field count over the first non-blank records;
+    it must split the header in two or more fields. Ties go to the order , ; tab |, and ","
+    is the answer when nothing splits (a single-column file)."""
     best, best_score = ",", (False, 0.0, 0)
     for delimiter in _DELIMITERS:
         records: list[list[str]] = []
         try:
             for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                if record:
+                if any(cell.strip() for cell in record):
                     records.append(record)
                 if len(records) >= 100:
                     break
         except csv.Error:
-            continue
+            pass  # judge on the records read so far
         if not records:
             continue
         width = len(records[0])
         consistent = sum(len(r) == width for r in records) / len(records)
         score = (width > 1, round(consistent, 2), width)
-        if score > best_score:
+        if width > 1 and score > best_score:
             best, best_score = delimiter, score
     return best
 
@@ -313,9 +315,7 @@ def _sniff_delimiter(text: str) -> str:
 # ------------------------------------------------------------------------------ line sources
 def _binary_lines(fh: IO[bytes], codec: str, pending: list[_Issue], limit: int) -> Iterator[str]:
     """Decode an ASCII-compatible file line by line; flag bad bytes, NULs and long lines."""
-    number = 0
-    for raw in fh:
-        number += 1
+    for number, raw in enumerate(fh, start=1):
         try:
             line = raw.decode(codec)
         except UnicodeDecodeError:
@@ -332,9 +332,7 @@ def _text_lines(fh: IO[bytes], codec: str, pending: list[_Issue], limit: int) ->
     """Like :func:`_binary_lines` for UTF-16/32 and CR-only files (slower, rarely big)."""
     text = io.TextIOWrapper(fh, encoding=codec, errors=_ESCAPE, newline="")
     suspicious = _SUSPICIOUS.search
-    number = 0
-    for line in text:
-        number += 1
+    for number, line in enumerate(text, start=1):
         if suspicious(line) is not None:
             if _BAD_CHAR.search(line) is not None:
                 pending.append((_ENCODING, number))
@@ -414,11 +412,13 @@ def _unreadable(path: Path, exc: BaseException) -> AudienceError:
 class AudienceReader:
     """An opened, mapped audience file; iterate it for ``ContactRow | RejectedRow``.
 
-    ``attributes`` of a contact hold every column under its variable name (``"First Name"`` ->
-    ``first_name``; empty names -> ``column_<n>``, repeats -> ``_2``), then every mapped
-    canonical field under its canonical name with its normalized value (overwriting a column of
-    that name). ``variables`` lists those names plus ``key``, ``email``, ``locale``, ``consent``,
-    ``consent_source`` and ``consent_at``.
+    ``attributes`` of a contact hold every column's raw value (not stripped) under its variable
+    name (``"First Name"`` -> ``first_name``; no alphanumerics -> ``column_<n>``; repeated names
+    get ``_2``, ``_3``), plus each mapped canonical field whose column has another variable name
+    under the canonical name, with the same raw value (``"Vorname"`` -> also ``first_name``).
+    Normalized values live on the row itself (``key``, ``email``, ``locale``, ``consent``, ...).
+    ``variables`` lists the attribute names followed by ``key``, ``email``, ``locale``,
+    ``consent``, ``consent_source`` and ``consent_at``.
     """
 
     path: Path
@@ -537,16 +537,18 @@ class AudienceReader:
         except OSError as exc:
             raise _unreadable(self.path, exc) from exc
         with fh:
-            pending: list[_Issue] = []
-            reader = csv.reader(self._line_source(fh, pending), delimiter=self.delimiter or ",")
-            _read_header(reader)
-            pending.clear()
             try:
-                yield from self._delimited_rows(reader, pending)
+                yield from self._delimited_rows(fh)
             except OSError as exc:
                 raise _unreadable(self.path, exc) from exc
 
-    def _delimited_rows(self, reader: CsvReader, pending: list[_Issue]) -> Iterator[Result]:
+    def _delimited_rows(self, fh: IO[bytes]) -> Iterator[Result]:
+        pending: list[_Issue] = []
+        reader = csv.reader(
+            self._line_source(fh, pending), delimiter=self.delimiter or ",", strict=True
+        )
+        _read_header(reader)
+        pending.clear()
         check = self._validator()
         width = len(self.headers)
         row = 0
@@ -584,12 +586,9 @@ class AudienceReader:
                 row += 1
                 line = reader.line_num
                 pending.clear()
-                message = str(exc)
-                code = "field.too_long" if "field limit" in message else "row.malformed"
-                if code == "field.too_long":
-                    message = f"a field is longer than {self.options.max_field_chars:,} characters"
+                code, problem = _csv_problem(str(exc), self.options.max_field_chars)
                 yield RejectedRow(
-                    row, code, f"unparseable record ({_lines(last_line + 1, line)}): {message}", []
+                    row, code, f"unparseable record ({_lines(last_line + 1, line)}): {problem}", []
                 )
                 last_line = line
 
@@ -610,7 +609,7 @@ class AudienceReader:
         check = self._validator()
         headers = self.headers
         known = set(headers)
-        names = self._plan.names
+        names = set(self._plan.names)
         limit = self.options.max_field_chars
         loads = orjson.loads
         row = 0
@@ -688,15 +687,11 @@ class AudienceReader:
 
     # -- XLSX -----------------------------------------------------------------------------
     def _iter_xlsx(self) -> Iterator[Result]:
-        workbook, sheet = _open_sheet(self.path, self.options.sheet)
-        try:
-            yield from self._xlsx_rows(sheet.iter_rows(values_only=True))
-        except AudienceError:
-            raise
-        except Exception as exc:  # openpyxl raises many things on corrupt sheets
-            raise _unreadable(self.path, exc) from exc
-        finally:
-            workbook.close()
+        with _open_sheet(self.path, self.options.sheet) as sheet:
+            try:
+                yield from self._xlsx_rows(sheet.iter_rows(values_only=True))
+            except Exception as exc:  # openpyxl raises many things on corrupt sheets
+                raise _unreadable(self.path, exc) from exc
 
     def _xlsx_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[Result]:
         check = self._validator()
@@ -738,6 +733,19 @@ class AudienceReader:
             yield check(row, values)
 
 
+def _csv_problem(message: str, limit: int) -> tuple[str, str]:
+    """Reject code and a readable explanation for a ``csv.Error`` message."""
+    if "field limit" in message:
+        return "field.too_long", f"a field is longer than {limit:,} characters"
+    if "new-line character seen in unquoted field" in message:
+        return "row.malformed", "line break (CR) inside an unquoted field"
+    if "unexpected end of data" in message:
+        return "row.malformed", "a quoted field is never closed (unterminated quote)"
+    if "expected after" in message:
+        return "row.malformed", f"text after the closing quote of a field ({message})"
+    return "row.malformed", message
+
+
 def _read_header(reader: CsvReader) -> list[str] | None:
     """Consume records up to and including the first one with a non-blank cell."""
     for record in reader:
@@ -746,42 +754,52 @@ def _read_header(reader: CsvReader) -> list[str] | None:
     return None
 
 
-def _open_sheet(path: Path, name: str | None) -> tuple[Any, Any]:
+@contextmanager
+def _open_sheet(path: Path, name: str | None) -> Iterator[Any]:
+    """The (read-only, cached-values) worksheet; file and workbook are closed on exit. The file
+    is passed as a stream so openpyxl does not insist on an .xlsx file name."""
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
+        fh = path.open("rb")
+    except OSError as exc:
         raise _unreadable(path, exc) from exc
-    if name is None:
-        if not workbook.worksheets:
+    with fh:
+        try:
+            workbook = load_workbook(fh, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
+            raise _unreadable(path, exc) from exc
+        try:
+            if name is None:
+                if not workbook.worksheets:
+                    raise AudienceError(
+                        f"{path.name}: workbook has no sheets", code="audience.empty"
+                    )
+                yield workbook.worksheets[0]
+            elif name not in workbook.sheetnames:
+                sheets = ", ".join(repr(s) for s in workbook.sheetnames)
+                raise AudienceError(
+                    f"{path.name}: no sheet named {name!r}; sheets are: {sheets}",
+                    code="audience.mapping",
+                    details={"sheet": name},
+                )
+            else:
+                yield workbook[name]
+        finally:
             workbook.close()
-            raise AudienceError(f"{path.name}: workbook has no sheets", code="audience.empty")
-        return workbook, workbook.worksheets[0]
-    if name not in workbook.sheetnames:
-        sheets = ", ".join(repr(s) for s in workbook.sheetnames)
-        workbook.close()
-        raise AudienceError(
-            f"{path.name}: no sheet named {name!r}; sheets are: {sheets}",
-            code="audience.mapping",
-            details={"sheet": name},
-        )
-    return workbook, workbook[name]
 
 
 def _xlsx_headers(path: Path, sheet: str | None) -> list[str]:
-    workbook, worksheet = _open_sheet(path, sheet)
-    try:
-        for cells in worksheet.iter_rows(values_only=True):
-            values = [_cell_text(c) for c in cells]
-            if any(v.strip() for v in values):
-                while values and not values[-1].strip():
-                    values.pop()
-                return values
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
-    finally:
-        workbook.close()
+    with _open_sheet(path, sheet) as worksheet:
+        try:
+            for cells in worksheet.iter_rows(values_only=True):
+                values = [_cell_text(c) for c in cells]
+                if any(v.strip() for v in values):
+                    while values and not values[-1].strip():
+                        values.pop()
+                    return values
+        except Exception as exc:  # openpyxl raises many things on corrupt sheets
+            raise _unreadable(path, exc) from exc
     raise AudienceError(f"{path.name}: the sheet has no header row", code="audience.empty")
 
 
@@ -796,7 +814,7 @@ def _csv_headers(path: Path, encoding: _Encoding, delimiter: str, limit: int) ->
             else _binary_lines(fh, encoding.codec, pending, limit)
         )
         try:
-            header = _read_header(csv.reader(lines, delimiter=delimiter))
+            header = _read_header(csv.reader(lines, delimiter=delimiter, strict=True))
         except csv.Error as exc:
             raise AudienceError(
                 f"{path.name}: cannot parse the header row: {exc}", code="audience.unreadable"
@@ -891,14 +909,15 @@ def open_audience(path: Path, options: ImportOptions = _DEFAULT_OPTIONS) -> Audi
             if fmt == "jsonl":
                 headers = _jsonl_headers(path, encoding, options.max_field_chars)
             else:
+                # Process-wide setting: only ever raised. Fields above max_field_chars but below
+                # the limit are rejected by the reader itself.
+                if csv.field_size_limit() <= options.max_field_chars:
+                    csv.field_size_limit(options.max_field_chars + 1)
                 delimiter = options.delimiter or (
                     "\t"
                     if fmt == "tsv"
                     else _sniff_delimiter(_sample_text(sample, encoding, complete))
                 )
-                limit = csv.field_size_limit()
-                if limit <= options.max_field_chars:
-                    csv.field_size_limit(options.max_field_chars + 1)
                 headers = _csv_headers(path, encoding, delimiter, options.max_field_chars)
     except OSError as exc:
         raise _unreadable(path, exc) from exc

@@ -102,12 +102,25 @@ class AudienceRepository:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
 
-    def iter_rejects(self, audience_id: str, *, batch: int = 5000) -> Iterator[AudienceReject]:
+    def iter_rejects(
+        self, audience_id: str, *, batch: int = 5000
+    ) -> Iterator[tuple[int, str, list[str]]]:
+        """(row, reason, raw fields) of every rejected row, in row order, keyset-paged."""
         after = 0
         while True:
-            page = self.rejects(audience_id, after_row=after, limit=batch)
+            stmt = (
+                select(AudienceReject.row, AudienceReject.reason, AudienceReject.raw)
+                .where(
+                    AudienceReject.audience_id == audience_id,
+                    AudienceReject.workspace_id == self.workspace_id,
+                    AudienceReject.row > after,
+                )
+                .order_by(AudienceReject.row)
+                .limit(batch)
+            )
+            page = self.session.execute(stmt).all()
             if not page:
                 return
-            yield from page
-            after = page[-1].row
-            self.session.expunge_all()
+            for row, reason, raw in page:
+                yield row, reason, raw
+            after = page[-1][0]

@@ -7,11 +7,13 @@ distinct locale value.
 
 from __future__ import annotations
 
+import ast
 import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Final
 
 from babel import Locale, UnknownLocaleError
 
@@ -50,7 +52,11 @@ Validator = Callable[[int, list[str]], Result]
 # (a marketing contact at "user@localhost" is useless) and the whole address at most 254 chars.
 _LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL_MATCH = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+").fullmatch
+# Possessive quantifiers, no backtracking: the same language as _LOCAL@_LABEL(\._LABEL)+.
+_EMAIL_MATCH = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]++@"
+    r"(?:(?!-)[A-Za-z0-9-]{1,63}+(?<!-)\.)++(?!-)[A-Za-z0-9-]{1,63}+(?<!-)"
+).fullmatch
 _DOMAIN_MATCH = re.compile(rf"{_LABEL}(?:\.{_LABEL})+").fullmatch
 _LOCAL_MATCH = re.compile(_LOCAL).fullmatch
 MAX_EMAIL_LENGTH = 254
@@ -77,14 +83,16 @@ def is_valid_email(email: str) -> bool:
 
 # ------------------------------------------------------------------------------------- consent
 _GRANTED = (
-    "yes y true t 1 granted consented consent opt-in opted-in optin optedin opt_in "
-    "subscribed subscribe double-opt-in double-opted-in doi confirmed accepted agreed "
-    "ja oui si sí"
-).split()
+    *("yes", "y", "true", "t", "1", "granted", "consented", "consent", "confirmed"),
+    *("opt-in", "opted-in", "optin", "optedin", "opt_in", "subscribed", "subscribe"),
+    *("double-opt-in", "double-opted-in", "doi", "accepted", "agreed"),
+    *("ja", "oui", "si", "sí"),
+)
 _DENIED = (
-    "no n false f 0 denied opt-out opted-out optout optedout opt_out unsubscribed "
-    "unsubscribe revoked withdrawn declined refused rejected nein non"
-).split()
+    *("no", "n", "false", "f", "0", "denied", "declined", "refused", "rejected"),
+    *("opt-out", "opted-out", "optout", "optedout", "opt_out", "unsubscribed", "unsubscribe"),
+    *("revoked", "withdrawn", "nein", "non"),
+)
 _UNKNOWN = ("", "unknown", "pending")
 #: Normalized (stripped, lowercased) consent value -> "granted" | "denied" | "unknown".
 CONSENT_VALUES: dict[str, str] = {
@@ -112,9 +120,11 @@ def normalize_consent(value: str) -> str | None:
 
 # ------------------------------------------------------------------------------------ consent_at
 def normalize_timestamp(value: str) -> str | None:
-    """ISO 8601 date or datetime -> normalized ISO string (``Z`` becomes ``+00:00``); ``None``
-    when it does not parse."""
+    """ISO 8601 date or datetime -> normalized ISO string (``Z`` becomes ``+00:00``); ``""`` for
+    a blank value; ``None`` when it does not parse."""
     text = value.strip()
+    if not text:
+        return ""
     try:
         if len(text) <= 10:
             return date.fromisoformat(text).isoformat()
@@ -129,32 +139,14 @@ def normalize_timestamp(value: str) -> str | None:
 _LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*").fullmatch
 
 
-class LocaleCache:
-    """Babel-validated locale normalization, computed once per distinct raw value."""
-
-    __slots__ = ("_cache", "_limit")
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self._cache: dict[str, str | None] = {}
-        self._limit = limit
-
-    def __call__(self, value: str) -> str | None:
-        """Normalized BCP 47 tag, or ``None`` when ``value`` is not a valid locale."""
-        try:
-            return self._cache[value]
-        except KeyError:
-            pass
-        result = _parse_locale(value)
-        if len(self._cache) < self._limit:
-            self._cache[value] = result
-        return result
-
-    def __contains__(self, value: str) -> bool:
-        return value in self._cache
-
-
-def _parse_locale(value: str) -> str | None:
+def normalize_locale(value: str) -> str | None:
+    """``"de_DE"``, ``"de-de"``, ``"EN"``, ``"zh-Hans-CN"`` -> BCP 47 (``"de-DE"``, ``"en"``,
+    ``"zh-Hans-CN"``) as resolved by Babel's ``Locale.parse`` (so ``"zh-CN"`` becomes
+    ``"zh-Hans-CN"``); ``""`` for a blank value; ``None`` when Babel does not know it.
+    Slow (Babel): callers cache per distinct value."""
     text = value.strip()
+    if not text:
+        return ""
     if _LOCALE_SHAPE(text) is None:
         return None
     try:
@@ -166,65 +158,39 @@ def _parse_locale(value: str) -> str | None:
     )
 
 
-# ------------------------------------------------------------------------------------ duplicates
-class KeyIndex:
-    """Open-addressing table of ``hash(key)`` -> first row, in two flat arrays.
-
-    Storing 64-bit hashes instead of key strings keeps a million keys at about 24 MB. Two
-    different keys with the same 64-bit hash would be reported as duplicates; with ~10^6 keys
-    the chance is about 10^-7 per file.
-    """
-
-    __slots__ = ("_count", "_hashes", "_limit", "_mask", "_rows")
-
-    def __init__(self, expected: int = 0) -> None:
-        size = 1024
-        while size < 2 * expected:
-            size <<= 1
-        self._count = 0
-        self._allocate(size)
-
-    def _allocate(self, size: int) -> None:
-        self._hashes = array("q", [0]) * size
-        self._rows = array("I", [0]) * size
-        self._mask = size - 1
-        self._limit = size // 2
-
-    def __len__(self) -> int:
-        return self._count
-
-    def probe(self, h: int) -> int:
-        """``-first_row`` if ``h`` (non-zero) is present, else the free slot for :meth:`insert`."""
-        hashes = self._hashes
-        mask = self._mask
-        i = h & mask
-        current = hashes[i]
-        while current:
-            if current == h:
-                return -self._rows[i]
-            i = (i + 1) & mask
-            current = hashes[i]
-        return i
-
-    def insert(self, slot: int, h: int, row: int) -> None:
-        """Store ``h`` at ``slot`` (from the :meth:`probe` just before)."""
-        self._hashes[slot] = h
-        self._rows[slot] = row
-        self._count += 1
-        if self._count > self._limit:
-            old_hashes, old_rows = self._hashes, self._rows
-            self._allocate(2 * len(old_hashes))
-            hashes, rows, mask = self._hashes, self._rows, self._mask
-            for old_slot, old_h in enumerate(old_hashes):
-                if old_h:
-                    i = old_h & mask
-                    while hashes[i]:
-                        i = (i + 1) & mask
-                    hashes[i] = old_h
-                    rows[i] = old_rows[old_slot]
-
-
 # ------------------------------------------------------------------------------------- the rows
+_CACHE_LIMIT = 50_000  # distinct locale / timestamp values remembered per file
+_MISSING: Final = "\x00missing"
+_INITIAL_SLOTS = 1024
+
+
+def _dict_builder(entries: list[tuple[int, str]]) -> Callable[[list[str]], dict[str, str]]:
+    """``lambda f: {name: f[index], ...}`` compiled from an AST: a dict display with constant
+    keys is ~3x faster than ``dict(zip(names, fields))``. Later entries win on equal names.
+    Names only ever become string constants, never code."""
+    row = ast.Name(id="f", ctx=ast.Load())
+    display = ast.Dict(
+        keys=[ast.Constant(value=name) for _, name in entries],
+        values=[
+            ast.Subscript(value=row, slice=ast.Constant(value=index), ctx=ast.Load())
+            for index, _ in entries
+        ],
+    )
+    function = ast.Lambda(
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(arg="f")],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
+        body=display,
+    )
+    code = compile(ast.fix_missing_locations(ast.Expression(body=function)), "<attributes>", "eval")
+    builder: Callable[[list[str]], dict[str, str]] = eval(code, {"__builtins__": {}})  # noqa: S307
+    return builder
+
+
 def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
@@ -236,6 +202,11 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     Checks in order, first failure wins: ``key.missing``, ``key.duplicate``, ``email.invalid``,
     ``field.required``, ``consent.invalid``, ``consent_at.invalid``, ``locale.invalid``. Only
     accepted rows claim their key, so a later valid row with the key of a rejected one is kept.
+
+    Duplicates are found through an open-addressing table of ``hash(key)`` -> first row held in
+    two flat arrays (about 24 MB per million keys, against ~100 MB for a dict of ints and more
+    for the key strings). Two different keys with equal 64-bit hashes would be reported as
+    duplicates; with 10^6 keys the odds are about 10^-7 per file.
     """
     headers = plan.headers
     names = plan.names
@@ -245,6 +216,7 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     key_lower = plan.key_field == "email"
     email_index = fields_at.get("email", -1)
     email_header = headers[email_index] if email_index >= 0 else ""
+    key_is_email = email_index == key_index
     consent_index = fields_at.get("consent", -1)
     consent_header = headers[consent_index] if consent_index >= 0 else ""
     source_index = fields_at.get("consent_source", -1)
@@ -253,53 +225,80 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     locale_index = fields_at.get("locale", -1)
     locale_header = headers[locale_index] if locale_index >= 0 else ""
     required = tuple((index, headers[index]) for index in plan.required)
-    plain = tuple(
-        (name, index)
-        for name, index in fields_at.items()
-        if name not in ("email", "locale", "consent", "consent_source", "consent_at")
-    )
+    # canonical fields whose column has another variable name are added under the canonical name
+    aliases = [(name, index) for name, index in fields_at.items() if names[index] != name]
+    build_attributes = _dict_builder([*enumerate(names), *((i, n) for n, i in aliases)])
     consent_raw = _CONSENT_RAW.get
+    new_contact = object.__new__
     email_match = _EMAIL_MATCH
-    locale_of = LocaleCache()
-    seen = KeyIndex(expected_rows)
-    probe = seen.probe
-    insert = seen.insert
+    timestamps: dict[str, str | None] = {}
+    locales: dict[str, str | None] = {}
+
+    size = _INITIAL_SLOTS
+    while size < 2 * expected_rows:
+        size <<= 1
+    hashes = array("q", [0]) * size
+    firsts = array("I", [0]) * size
+    mask = size - 1
+    room = size // 2
+
+    def grow() -> None:
+        nonlocal hashes, firsts, mask, room
+        old_hashes, old_firsts = hashes, firsts
+        size = 2 * len(old_hashes)
+        hashes = array("q", [0]) * size
+        firsts = array("I", [0]) * size
+        mask = size - 1
+        room = size // 4  # half full now, grows again at half of the new size
+        for old_slot, old_h in enumerate(old_hashes):
+            if old_h:
+                i = old_h & mask
+                while hashes[i]:
+                    i = (i + 1) & mask
+                hashes[i] = old_h
+                firsts[i] = old_firsts[old_slot]
 
     def check(row: int, fields: list[str]) -> Result:
-        key = fields[key_index].strip()
-        if key_lower:
-            key = key.lower()
+        nonlocal room
+        stripped = fields[key_index].strip()
+        key = stripped.lower() if key_lower else stripped
         if not key:
             return RejectedRow(row, "key.missing", f"empty key in column {key_header!r}", fields)
         h = hash(key) or 1
-        slot = probe(h)
-        if slot < 0:
-            return RejectedRow(
-                row,
-                "key.duplicate",
-                f"duplicate key {_shown(key)} in column {key_header!r} (first seen at row {-slot})",
-                fields,
-            )
+        slot = h & mask
+        taken = hashes[slot]
+        while taken:
+            if taken == h:
+                return RejectedRow(
+                    row,
+                    "key.duplicate",
+                    f"duplicate key {_shown(key)} in column {key_header!r} "
+                    f"(first seen at row {firsts[slot]})",
+                    fields,
+                )
+            slot = (slot + 1) & mask
+            taken = hashes[slot]
+
         email: str | None = None
         if email_index >= 0:
-            email = fields[email_index].strip()
-            if email:
-                if (len(email) > MAX_EMAIL_LENGTH or email_match(email) is None) and (
-                    not is_valid_email(email)
-                ):
-                    return RejectedRow(
-                        row,
-                        "email.invalid",
-                        f"invalid email in column {email_header!r}: {_shown(email)}",
-                        fields,
-                    )
-            else:
+            email = stripped if key_is_email else fields[email_index].strip()
+            if not email:
                 email = None
-        for index, header in required:
-            if not fields[index].strip():
+            elif (len(email) > MAX_EMAIL_LENGTH or email_match(email) is None) and (
+                not is_valid_email(email)
+            ):
                 return RejectedRow(
-                    row, "field.required", f"required column {header!r} is empty", fields
+                    row,
+                    "email.invalid",
+                    f"invalid email in column {email_header!r}: {_shown(email)}",
+                    fields,
                 )
+        if required:
+            for index, header in required:
+                if not fields[index].strip():
+                    return RejectedRow(
+                        row, "field.required", f"required column {header!r} is empty", fields
+                    )
         consent = "unknown"
         if consent_index >= 0:
             raw = fields[consent_index]
@@ -315,8 +314,12 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
         consent_at: str | None = None
         if at_index >= 0:
             raw = fields[at_index]
-            if raw and not raw.isspace():
-                consent_at = normalize_timestamp(raw)
+            if raw:
+                consent_at = timestamps.get(raw, _MISSING)
+                if consent_at is _MISSING:
+                    consent_at = normalize_timestamp(raw)
+                    if len(timestamps) < _CACHE_LIMIT:
+                        timestamps[raw] = consent_at
                 if consent_at is None:
                     return RejectedRow(
                         row,
@@ -325,11 +328,16 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
                         "(expected ISO 8601 like 2024-05-31 or 2024-05-31T14:30:00Z)",
                         fields,
                     )
+                consent_at = consent_at or None
         locale: str | None = None
         if locale_index >= 0:
             raw = fields[locale_index]
-            if raw and not raw.isspace():
-                locale = locale_of(raw)
+            if raw:
+                locale = locales.get(raw, _MISSING)
+                if locale is _MISSING:
+                    locale = normalize_locale(raw)
+                    if len(locales) < _CACHE_LIMIT:
+                        locales[raw] = locale
                 if locale is None:
                     return RejectedRow(
                         row,
@@ -337,22 +345,28 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
                         f"invalid locale in column {locale_header!r}: {_shown(raw)}",
                         fields,
                     )
-        source = fields[source_index].strip() or None if source_index >= 0 else None
-
-        attributes = dict(zip(names, fields, strict=False))
-        for name, index in plain:
-            attributes[name] = fields[index].strip()
-        if email_index >= 0:
-            attributes["email"] = email or ""
-        if locale_index >= 0:
-            attributes["locale"] = locale or ""
-        if consent_index >= 0:
-            attributes["consent"] = consent
+                locale = locale or None
+        source: str | None = None
         if source_index >= 0:
-            attributes["consent_source"] = source or ""
-        if at_index >= 0:
-            attributes["consent_at"] = consent_at or ""
-        insert(slot, h, row)
-        return ContactRow(row, key, email, locale, consent, source, consent_at, attributes)
+            source = fields[source_index].strip() or None
+
+        attributes = build_attributes(fields)
+        hashes[slot] = h
+        firsts[slot] = row
+        room -= 1
+        if not room:
+            grow()
+        # Same as ContactRow(row, key, ...) minus the __init__ call (~0.3 us of ~4 us per row);
+        # tests pin that both build equal objects.
+        contact = new_contact(ContactRow)
+        contact.row = row
+        contact.key = key
+        contact.email = email
+        contact.locale = locale
+        contact.consent = consent
+        contact.consent_source = source
+        contact.consent_at = consent_at
+        contact.attributes = attributes
+        return contact
 
     return check

@@ -131,15 +131,35 @@ class JobRepository:
         )
         return list(self.session.scalars(stmt))
 
-    def iter_documents(self, job_id: str, *, batch: int = 5000) -> Iterator[DocumentRecord]:
+    def iter_manifest(self, job_id: str, *, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+        """(row, key, variant, qa_status, qa_issues, files) in row order, keyset-paged."""
+        columns = (
+            DocumentRecord.row,
+            DocumentRecord.key,
+            DocumentRecord.variant,
+            DocumentRecord.qa_status,
+            DocumentRecord.qa_issues,
+            DocumentRecord.files,
+        )
         after = 0
         while True:
-            page = self.documents_by_row(job_id, after_row=after, limit=batch)
+            stmt = (
+                select(*columns)
+                .join(Job, Job.id == DocumentRecord.job_id)
+                .where(
+                    DocumentRecord.job_id == job_id,
+                    DocumentRecord.row > after,
+                    Job.workspace_id == self.workspace_id,
+                )
+                .order_by(DocumentRecord.row)
+                .limit(batch)
+            )
+            page = self.session.execute(stmt).all()
             if not page:
                 return
-            yield from page
-            after = page[-1].row
-            self.session.expunge_all()
+            for item in page:
+                yield tuple(item)
+            after = page[-1][0]
 
     def document(self, job_id: str, key: str) -> DocumentRecord | None:
         return self.session.scalar(

@@ -228,15 +228,15 @@ def finalize_job(session: Session, job: Job) -> dict[str, Any]:
 
     tmp = out / f".{MANIFEST}.tmp"
     with open(tmp, "wb") as fh:
-        for doc in repo.iter_documents(job.id):
+        for row, key, variant, qa_status, qa_issues, files in repo.iter_manifest(job.id):
             fh.write(
                 orjson.dumps(
                     {
-                        "key": doc.key,
-                        "row": doc.row,
-                        "variant": doc.variant,
-                        "qa": {"status": doc.qa_status, "issues": doc.qa_issues},
-                        "files": doc.files,
+                        "key": key,
+                        "row": row,
+                        "variant": variant,
+                        "qa": {"status": qa_status, "issues": qa_issues},
+                        "files": files,
                     }
                 )
             )
@@ -247,10 +247,7 @@ def finalize_job(session: Session, job: Job) -> dict[str, Any]:
     write_rejects_csv(
         rejects_tmp,
         list(audience.headers),
-        (
-            (r.row, r.reason, list(r.raw))
-            for r in AudienceRepository(session, job.workspace_id).iter_rejects(audience.id)
-        ),
+        AudienceRepository(session, job.workspace_id).iter_rejects(audience.id),
     )
     os.replace(rejects_tmp, out / REJECTED)
 

@@ -1,0 +1,1 @@
+"""Templates: sandboxed compile/validate/render (``engine``), filters and HTML derivation."""

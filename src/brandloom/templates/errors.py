@@ -87,6 +87,4 @@ class TemplateRenderError(TemplateError):
     def __init__(self, reason: str, *, part: str, code: str | None = None) -> None:
         self.part = part
         self.reason = reason
-        super().__init__(
-            f"{part}: {reason}", code=code, details={"part": part, "reason": reason}
-        )
+        super().__init__(f"{part}: {reason}", code=code, details={"part": part, "reason": reason})

@@ -8,6 +8,7 @@ it in) and fall back to ``en``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Mapping, Sized
@@ -67,16 +68,33 @@ _NUMERIC = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
 class LocaleInfo:
     """A parsed locale plus what formatting needs from it, cached per tag."""
 
-    __slots__ = ("digits", "locale", "numbering")
+    __slots__ = ("digits", "locale", "numbering", "patterns")
 
     def __init__(self, locale: Locale) -> None:
         self.locale = locale
+        self.patterns: dict[tuple[str, int], Any] = {}
         system = str(getattr(locale, "default_numbering_system", "latn") or "latn")
         self.numbering = system if system in _DIGIT_TABLES else "latn"
         self.digits: dict[int, str] | None = _DIGIT_TABLES.get(system)
 
     def localize_digits(self, text: str) -> str:
         return text.translate(self.digits) if self.digits is not None else text
+
+    def pattern(self, kind: str, fraction_digits: int) -> Any:
+        """The locale's decimal/percent pattern with a fixed number of fraction digits."""
+        key = (kind, fraction_digits)
+        found = self.patterns.get(key)
+        if found is None:
+            formats = (
+                self.locale.percent_formats if kind == "percent" else self.locale.decimal_formats
+            )
+            base = formats.get(None)
+            if base is None:
+                raise ValueError(f"locale {self.locale} has no {kind} pattern")
+            pattern = copy.copy(base)
+            pattern.frac_prec = (fraction_digits, fraction_digits)
+            self.patterns[key] = found = pattern
+        return found
 
 
 @lru_cache(maxsize=512)
@@ -85,7 +103,7 @@ def _parse_locale(tag: str) -> LocaleInfo:
     while candidate:
         try:
             return LocaleInfo(Locale.parse(candidate))
-        except (ValueError, TypeError, LookupError):
+        except Exception:  # Babel raises UnknownLocaleError, ValueError, ...
             if "_" not in candidate:
                 break
             candidate = candidate.rsplit("_", 1)[0]
@@ -120,7 +138,7 @@ def is_blank(value: object) -> bool:
     if isinstance(value, Sized) and not isinstance(value, Mapping):
         try:
             return len(value) == 0
-        except Exception:  # noqa: BLE001 - a broken __len__ is not blank
+        except Exception:
             return False
     if isinstance(value, Mapping):
         return len(value) == 0
@@ -132,6 +150,8 @@ def default(value: Any, default_value: Any = "") -> Any:
 
     Numbers and ``True`` are never blank: ``0`` prints ``0``.
     """
+    if value.__class__ is str:  # the common case, kept cheap
+        return value if value and not value.isspace() else default_value
     return default_value if is_blank(value) else value
 
 
@@ -175,13 +195,19 @@ def to_datetime(value: object) -> dt.date | None:
 
 
 def format_date(value: object, fmt: object = "medium", *, locale: object = None) -> str:
-    """``short|medium|long|full`` date style or a CLDR pattern (``d. MMMM y``, ``HH:mm``)."""
+    """``short|medium|long|full`` date style or a CLDR pattern (``d. MMMM y``, ``HH:mm``).
+
+    A format containing ``%`` is a (locale-independent) ``strftime`` format, as Liquid
+    templates written for Shopify expect.
+    """
     when = to_datetime(value)
     if when is None:
         return text_of(value)
     info = locale_info(locale)
     style = fmt if isinstance(fmt, str) and fmt else "medium"
     try:
+        if "%" in style:
+            return when.strftime(style[:200])
         if style in DATE_STYLES:
             day = when.date() if isinstance(when, dt.datetime) else when
             out = _babel_date(day, format=style, locale=info.locale)
@@ -197,20 +223,41 @@ def format_date(value: object, fmt: object = "medium", *, locale: object = None)
     return info.localize_digits(out)
 
 
-def format_number(value: object, fmt: object = None, *, locale: object = None) -> str:
-    """Locale-aware decimal (``1.234,5`` in de-DE); optional CLDR pattern like ``#,##0.00``."""
+def _fraction_digits(fmt: object) -> int | None:
+    if isinstance(fmt, int) and not isinstance(fmt, bool):
+        return max(0, min(fmt, 12))
+    return None
+
+
+def _format_plain(kind: str, value: object, fmt: object, locale: object) -> str:
     number = to_number(value)
     if number is None:
         return text_of(value)
     info = locale_info(locale)
-    pattern = fmt if isinstance(fmt, str) and fmt else None
+    digits = _fraction_digits(fmt)
     try:
-        out = _babel_decimal(
-            number, format=pattern, locale=info.locale, numbering_system=info.numbering
-        )
-    except (ValueError, KeyError, TypeError, ArithmeticError):
+        if digits is not None:
+            out = info.pattern(kind, digits).apply(
+                number, info.locale, numbering_system=info.numbering
+            )
+        else:
+            pattern = fmt if isinstance(fmt, str) and fmt else None
+            babel_format = _babel_percent if kind == "percent" else _babel_decimal
+            out = babel_format(
+                number, format=pattern, locale=info.locale, numbering_system=info.numbering
+            )
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
         return text_of(value)
     return info.localize_digits(out)
+
+
+def format_number(value: object, fmt: object = None, *, locale: object = None) -> str:
+    """Locale-aware decimal (``1.234,5`` in de-DE).
+
+    ``fmt`` is a number of fraction digits (``2`` -> ``1.234,50``) or a CLDR pattern
+    (``#,##0.00``).
+    """
+    return _format_plain("decimal", value, fmt, locale)
 
 
 def format_currency(
@@ -237,19 +284,11 @@ def format_currency(
 
 
 def format_percent(value: object, fmt: object = None, *, locale: object = None) -> str:
-    """Locale-aware percentage of a ratio: ``0.25`` -> ``25 %`` in de-DE."""
-    number = to_number(value)
-    if number is None:
-        return text_of(value)
-    info = locale_info(locale)
-    pattern = fmt if isinstance(fmt, str) and fmt else None
-    try:
-        out = _babel_percent(
-            number, format=pattern, locale=info.locale, numbering_system=info.numbering
-        )
-    except (ValueError, KeyError, TypeError, ArithmeticError):
-        return text_of(value)
-    return info.localize_digits(out)
+    """Locale-aware percentage of a ratio: ``0.25`` -> ``25 %`` in de-DE.
+
+    ``fmt`` is a number of fraction digits or a CLDR pattern, as for :func:`format_number`.
+    """
+    return _format_plain("percent", value, fmt, locale)
 
 
 # --- text ------------------------------------------------------------------------------
@@ -308,20 +347,33 @@ def utm(
 
 # --- Markdown escaping -------------------------------------------------------------------
 
-_MD_TABLE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~&!"})
-_MD_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+=])|(\d+)([.)]))")
+_MD_TABLE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MD_LINE_START = re.compile(
+    r"(?m)^([ \t]*)(?:(#)|([-+])(?=[ \t]|$)|(\d{1,9})([.)])(?=[ \t]|$)|([=-]+)[ \t]*$)"
+)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
-    indent, marker, digits, dot = match.groups()
-    if marker:
-        return f"{indent}\\{marker}"
-    return f"{indent}{digits}\\{dot}"
+    indent, hash_, bullet, digits, dot, rule = match.groups()
+    if hash_:
+        return f"{indent}\\#"
+    if bullet:
+        return f"{indent}\\{bullet}"
+    if digits:
+        return f"{indent}{digits}\\{dot}"
+    return indent + "".join("\\" + ch for ch in rule) + match.group(0)[len(indent) + len(rule) :]
 
 
 def markdown_escape(value: object) -> str:
-    """Escape Markdown/HTML-significant characters so data can't add links, HTML or blocks."""
+    """Escape Markdown/HTML-significant characters so data can't add links, HTML or blocks.
+
+    Always escaped: ``\\ ` * _ [ ] < > | ~``; ``&`` before an entity; ``#``, list markers
+    and setext underlines at the start of a line.
+    """
     text = text_of(value).translate(_MD_TABLE)
-    if "-" in text or "+" in text or "=" in text or "." in text or ")" in text:
+    if "&" in text:
+        text = _MD_ENTITY.sub(r"\\&", text)
+    if any(ch in text for ch in "#-+=.)"):
         text = _MD_LINE_START.sub(_escape_line_start, text)
     return text

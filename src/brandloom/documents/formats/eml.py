@@ -26,8 +26,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from brandloom.documents.formats._idn import domain_to_ascii
@@ -70,6 +70,7 @@ _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 _Q_LITERAL = bytes(sorted(_Q_SAFE | {0x20}))  # one output char each ("_" for space)
 # Bytes quoted-printable keeps literally (tab/space are handled at line ends).
 _QP_LITERAL = bytes([9, 10, *range(0x20, 0x3D), *range(0x3E, 0x7F)])
+_QP_KEEP = _QP_LITERAL + b"="  # already escaped by the first replace
 _BYTE = [bytes([b]) for b in range(256)]
 _QP_ESCAPED = [b"=%02X" % b for b in range(256)]
 _QP_TRAILING_SPACE_RE = re.compile(rb" $", re.MULTILINE)
@@ -212,7 +213,8 @@ def _unstructured(name: str, value: str) -> str:
 def _mailbox(name: str, display: str | None, addr: str) -> str:
     """``Name: display <addr>`` with the display name quoted or encoded as needed."""
     start = len(name) + 2
-    display = _clean(display) if display else ""
+    # Runs of whitespace in a display name carry no meaning (parsers collapse them).
+    display = " ".join(_clean(display).split()) if display else ""
     if not display:
         return f"{name}: {addr}"
     if not _needs_encoding(display) and len(display) <= 60:
@@ -285,7 +287,7 @@ def _quoted_printable(data: bytes) -> bytes:
     """
     data = data.replace(b"=", b"=3D")
     # One C-level replace per distinct byte needing an escape (few: mostly UTF-8 lead bytes).
-    for byte in set(data.translate(None, _QP_LITERAL)):
+    for byte in set(data.translate(None, _QP_KEEP)):
         data = data.replace(_BYTE[byte], _QP_ESCAPED[byte])
     if b" \n" in data or data.endswith(b" "):
         data = _QP_TRAILING_SPACE_RE.sub(b"=20", data)

@@ -1,0 +1,214 @@
+"""brandloom benchmarks: throughput, per-document latency and peak memory. Prints figures.
+
+    python benchmarks/run.py                 # the full set (about 15 minutes on 2 cores)
+    python benchmarks/run.py --quick         # smaller sizes, for a smoke run
+    python benchmarks/run.py --only render   # one of: import, render, latency, million
+
+Memory is the peak of the summed RSS of the generate process and all its worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = (ROOT / "benchmarks" / "email.html").read_text(encoding="utf-8")
+LOCALES = ["en-US", "de-DE", "es-ES", "fr-FR", "pt-BR", "zh-CN", "ja-JP", "ar-SA", "hi-IN", "it-IT"]
+FIRST = ["Ann", "Jürgen", "José", "Chloé", "João", "王芳", "花子", "محمد", "प्रिया", "Giulia"]
+
+
+def write_audience(path: Path, rows: int, *, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["email", "first_name", "last_name", "locale", "city", "points", "tier",
+                    "last_order", "consent", "customer_id"])
+        for i in range(rows):
+            w.writerow([f"c{i:08d}@example.com", FIRST[i % 10], f"Last{i % 997}", LOCALES[i % 10],
+                        f"City{i % 311}", rng.randint(0, 50_000), ("gold", "silver", "bronze")[i % 3],
+                        f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "yes", str(10_000_000 + i)])
+
+
+def write_spec(folder: Path, *, outputs: list[str], sink: str, chunk_size: int = 1000) -> Path:
+    (folder / "email.html").write_text(HTML, encoding="utf-8")
+    spec = {
+        "name": "bench",
+        "seed": 1,
+        "audience": {"path": "contacts.csv", "key": "email"},
+        "template": {
+            "subject": "{{ first_name | default('Hi') }}, your {{ tier }} rewards are here",
+            "preheader": "{{ points | number }} points waiting in {{ city }}",
+            "html": "email.html",
+        },
+        "variants": [{"name": "a", "weight": 1},
+                     {"name": "b", "weight": 1, "subject": "{{ first_name }}: points inside"}],
+        "outputs": outputs,
+        "sink": sink,
+        "chunk_size": chunk_size,
+        "qa": {"banned_phrases": ["risk-free", "act now", "guaranteed winner", "100% free"]},
+    }
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+class TreeMemory:
+    """Samples the summed RSS of a process and its children until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.proc = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            time.sleep(self.interval)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_generate(folder: Path, spec: Path, out: Path, workers: int) -> tuple[dict, float, int]:
+    env = dict(os.environ, BRANDLOOM_DATA_DIR=str(folder / "data"))
+    env.pop("BRANDLOOM_DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "brandloom.cli.app", "generate", str(spec), "--out", str(out),
+           "--workers", str(workers)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with TreeMemory(proc.pid) as mem:
+        _, err = proc.communicate()
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"generate failed: {err.decode()[-2000:]}")
+    report = json.loads((out / "report.json").read_text())
+    return report, wall, mem.peak
+
+
+def bench_import(rows: int) -> None:
+    from brandloom.audiences.reader import ImportOptions, open_audience
+    from brandloom.audiences.service import import_audience
+    from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+    from brandloom.db.migrate import upgrade
+    from brandloom.workspaces.service import resolve_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "contacts.csv"
+        write_audience(path, rows)
+        size_mb = path.stat().st_size / 1e6
+        started = time.perf_counter()
+        count = sum(1 for _ in open_audience(path, ImportOptions(key="email")))
+        read_s = time.perf_counter() - started
+        engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        started = time.perf_counter()
+        with unit_of_work(factory) as session:
+            ws = resolve_workspace(session, name=None)
+            audience, _ = import_audience(session, ws, path=path, options=ImportOptions(key="email"))
+        total_s = time.perf_counter() - started
+        print(f"import    {rows:>9,} rows ({size_mb:.0f} MB CSV): read+validate {read_s:6.2f} s "
+              f"({count / read_s:,.0f} rows/s); full import into SQLite {total_s:6.2f} s "
+              f"({audience.accepted:,} accepted)")
+
+
+def bench_render(contacts: int, *, outputs: list[str], sink: str, workers: int, label: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_audience(folder / "contacts.csv", contacts)
+        spec = write_spec(folder, outputs=outputs, sink=sink)
+        # Import once (not timed here) so the figure is rendering throughput.
+        run_generate(folder, spec, folder / "warm", workers)
+        report, wall, peak = run_generate(folder, spec, folder / "out", workers)
+        docs = sum(report["documents"].values())
+        print(f"{label:<9} {contacts:>9,} contacts -> {docs:>9,} docs ({'+'.join(outputs)}, {sink}, "
+              f"{workers} workers): {docs / report['elapsed_s'] * 60:>10,.0f} docs/min "
+              f"(job {report['elapsed_s']:.1f} s, wall {wall:.1f} s), peak RSS {peak / 2**20:,.0f} MB")
+
+
+def bench_latency(contacts: int, outputs: list[str]) -> None:
+    """Per-document latency of the render path (template, QA, formats) in one process."""
+    from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
+    from brandloom.documents.pipeline import ContactData
+    from brandloom.jobs.flows import _preview_renderer, prepare
+    from brandloom.jobs.spec import load_spec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_audience(folder / "contacts.csv", contacts)
+        spec, base = load_spec(write_spec(folder, outputs=outputs, sink="dir"))
+        renderer = _preview_renderer(prepare(spec, base))
+        rows = [
+            ContactData(r.row, r.key, r.email, r.locale, r.consent, r.attributes)
+            for r in open_audience(folder / "contacts.csv", ImportOptions(key="email"))
+            if isinstance(r, ContactRow)
+        ]
+        renderer.render_chunk(rows[:200])  # warm caches
+        times = []
+        for contact in rows:
+            t = time.perf_counter_ns()
+            renderer.render_chunk([contact])
+            times.append((time.perf_counter_ns() - t) / 1e6 / len(outputs))
+        times.sort()
+        p50 = statistics.median(times)
+        p99 = times[int(len(times) * 0.99)]
+        print(f"latency   {len(times):>9,} contacts ({'+'.join(outputs)}): per document "
+              f"p50 {p50:.3f} ms, p99 {p99:.3f} ms (one core, no I/O)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--only", choices=["import", "render", "latency", "million"])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    print(f"brandloom benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if args.only in (None, "import"):
+        bench_import(1_000_000 // scale)
+    if args.only in (None, "latency"):
+        bench_latency(20_000 // scale, ["html", "txt"])
+    if args.only in (None, "render"):
+        bench_render(100_000 // scale, outputs=["html", "txt"], sink="dir", workers=args.workers,
+                     label="html+txt")
+        bench_render(20_000 // scale, outputs=["md", "eml"], sink="dir", workers=args.workers,
+                     label="md+eml")
+    if args.only in (None, "million"):
+        bench_render(1_000_000 // scale, outputs=["html", "txt"], sink="jsonl",
+                     workers=args.workers, label="million")
+
+
+if __name__ == "__main__":
+    main()

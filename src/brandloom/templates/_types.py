@@ -1,0 +1,65 @@
+"""Plain value types shared by the engine adapters (re-exported from ``engine``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+PART_NAMES: tuple[str, ...] = (
+    "subject",
+    "preheader",
+    "html",
+    "text",
+    "markdown",
+    "sms",
+    "pdf",
+    "unsubscribe_url",
+)
+ENGINES: tuple[str, ...] = ("jinja", "liquid")
+
+# How expression output is escaped in each part.
+ESCAPE_HTML = "html"
+ESCAPE_MARKDOWN = "markdown"
+ESCAPE_NONE = "raw"
+PART_ESCAPING: Mapping[str, str] = MappingProxyType(
+    {
+        "subject": ESCAPE_NONE,
+        "preheader": ESCAPE_NONE,
+        "html": ESCAPE_HTML,
+        "text": ESCAPE_NONE,
+        "markdown": ESCAPE_MARKDOWN,
+        "sms": ESCAPE_NONE,
+        "pdf": ESCAPE_MARKDOWN,
+        "unsubscribe_url": ESCAPE_NONE,
+    }
+)
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """Template text per part, the engine, and where each part came from (for errors)."""
+
+    parts: Mapping[str, str]
+    engine: str = "jinja"
+    origins: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True)
+class VariableUse:
+    """One use of a top-level variable: in which part, on which line, with a fallback?"""
+
+    name: str
+    part: str
+    line: int
+    has_fallback: bool
+
+
+@dataclass(slots=True)
+class Rendered:
+    """One rendered document: text per part plus names that were undefined (rendered "")."""
+
+    parts: dict[str, str]
+    unresolved: list[str]

@@ -1,0 +1,175 @@
+"""End-to-end generate on a real database: outputs, manifest, report, rejects, determinism."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from brandloom.errors import BrandloomError
+from brandloom.jobs.flows import generate
+from tests.factories import contacts, tree_bytes, write_csv, write_spec
+
+
+def _run(factory: sessionmaker[Session], url: str, spec: Path, out: Path, **kw: object):
+    return generate(
+        factory,
+        database_url=url,
+        workspace_name=None,
+        spec_path=spec,
+        out_dir=out,
+        workers=kw.pop("workers", 1),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_generate_writes_every_format_manifest_report_and_rejects(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    rows = contacts(120)
+    rows.append(["bad-email", "Bad", "X", "en-US", "yes"])
+    rows.append(["USER000001@example.com", "Dupe", "X", "en-US", "yes"])
+    rows.append(["=cmd@example.com", "<script>alert(1)</script>", "{{ 7*7 }}", "en-US", "perhaps"])
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", rows)
+    spec = write_spec(tmp_path / "in")
+    out = tmp_path / "out"
+
+    result = _run(factory, database_url, spec, out)
+
+    report = json.loads((out / "report.json").read_text())
+    assert report["rows_read"] == 123
+    assert report["accepted"] == 120
+    assert report["rejected"] == 3
+    assert report["documents"] == {"html": 120, "txt": 120, "md": 120, "eml": 120}
+    assert report["qa"]["passed"] + report["qa"]["warned"] + report["qa"]["failed"] == 120
+    assert report["docs_per_minute"] > 0
+    assert result.report == report
+
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [m["row"] for m in manifest] == sorted(m["row"] for m in manifest)
+    assert len(manifest) == 120 and len({m["key"] for m in manifest}) == 120
+    assert {m["variant"] for m in manifest} == {"A", "B"}
+    for entry in manifest:
+        for fmt, rel in entry["files"].items():
+            assert (out / rel).is_file(), (fmt, rel)
+
+    with (out / "rejected.csv").open(encoding="utf-8") as fh:
+        rejected = list(csv.reader(fh))
+    assert rejected[0][:2] == ["row", "reason"]
+    assert [r[0] for r in rejected[1:]] == ["121", "122", "123"]
+
+    first = out / manifest[0]["files"]["html"]
+    html = first.read_text(encoding="utf-8")
+    assert 'style="' in html and "utm_campaign=spring" in html
+    msg = email.message_from_bytes(
+        (out / manifest[0]["files"]["eml"]).read_bytes(), policy=email.policy.default
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg.get_content_type() == "multipart/alternative"
+
+
+def test_contact_data_is_data(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(
+        tmp_path / "in" / "contacts.csv",
+        [["eve@example.com", "<b>Eve</b>", "{{ 7*7 }}", "en-US", "yes"]],
+    )
+    spec = write_spec(tmp_path / "in", variants=[])
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    html = (out / "html" / "eve@example.com.html").read_text(encoding="utf-8")
+    assert "<b>Eve</b>" not in html and "&lt;b&gt;Eve&lt;/b&gt;" in html
+    assert "{{ 7*7 }}" in html and "49" not in html
+    text = (out / "txt" / "eve@example.com.txt").read_text(encoding="utf-8")
+    assert "{{ 7*7 }}" in text
+
+
+@pytest.mark.parametrize("sink", ["dir", "zip", "jsonl"])
+def test_same_inputs_and_seed_give_byte_identical_outputs(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path, sink: str
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(230))
+    spec = write_spec(tmp_path / "in", sink=sink)
+    _run(factory, database_url, spec, tmp_path / "a", workers=1)
+    _run(factory, database_url, spec, tmp_path / "b", workers=2)
+    a, b = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    assert a and a == b
+    if sink == "jsonl":
+        lines = (tmp_path / "a" / "documents.jsonl").read_text().splitlines()
+        assert len(lines) == 230
+        assert set(json.loads(lines[0])["formats"]) == {"html", "txt", "md", "eml"}
+
+
+def test_qa_failures_stay_in_manifest_but_are_not_written(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    rows = contacts(10)
+    rows[3][4] = "no"  # consent denied
+    write_csv(tmp_path / "in" / "contacts.csv", rows)
+    spec = write_spec(tmp_path / "in", qa={"require_consent": True})
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    failed = [m for m in manifest if m["qa"]["status"] == "fail"]
+    assert len(failed) == 1 and failed[0]["key"] == "user000003@example.com"
+    assert failed[0]["files"] == {}
+    assert "consent.missing" in {i["code"] for i in failed[0]["qa"]["issues"]}
+    assert not (out / "html" / "user000003@example.com.html").exists()
+    report = json.loads((out / "report.json").read_text())
+    assert report["qa"]["failed"] == 1 and report["documents"]["html"] == 9
+
+
+def test_unknown_variable_without_fallback_stops_before_any_output(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(5))
+    spec = write_spec(
+        tmp_path / "in",
+        template={"subject": "Hi {{ nickname }}", "html": "email.html"},
+        variants=[],
+    )
+    out = tmp_path / "out"
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "template.unknown_variable"
+    assert "nickname" in info.value.message
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_refuses_a_non_empty_foreign_output_folder(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(5))
+    spec = write_spec(tmp_path / "in")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "job.out_dir_not_empty"
+    assert (out / "precious.txt").read_text() == "keep me"
+
+
+def test_rerun_into_previous_output_replaces_it(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(20))
+    spec = write_spec(tmp_path / "in")
+    out = tmp_path / "out"
+    first = _run(factory, database_url, spec, out)
+    second = _run(factory, database_url, spec, out)
+    assert second.audience_reused and second.job_id != first.job_id
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 20
