@@ -10,6 +10,7 @@ Memory is the peak of the summed RSS of the generate process and all its worker 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -35,12 +36,35 @@ def write_audience(path: Path, rows: int, *, seed: int = 1) -> None:
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["email", "first_name", "last_name", "locale", "city", "points", "tier",
-                    "last_order", "consent", "customer_id"])
+        w.writerow(
+            [
+                "email",
+                "first_name",
+                "last_name",
+                "locale",
+                "city",
+                "points",
+                "tier",
+                "last_order",
+                "consent",
+                "customer_id",
+            ]
+        )
         for i in range(rows):
-            w.writerow([f"c{i:08d}@example.com", FIRST[i % 10], f"Last{i % 997}", LOCALES[i % 10],
-                        f"City{i % 311}", rng.randint(0, 50_000), ("gold", "silver", "bronze")[i % 3],
-                        f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "yes", str(10_000_000 + i)])
+            w.writerow(
+                [
+                    f"c{i:08d}@example.com",
+                    FIRST[i % 10],
+                    f"Last{i % 997}",
+                    LOCALES[i % 10],
+                    f"City{i % 311}",
+                    rng.randint(0, 50_000),
+                    ("gold", "silver", "bronze")[i % 3],
+                    f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "yes",
+                    str(10_000_000 + i),
+                ]
+            )
 
 
 def write_spec(folder: Path, *, outputs: list[str], sink: str, chunk_size: int = 1000) -> Path:
@@ -54,12 +78,20 @@ def write_spec(folder: Path, *, outputs: list[str], sink: str, chunk_size: int =
             "preheader": "{{ points | number }} points waiting in {{ city }}",
             "html": "email.html",
         },
-        "variants": [{"name": "a", "weight": 1},
-                     {"name": "b", "weight": 1, "subject": "{{ first_name }}: points inside"}],
+        "variants": [
+            {"name": "a", "weight": 1},
+            {"name": "b", "weight": 1, "subject": "{{ first_name }}: points inside"},
+        ],
         "outputs": outputs,
         "sink": sink,
         "chunk_size": chunk_size,
         "qa": {"banned_phrases": ["risk-free", "act now", "guaranteed winner", "100% free"]},
+        "email": {
+            "from": "news@shop.example.com",
+            "from_name": "Example Shop",
+            "unsubscribe_url": "https://shop.example.com/u?c={{ customer_id }}",
+            "date": "2026-11-01T09:00:00+00:00",
+        },
     }
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
@@ -82,10 +114,8 @@ class TreeMemory:
                 procs = [self.proc, *self.proc.children(recursive=True)]
                 total = 0
                 for p in procs:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 return
@@ -103,8 +133,17 @@ class TreeMemory:
 def run_generate(folder: Path, spec: Path, out: Path, workers: int) -> tuple[dict, float, int]:
     env = dict(os.environ, BRANDLOOM_DATA_DIR=str(folder / "data"))
     env.pop("BRANDLOOM_DATABASE_URL", None)
-    cmd = [sys.executable, "-m", "brandloom.cli.app", "generate", str(spec), "--out", str(out),
-           "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "brandloom.cli.app",
+        "generate",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     with TreeMemory(proc.pid) as mem:
@@ -137,11 +176,15 @@ def bench_import(rows: int) -> None:
         started = time.perf_counter()
         with unit_of_work(factory) as session:
             ws = resolve_workspace(session, name=None)
-            audience, _ = import_audience(session, ws, path=path, options=ImportOptions(key="email"))
+            audience, _ = import_audience(
+                session, ws, path=path, options=ImportOptions(key="email")
+            )
         total_s = time.perf_counter() - started
-        print(f"import    {rows:>9,} rows ({size_mb:.0f} MB CSV): read+validate {read_s:6.2f} s "
-              f"({count / read_s:,.0f} rows/s); full import into SQLite {total_s:6.2f} s "
-              f"({audience.accepted:,} accepted)")
+        print(
+            f"import    {rows:>9,} rows ({size_mb:.0f} MB CSV): read+validate {read_s:6.2f} s "
+            f"({count / read_s:,.0f} rows/s); full import into SQLite {total_s:6.2f} s "
+            f"({audience.accepted:,} accepted)"
+        )
 
 
 def bench_render(contacts: int, *, outputs: list[str], sink: str, workers: int, label: str) -> None:
@@ -153,9 +196,11 @@ def bench_render(contacts: int, *, outputs: list[str], sink: str, workers: int, 
         run_generate(folder, spec, folder / "warm", workers)
         report, wall, peak = run_generate(folder, spec, folder / "out", workers)
         docs = sum(report["documents"].values())
-        print(f"{label:<9} {contacts:>9,} contacts -> {docs:>9,} docs ({'+'.join(outputs)}, {sink}, "
-              f"{workers} workers): {docs / report['elapsed_s'] * 60:>10,.0f} docs/min "
-              f"(job {report['elapsed_s']:.1f} s, wall {wall:.1f} s), peak RSS {peak / 2**20:,.0f} MB")
+        print(
+            f"{label:<9} {contacts:>9,} contacts -> {docs:>9,} docs ({'+'.join(outputs)}, {sink}, "
+            f"{workers} workers): {docs / report['elapsed_s'] * 60:>10,.0f} docs/min "
+            f"(job {report['elapsed_s']:.1f} s, wall {wall:.1f} s), peak RSS {peak / 2**20:,.0f} MB"
+        )
 
 
 def bench_latency(contacts: int, outputs: list[str]) -> None:
@@ -184,8 +229,10 @@ def bench_latency(contacts: int, outputs: list[str]) -> None:
         times.sort()
         p50 = statistics.median(times)
         p99 = times[int(len(times) * 0.99)]
-        print(f"latency   {len(times):>9,} contacts ({'+'.join(outputs)}): per document "
-              f"p50 {p50:.3f} ms, p99 {p99:.3f} ms (one core, no I/O)")
+        print(
+            f"latency   {len(times):>9,} contacts ({'+'.join(outputs)}): per document "
+            f"p50 {p50:.3f} ms, p99 {p99:.3f} ms (one core, no I/O)"
+        )
 
 
 def main() -> None:
@@ -201,13 +248,24 @@ def main() -> None:
     if args.only in (None, "latency"):
         bench_latency(20_000 // scale, ["html", "txt"])
     if args.only in (None, "render"):
-        bench_render(100_000 // scale, outputs=["html", "txt"], sink="dir", workers=args.workers,
-                     label="html+txt")
-        bench_render(20_000 // scale, outputs=["md", "eml"], sink="dir", workers=args.workers,
-                     label="md+eml")
+        bench_render(
+            100_000 // scale,
+            outputs=["html", "txt"],
+            sink="dir",
+            workers=args.workers,
+            label="html+txt",
+        )
+        bench_render(
+            20_000 // scale, outputs=["md", "eml"], sink="dir", workers=args.workers, label="md+eml"
+        )
     if args.only in (None, "million"):
-        bench_render(1_000_000 // scale, outputs=["html", "txt"], sink="jsonl",
-                     workers=args.workers, label="million")
+        bench_render(
+            1_000_000 // scale,
+            outputs=["html", "txt"],
+            sink="jsonl",
+            workers=args.workers,
+            label="million",
+        )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ from typing import Any
 
 import yaml
 
-HTML = """<html><head><style>p { color: #333; } .cta { background: #0a6; color: #fff; }</style></head>
-<body><h1>Hello {{ first_name | default("there") }}</h1>
-<p>Your city: {{ city }}</p>
-<p><a class="cta" href="{{ 'https://shop.example.com/sale' | utm(source='email', medium='email', campaign='spring') }}">Shop now</a></p>
-<img src="https://img.example.com/a.png" alt="Spring sale">
-</body></html>"""
+HTML = (
+    "<html><head><style>p { color: #333; } .cta { background: #0a6; color: #fff; }</style>"
+    '</head>\n<body><h1>Hello {{ first_name | default("there") }}</h1>\n'
+    "<p>Your city: {{ city }}</p>\n"
+    "<p><a class=\"cta\" href=\"{{ 'https://shop.example.com/sale' | utm(source='email', "
+    "medium='email', campaign='spring') }}\">Shop now</a></p>\n"
+    '<img src="https://img.example.com/a.png" alt="Spring sale">\n'
+    "</body></html>"
+)
 
 
 def write_csv(path: Path, rows: list[list[Any]], header: list[str] | None = None) -> Path:
@@ -25,7 +28,9 @@ def write_csv(path: Path, rows: list[list[Any]], header: list[str] | None = None
     return path
 
 
-def contacts(n: int, *, locales: tuple[str, ...] = ("en-US", "de-DE", "ja-JP", "ar-SA")) -> list[list[Any]]:
+def contacts(
+    n: int, *, locales: tuple[str, ...] = ("en-US", "de-DE", "ja-JP", "ar-SA")
+) -> list[list[Any]]:
     return [
         [f"user{i:06d}@example.com", f"Name{i}", f"City{i % 17}", locales[i % len(locales)], "yes"]
         for i in range(n)
@@ -47,7 +52,11 @@ def write_spec(folder: Path, **overrides: Any) -> Path:
         },
         "variants": [
             {"name": "A", "weight": 1},
-            {"name": "B", "weight": 1, "subject": "{{ first_name | default('Hi') }}, spring is here"},
+            {
+                "name": "B",
+                "weight": 1,
+                "subject": "{{ first_name | default('Hi') }}, spring is here",
+            },
         ],
         "outputs": ["html", "txt", "md", "eml"],
         "sink": "dir",

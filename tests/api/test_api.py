@@ -34,7 +34,9 @@ def _keys(url: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def api(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
+def api(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=database_url), workers=1)
     key_a, key_b = _keys(database_url)
     with TestClient(app) as client:
@@ -52,7 +54,9 @@ def _upload(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     return resp.json()
 
 
-def _job(client: TestClient, headers: dict[str, str], audience_id: str, template_id: str) -> dict[str, Any]:
+def _job(
+    client: TestClient, headers: dict[str, str], audience_id: str, template_id: str
+) -> dict[str, Any]:
     resp = client.post(
         "/v1/jobs",
         headers=headers,

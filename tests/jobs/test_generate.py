@@ -173,3 +173,28 @@ def test_rerun_into_previous_output_replaces_it(
     second = _run(factory, database_url, spec, out)
     assert second.audience_reused and second.job_id != first.job_id
     assert len((out / "manifest.jsonl").read_text().splitlines()) == 20
+
+
+def test_a_contact_that_breaks_the_template_fails_alone(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    rows = contacts(6)  # the city column becomes a divisor; contact 2's is zero
+    write_csv(
+        tmp_path / "in" / "contacts.csv",
+        [[*r[:2], str(i + 1) if i != 2 else "0", *r[3:]] for i, r in enumerate(rows)],
+    )
+    spec = write_spec(
+        tmp_path / "in",
+        template={"subject": "Share: {{ 100 // (city | int) }}", "text": "Hello"},
+        variants=[],
+        outputs=["txt"],
+    )
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    statuses = {m["key"]: m["qa"]["status"] for m in manifest}
+    assert statuses.pop("user000002@example.com") == "fail"
+    assert set(statuses.values()) <= {"pass", "warn"} and len(statuses) == 5
+    broken = next(m for m in manifest if m["key"] == "user000002@example.com")
+    assert broken["qa"]["issues"][0]["code"] == "template.render_error"

@@ -24,7 +24,9 @@ def _env(database_url: str, data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _generate(env: dict[str, str], spec: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _generate(
+    env: dict[str, str], spec: Path, out: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*BRANDLOOM, "generate", str(spec), "--out", str(out), "--workers", "2", *extra],
         env=env,

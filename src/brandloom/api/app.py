@@ -26,7 +26,9 @@ from brandloom.templates.router import router as templates_router
 def create_app(settings: Settings | None = None, *, workers: int | None = None) -> FastAPI:
     settings = settings or get_settings()
     url = settings.resolved_database_url()
-    engine = make_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    engine = make_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     upgrade(engine)
     factory = make_session_factory(engine)
     executor = JobExecutor(factory, url, workers=workers or os.cpu_count() or 1)

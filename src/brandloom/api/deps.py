@@ -1,4 +1,4 @@
-"""Dependencies that make endpoint signatures read like prose: ``SessionDep``, ``CurrentWorkspace``."""
+"""Dependencies that make endpoints read like prose: ``SessionDep``, ``CurrentWorkspace``."""
 
 from __future__ import annotations
 

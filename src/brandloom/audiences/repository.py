@@ -84,7 +84,7 @@ class AudienceRepository:
         if after_key is not None:
             stmt = stmt.where(Contact.key > after_key)
         rows = self.session.execute(stmt.order_by(Contact.key)).all()
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
     def rejects(
         self, audience_id: str, *, after_row: int = 0, limit: int | None = None
@@ -121,6 +121,5 @@ class AudienceRepository:
             page = self.session.execute(stmt).all()
             if not page:
                 return
-            for row, reason, raw in page:
-                yield row, reason, raw
+            yield from ((row, reason, raw) for row, reason, raw in page)
             after = page[-1][0]

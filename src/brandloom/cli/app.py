@@ -56,7 +56,8 @@ def generate(
     spec: SpecArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     workers: Annotated[
-        int | None, typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores)."),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the interrupted job in --out.")
@@ -88,7 +89,9 @@ def generate(
 
 
 def _print_report(report: dict[str, Any], out: Path) -> None:
-    table = Table(title=f"{report.get('name', 'job')} — {report.get('job_id', '')}", show_header=False)
+    table = Table(
+        title=f"{report.get('name', 'job')} — {report.get('job_id', '')}", show_header=False
+    )
     table.add_column("", style="bold")
     table.add_column("")
     table.add_row("rows read", f"{report['rows_read']:,}")
@@ -96,12 +99,16 @@ def _print_report(report: dict[str, Any], out: Path) -> None:
     docs = ", ".join(f"{fmt} {n:,}" for fmt, n in report["documents"].items())
     table.add_row("documents", docs)
     qa = report["qa"]
-    table.add_row("QA", f"passed {qa['passed']:,} · warned {qa['warned']:,} · failed {qa['failed']:,}")
+    table.add_row(
+        "QA", f"passed {qa['passed']:,} · warned {qa['warned']:,} · failed {qa['failed']:,}"
+    )
     top = sorted(qa["by_code"].items(), key=lambda kv: -kv[1])[:5]
     if top:
         table.add_row("top QA issues", ", ".join(f"{c} {n:,}" for c, n in top))
     rate = report.get("docs_per_minute")
-    table.add_row("time", f"{report['elapsed_s']:.2f} s" + (f" · {rate:,.0f} docs/min" if rate else ""))
+    table.add_row(
+        "time", f"{report['elapsed_s']:.2f} s" + (f" · {rate:,.0f} docs/min" if rate else "")
+    )
     table.add_row("output", str(out))
     console.print(table)
 
@@ -124,7 +131,9 @@ def validate(spec: SpecArg) -> None:
     for item in summary.previews:
         console.rule(f"preview: {item['key']} (row {item['row']}, variant {item['variant']})")
         parts = item["parts"]
-        console.print(f"[bold]subject[/]: {parts.get('subject', '')}", highlight=False, markup=False)
+        console.print(
+            f"[bold]subject[/]: {parts.get('subject', '')}", highlight=False, markup=False
+        )
         body = parts.get("text") or parts.get("markdown") or parts.get("sms") or ""
         console.print(body[:600], highlight=False, markup=False)
         qa = item["qa"]
@@ -136,9 +145,7 @@ def validate(spec: SpecArg) -> None:
 def preview(
     spec: SpecArg,
     contact: Annotated[str, typer.Option("--contact", "-c", help="The contact's key.")],
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="html, txt, md, sms or eml.")
-    ] = "html",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="html, txt, md, sms or eml.")] = "html",
 ) -> None:
     """Print one contact's document in one format to standard output."""
     from brandloom.jobs.flows import preview as run_preview
@@ -153,7 +160,8 @@ def preview(
     qa = item["qa"]
     if qa["issues"]:
         err_console.print(
-            f"QA {qa['status']}: " + "; ".join(f"{i['code']}: {i['message']}" for i in qa["issues"]),
+            f"QA {qa['status']}: "
+            + "; ".join(f"{i['code']}: {i['message']}" for i in qa["issues"]),
             highlight=False,
         )
 

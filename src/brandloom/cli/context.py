@@ -23,6 +23,8 @@ class AppContext:
 def app_context() -> AppContext:
     settings = get_settings()
     url = settings.resolved_database_url()
-    engine = make_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    engine = make_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     upgrade(engine)
     return AppContext(settings=settings, database_url=url, factory=make_session_factory(engine))

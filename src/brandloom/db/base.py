@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
 
 
 class JSONText(TypeDecorator[Any]):
-    """JSON stored as text on every backend (fast orjson codec, identical on SQLite and PostgreSQL)."""
+    """JSON stored as text on every backend (orjson codec; the same on SQLite and PostgreSQL)."""
 
     impl = Text
     cache_ok = True

@@ -14,7 +14,7 @@ from brandloom.settings import normalize_database_url
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys so worker processes share it."""
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys so processes share it."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -32,9 +32,7 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
             cur.close()
 
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
-    )
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -21,6 +21,7 @@ from brandloom.documents.qa import QAChecker, QAConfig, QAInput, QAIssue, QAResu
 from brandloom.documents.sinks import RenderedDocument
 from brandloom.kit.hashing import unit_interval
 from brandloom.templates.engine import CompiledTemplate
+from brandloom.templates.errors import TemplateRenderError
 
 # Which template part each output format is made from.
 FORMAT_PARTS: dict[str, tuple[str, ...]] = {
@@ -113,7 +114,9 @@ class JobRenderer:
         needed: set[str] = {"subject", "preheader"}
         for fmt in self.outputs:
             needed.update(FORMAT_PARTS[fmt])
-        self._needed = needed
+        self._parts = {
+            name: tuple(p for p in tpl.parts if p in needed) for name, tpl in self.templates.items()
+        }
         # Variables used without a fallback: empty values for them are worth a QA warning.
         self._check_empty = {
             name: sorted(tpl.required_variables()) for name, tpl in self.templates.items()
@@ -143,17 +146,27 @@ class JobRenderer:
             context["email"] = contact.email or ""
             context["locale"] = locale
             context["consent"] = contact.consent
-            rendered = template.render(context, [p for p in template.parts if p in self._needed])
-            parts = rendered.parts
-            empty = [n for n in self._check_empty[variant] if n in context and not context[n]]
-            qa = self.checker.check(
-                QAInput(
-                    parts=parts,
-                    unresolved=rendered.unresolved,
-                    empty=empty,
-                    consent=contact.consent,
+            try:
+                rendered = template.render(context, self._parts[variant])
+            except TemplateRenderError as exc:
+                # One contact's data broke a template operation: that document fails, not the job.
+                qa = QAResult(
+                    status="fail",
+                    issues=(QAIssue(exc.code, "fail", exc.message),),
+                    spam_score=0.0,
                 )
-            )
+                parts = {}
+            else:
+                parts = rendered.parts
+                empty = [n for n in self._check_empty[variant] if n in context and not context[n]]
+                qa = self.checker.check(
+                    QAInput(
+                        parts=parts,
+                        unresolved=rendered.unresolved,
+                        empty=empty,
+                        consent=contact.consent,
+                    )
+                )
             files: dict[str, tuple[str, bytes]] = {}
             extra: list[QAIssue] = []
             if qa.status != "fail" or include_failed:
@@ -245,9 +258,7 @@ class JobRenderer:
             subject=parts.get("subject", ""),
             text=parts.get("text", ""),
             html=self._html(parts, locale) if html else None,
-            message_id=message_id_for(
-                settings.job_key, contact.key, domain=settings.email_domain
-            ),
+            message_id=message_id_for(settings.job_key, contact.key, domain=settings.email_domain),
             date=settings.eml_date,
             unsubscribe_url=parts.get("unsubscribe_url") or None,
         )
@@ -267,4 +278,3 @@ def _merge(qa: QAResult, extra: list[QAIssue]) -> tuple[str, tuple[QAIssue, ...]
     if any(i.severity == "fail" for i in issues):
         return "fail", issues
     return ("warn" if issues else "pass"), issues
-

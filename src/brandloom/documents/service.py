@@ -43,7 +43,9 @@ def read_document(job: Job, record: DocumentRecord, fmt: str) -> bytes:
         try:
             return (out / rel).read_bytes()
         except FileNotFoundError:
-            raise NotFoundError("document file is gone (retention?)", code="document.gone") from None
+            raise NotFoundError(
+                "document file is gone (retention?)", code="document.gone"
+            ) from None
     if job.state != "done":
         raise BrandloomError(
             f"the {sink} sink assembles documents when the job is done",
@@ -95,7 +97,7 @@ def stream_archive(job: Job) -> Iterator[bytes]:
     files = sorted(
         p for p in out.rglob("*") if p.is_file() and not p.relative_to(out).parts[0].startswith(".")
     )
-    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:  # type: ignore[arg-type]
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:  # type: ignore[call-overload]
         for path in files:
             info = zipfile.ZipInfo(str(path.relative_to(out)), date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED

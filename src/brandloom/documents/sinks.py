@@ -57,7 +57,7 @@ def part_path(out: Path, sink: str, index: int, suffix: str) -> Path:
 
 
 class DirSink:
-    """``<out>/<format>/<file>``: files are written in place; a rerun overwrites them identically."""
+    """``<out>/<format>/<file>``, written in place; a rerun overwrites them identically."""
 
     name = "dir"
 

@@ -20,8 +20,8 @@ from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
 from brandloom.audiences.service import get_audience, import_audience
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
-from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.documents.formats.eml import EmailSettings
+from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.errors import BrandloomError, ConflictError
 from brandloom.jobs import service as job_service
 from brandloom.jobs.models import Job
@@ -37,8 +37,8 @@ from brandloom.jobs.spec import (
     resolve_part,
     resolve_path,
 )
-from brandloom.kit.ids import new_id
 from brandloom.kit.hashing import sha256_hex
+from brandloom.kit.ids import new_id
 from brandloom.templates.engine import CompiledTemplate, check_variables
 from brandloom.templates.models import Template
 from brandloom.templates.service import compile_variants, get_template, save_template
@@ -97,7 +97,12 @@ def prepare(
     engine = tpl.engine or (
         "liquid" if any(o.endswith(".liquid") for o in origins.values()) else "jinja"
     )
-    if "html" not in parts and "text" not in parts and "markdown" not in parts and "sms" not in parts:
+    if (
+        "html" not in parts
+        and "text" not in parts
+        and "markdown" not in parts
+        and "sms" not in parts
+    ):
         raise SpecError("template: give at least one of html, text, markdown or sms")
     needs = {"html": "html", "sms": "sms"}
     for fmt, part in needs.items():
@@ -163,7 +168,9 @@ def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
         try:
             value = datetime.fromisoformat(prepared.spec.email.date)
         except ValueError:
-            raise SpecError(f"email.date: not an ISO 8601 date: {prepared.spec.email.date!r}")
+            raise SpecError(
+                f"email.date: not an ISO 8601 date: {prepared.spec.email.date!r}"
+            ) from None
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return source_mtime
 
@@ -277,9 +284,7 @@ def execute_job(
         repo = JobRepository(session, job.workspace_id)
         pending = repo.pending_chunks(job.id)
         chunks_done, contacts_done = repo.progress(job.id)
-        documents_done = sum(
-            sum(s.get("documents", {}).values()) for s in repo.chunk_stats(job.id)
-        )
+        documents_done = sum(sum(s.get("documents", {}).values()) for s in repo.chunk_stats(job.id))
         progress = Progress(
             job.id, job.contacts_total, contacts_done, documents_done, job.chunks_total, chunks_done
         )
@@ -519,7 +524,7 @@ def create_job_from_request(
     stored: Template | None = None
     if body.template_id is not None:
         stored = get_template(session, workspace, template_id=body.template_id)
-        template_spec = TemplateSpec(engine=stored.engine, **stored.parts)  # type: ignore[arg-type]
+        template_spec = TemplateSpec(engine=stored.engine, **stored.parts)
     else:
         assert body.template is not None
         template_spec = body.template

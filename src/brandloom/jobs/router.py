@@ -29,7 +29,7 @@ def _read(repo: JobRepository, job: Job) -> JobRead:
     return JobRead(
         id=job.id,
         name=job.name,
-        state=job.state,  # type: ignore[arg-type]
+        state=job.state,
         progress=JobProgress(
             contacts_total=total,
             contacts_done=contacts_done,
@@ -48,9 +48,7 @@ def _read(repo: JobRepository, job: Job) -> JobRead:
 
 
 @router.post("", status_code=202, response_model=JobRead)
-def create_job(
-    body: JobCreate, state: StateDep, workspace: CurrentWorkspace
-) -> JobRead:
+def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
     """Validate the spec, record the job and start it after the record is committed."""
     with unit_of_work(state.factory) as session:
         job = create_job_from_request(
@@ -127,8 +125,9 @@ def read_archive(job_id: str, session: SessionDep, workspace: CurrentWorkspace) 
 def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
     job = get_job(session, workspace, job_id=job_id)
     if job.state not in ("queued", "running", "paused"):
-        raise ConflictError(f"job {job_id} is {job.state} and cannot be cancelled",
-                            code="job.not_cancellable")
+        raise ConflictError(
+            f"job {job_id} is {job.state} and cannot be cancelled", code="job.not_cancellable"
+        )
     job.state = "cancelled"
     job.finished_at = utcnow()
     session.flush()
@@ -141,8 +140,9 @@ def resume_job(job_id: str, state: StateDep, workspace: CurrentWorkspace) -> Job
     with unit_of_work(state.factory) as session:
         job = get_job(session, workspace, job_id=job_id)
         if job.state not in ("paused", "failed", "queued"):
-            raise ConflictError(f"job {job_id} is {job.state} and cannot be resumed",
-                                code="job.not_resumable")
+            raise ConflictError(
+                f"job {job_id} is {job.state} and cannot be resumed", code="job.not_resumable"
+            )
         job.state = "queued"
         job.error = None
         read = _read(JobRepository(session, workspace), job)

@@ -185,9 +185,7 @@ def build_runtime(job: Job, template: Template) -> JobRuntime:
     )
 
 
-def load_chunk(
-    session: Session, runtime: JobRuntime, index: int
-) -> list[ContactData] | None:
+def load_chunk(session: Session, runtime: JobRuntime, index: int) -> list[ContactData] | None:
     """The chunk's contacts, or None when the chunk is already done (reprocessing is a no-op)."""
     chunk = JobRepository(session, runtime.workspace_id).chunk(runtime.job_id, index)
     if chunk is None:
@@ -204,7 +202,10 @@ def load_chunk(
 
 
 def commit_chunk(
-    session: Session, runtime: JobRuntime, index: int, outcomes: list[dict[str, Any]],
+    session: Session,
+    runtime: JobRuntime,
+    index: int,
+    outcomes: list[dict[str, Any]],
     stats: dict[str, Any],
 ) -> None:
     repo = JobRepository(session, runtime.workspace_id)
@@ -310,8 +311,21 @@ def read_marker(out: Path) -> dict[str, Any] | None:
 
 
 # Outputs a finished job leaves in its folder; a new run into the same folder replaces them.
-_OWNED = ("html", "txt", "md", "sms", "eml", "pdf", "docx", MANIFEST, REPORT, REJECTED,
-          "documents.zip", "documents.jsonl", STATE_DIR)
+_OWNED = (
+    "html",
+    "txt",
+    "md",
+    "sms",
+    "eml",
+    "pdf",
+    "docx",
+    MANIFEST,
+    REPORT,
+    REJECTED,
+    "documents.zip",
+    "documents.jsonl",
+    STATE_DIR,
+)
 
 
 def check_out_dir(out: Path, *, unfinished: Job | None) -> None:

@@ -145,7 +145,7 @@ def _format_validation_error(exc: ValidationError, origin: str) -> str:
 
 
 def load_spec(path: Path) -> tuple[JobSpec, Path]:
-    """Read and validate SPEC.yaml; returns the spec and the folder its relative paths start from."""
+    """Read and validate SPEC.yaml; returns the spec and the folder relative paths start from."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sized
 from decimal import Decimal, InvalidOperation
+from decimal import getcontext as _decimal_context
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
@@ -20,6 +21,7 @@ from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import NumberPattern, get_decimal_symbol, get_group_symbol, parse_pattern
 from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
@@ -68,11 +70,13 @@ _NUMERIC = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")
 class LocaleInfo:
     """A parsed locale plus what formatting needs from it, cached per tag."""
 
-    __slots__ = ("digits", "locale", "numbering", "patterns")
+    __slots__ = ("digits", "fast_numbers", "locale", "numbering", "patterns")
 
     def __init__(self, locale: Locale) -> None:
         self.locale = locale
         self.patterns: dict[tuple[str, int], Any] = {}
+        #: (kind, fraction digits or pattern text) -> verified fast formatter, None when unusable.
+        self.fast_numbers: dict[tuple[str, int | str | None], FastNumber | None] = {}
         system = str(getattr(locale, "default_numbering_system", "latn") or "latn")
         self.numbering = system if system in _DIGIT_TABLES else "latn"
         self.digits: dict[int, str] | None = _DIGIT_TABLES.get(system)
@@ -95,6 +99,160 @@ class LocaleInfo:
             pattern.frac_prec = (fraction_digits, fraction_digits)
             self.patterns[key] = found = pattern
         return found
+
+    def fast_number(self, kind: str, fmt: int | str | None) -> FastNumber | None:
+        """The verified :class:`FastNumber` for a decimal/percent format, ``None`` if unusable.
+
+        ``fmt`` is a number of fraction digits, a CLDR pattern or ``None`` (the locale's own).
+        Built and checked against Babel once per locale and format (see :meth:`FastNumber.build`).
+        """
+        key = (kind, fmt)
+        try:
+            return self.fast_numbers[key]
+        except KeyError:
+            pass
+        if len(self.fast_numbers) >= _FAST_NUMBER_LIMIT:
+            return None  # an unusual number of distinct patterns: stay on the Babel path
+        fast: FastNumber | None = None
+        try:
+            if isinstance(fmt, int):
+                pattern = self.pattern(kind, fmt)
+            else:
+                formats = (
+                    self.locale.percent_formats
+                    if kind == "percent"
+                    else self.locale.decimal_formats
+                )
+                pattern = parse_pattern(formats[None] if fmt is None else fmt)
+            fast = FastNumber.build(pattern, self.locale, self.numbering)
+        except Exception:  # any trouble building it: the Babel path decides what happens
+            fast = None
+        self.fast_numbers[key] = fast
+        return fast
+
+
+# --- fast number formatting ----------------------------------------------------------------
+
+_FAST_NUMBER_LIMIT = 64  # distinct (kind, format) fast formatters per locale
+_INT_FAST_LIMIT = 10**15
+_BABEL_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _unquote(match: re.Match[str]) -> str:
+    return match.group(1) or "'"
+
+
+#: Values every fast formatter is checked on against Babel before it is used: signs (with
+#: negative zero), zero, small/large integers (grouping), rounding ties and carries, tiny
+#: fractions, floats, Decimals with exponents and trailing zeros.
+FAST_NUMBER_SAMPLES: tuple[int | float | Decimal, ...] = (
+    0, 1, -1, 7, 12, 999, 1000, -1000, 12345, -12345, 123456, 1234567, -7654321, 98765432,
+    123456789012, 10**15 - 1, -(10**17), 0.0, -0.0, 0.5, -0.5, 1.5, 2.5, 0.125, 0.135, 1.005,
+    2.675, 1234.5, -1234.5678, 0.0001, -0.0001, 0.999999, 9999.9995, 1e-7, 1e16, 3.14159,
+    123456789.987654321, 0.256, 0.1234, Decimal("-0"), Decimal("0.000"), Decimal("1E+3"),
+    Decimal("-1E+5"), Decimal("12345.6789"), Decimal("9999.9999"), Decimal("0.0005"),
+    Decimal("0.0015"), Decimal("-0.0025"), Decimal("1234567.891"), Decimal("37303"),
+)  # fmt: skip
+
+
+class FastNumber:
+    """Babel's ``NumberPattern.apply`` for one locale, pattern and numbering system.
+
+    The same ``Decimal`` operations as Babel (so the same rounding, context and errors), but
+    the symbols, grouping and affixes are looked up once instead of per call. Only plain
+    patterns qualify (no scientific notation, significant digits or currency sign), and
+    :meth:`build` returns one only when it matches Babel on :data:`FAST_NUMBER_SAMPLES`.
+    :meth:`format` returns ``None`` for values it leaves to Babel (infinities, NaN).
+    """
+
+    __slots__ = (
+        "decimal", "empty", "frac_max", "frac_min", "group", "grouping", "int_factor", "int_min",
+        "prefix", "quantum", "scale", "suffix",
+    )  # fmt: skip
+
+    def __init__(self, pattern: NumberPattern, locale: Locale, numbering: str) -> None:
+        self.prefix: tuple[str, str] = (pattern.prefix[0], pattern.prefix[1])
+        self.suffix: tuple[str, str] = (pattern.suffix[0], pattern.suffix[1])
+        self.scale: int = pattern.scale
+        self.int_min: int = pattern.int_prec[0]
+        self.frac_min, self.frac_max = (int(pattern.frac_prec[0]), int(pattern.frac_prec[1]))
+        self.grouping: tuple[int, int] = (pattern.grouping[0], pattern.grouping[1])
+        self.group: str = get_group_symbol(locale, numbering_system=numbering)
+        self.decimal: str = get_decimal_symbol(locale, numbering_system=numbering)
+        self.quantum = Decimal(10) ** (-self.frac_max)
+        self.empty = pattern.number_pattern == ""
+        # Integers below _INT_FAST_LIMIT skip the Decimal round trip when that is exact: at most
+        # 15 + scale integer digits and frac_max fraction digits fit the 28-digit precision of
+        # the default context, so Babel's normalize/quantize neither round nor raise.
+        exact = 0 <= self.scale <= 3 and self.frac_max <= 10
+        self.int_factor = 10**self.scale if exact else 0
+
+    @classmethod
+    def build(cls, pattern: NumberPattern, locale: Locale, numbering: str) -> FastNumber | None:
+        """A fast formatter for ``pattern``, or ``None`` when it is unsupported or not verified."""
+        if pattern.exp_prec or "@" in pattern.pattern or "\xa4" in pattern.pattern:
+            return None
+        if min(pattern.grouping) < 1:
+            return None
+        fast = cls(pattern, locale, numbering)
+        for value in FAST_NUMBER_SAMPLES:
+            try:
+                expected: str | None = pattern.apply(value, locale, numbering_system=numbering)
+            except Exception:
+                expected = None
+            try:
+                got = fast.format(value)
+            except Exception:
+                got = None
+            if got is None or got != expected:
+                return None
+        return fast
+
+    def format(self, value: int | float | Decimal) -> str | None:
+        if (
+            type(value) is int
+            and self.int_factor
+            and -_INT_FAST_LIMIT < value < _INT_FAST_LIMIT
+            and _decimal_context().prec >= 28
+        ):
+            negative = int(value < 0)
+            whole = str(abs(value) * self.int_factor)
+            frac = ""
+        else:
+            if not isinstance(value, Decimal):
+                value = Decimal(str(value))
+            value = value.scaleb(self.scale)
+            negative = int(value.is_signed())
+            value = abs(value).normalize()
+            if not value.is_finite():
+                return None
+            whole, _, frac = f"{value.quantize(self.quantum):f}".partition(".")
+        # Integer part, as Babel's _format_int.
+        if len(whole) < self.int_min:
+            whole = "0" * (self.int_min - len(whole)) + whole
+        size, rest = self.grouping
+        if len(whole) > size:
+            group = self.group
+            tail = ""
+            while len(whole) > size:
+                tail = group + whole[-size:] + tail
+                whole = whole[:-size]
+                size = rest
+            whole += tail
+        # Fraction part, as Babel's _format_frac.
+        frac = frac or "0"
+        low = self.frac_min
+        if len(frac) < low:
+            frac += "0" * (low - len(frac))
+        if self.frac_max == 0 or (low == 0 and int(frac) == 0):
+            number = whole
+        else:
+            frac = frac.rstrip("0")
+            if len(frac) < low:
+                frac += "0" * (low - len(frac))
+            number = whole + self.decimal + frac
+        out = self.prefix[negative] + ("" if self.empty else number) + self.suffix[negative]
+        return _BABEL_QUOTED.sub(_unquote, out) if "'" in out else out
 
 
 @lru_cache(maxsize=512)
@@ -230,18 +388,26 @@ def _fraction_digits(fmt: object) -> int | None:
 
 
 def _format_plain(kind: str, value: object, fmt: object, locale: object) -> str:
-    number = to_number(value)
+    number: int | float | Decimal | None
+    if isinstance(value, str) and 0 < len(value) <= 15 and value.isascii() and value.isdigit():
+        number = int(value)  # equal to what to_number gives (a Decimal with exponent 0)
+    else:
+        number = to_number(value)
     if number is None:
         return text_of(value)
     info = locale_info(locale)
     digits = _fraction_digits(fmt)
+    pattern = fmt if isinstance(fmt, str) and fmt else None
     try:
-        if digits is not None:
+        fast = info.fast_number(kind, digits if digits is not None else pattern)
+        out = fast.format(number) if fast is not None else None
+        if out is not None:
+            pass  # the verified fast path: the same text as Babel's, without its lookups
+        elif digits is not None:
             out = info.pattern(kind, digits).apply(
                 number, info.locale, numbering_system=info.numbering
             )
         else:
-            pattern = fmt if isinstance(fmt, str) and fmt else None
             babel_format = _babel_percent if kind == "percent" else _babel_decimal
             out = babel_format(
                 number, format=pattern, locale=info.locale, numbering_system=info.numbering

@@ -68,7 +68,10 @@ def issue_key(session: Session, *, workspace: Workspace, name: str = "default") 
 
 
 def resolve_workspace(session: Session, *, name: str | None) -> Workspace:
-    """The workspace named by ``--workspace``/``BRANDLOOM_WORKSPACE``; ``default`` is made on first use."""
+    """The workspace named by ``--workspace``/``BRANDLOOM_WORKSPACE``; else ``default``.
+
+    ``default`` is created on first use.
+    """
     if name:
         workspace = get_by_name(session, name=name)
         if workspace is None:

@@ -1,0 +1,107 @@
+"""The command line as a user runs it: real subprocesses, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import contacts, write_csv, write_spec
+
+BRANDLOOM = [sys.executable, "-m", "brandloom.cli.app"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environ = dict(os.environ)
+    environ["BRANDLOOM_DATA_DIR"] = str(tmp_path / "data")
+    for name in ("BRANDLOOM_DATABASE_URL", "BRANDLOOM_WORKSPACE"):
+        environ.pop(name, None)
+    return environ
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*BRANDLOOM, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def _spec(tmp_path: Path, **overrides: object) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    rows = contacts(8)
+    rows.append(["broken", "X", "Y", "en-US", "yes"])
+    write_csv(folder / "contacts.csv", rows)
+    return write_spec(folder, **overrides)
+
+
+def test_generate_prints_a_summary_and_exits_0(env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(env, "generate", str(_spec(tmp_path)), "--out", str(out), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "progress:" in result.stdout  # plain progress lines when not on a terminal
+    assert "accepted / rejected" in result.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert (report["accepted"], report["rejected"]) == (8, 1)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"outputs": ["html", "fax"]}, "unknown format"),
+        ({"template": {"html": "<p>{% if %}</p>"}}, "line 1"),
+        ({"template": {"subject": "{{ nope }}", "html": "x"}}, "nope"),
+        ({"audience": {"path": "missing.csv"}}, "missing.csv"),
+        ({"template": {"html": "missing.html"}}, "file not found"),
+        ({"qa": {"banned_phrase": ["x"]}}, "banned_phrase"),
+    ],
+)
+def test_bad_input_exits_2_before_any_output(
+    env: dict[str, str], tmp_path: Path, overrides: dict[str, object], needle: str
+) -> None:
+    out = tmp_path / "out"
+    result = run(env, "generate", str(_spec(tmp_path, **overrides)), "--out", str(out))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_validate_writes_nothing_and_shows_previews(env: dict[str, str], tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("preview:") == 3
+    assert "8 accepted, 1 rejected" in result.stdout
+    assert not (tmp_path / "data").exists()
+
+
+def test_preview_prints_one_document(env: dict[str, str], tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    result = run(
+        env, "preview", str(spec), "--contact", "user000003@example.com", "--format", "eml"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "To: user000003@example.com" in result.stdout or "user000003@example.com" in result.stdout
+    )
+    missing = run(env, "preview", str(spec), "--contact", "nobody@example.com")
+    assert missing.returncode == 2 and "nobody@example.com" in missing.stderr
+
+
+def test_workspace_create_prints_the_key_once_as_json(env: dict[str, str]) -> None:
+    result = run(env, "workspace", "create", "acme", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"workspace_id", "api_key"}
+    assert payload["api_key"].startswith("bl_") and len(payload["api_key"]) > 40
+    again = run(env, "workspace", "create", "acme")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_unknown_workspace_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(env, "generate", str(_spec(tmp_path)), "--out", str(out), "--workspace", "nope")
+    assert result.returncode == 2 and "workspace create nope" in result.stderr
