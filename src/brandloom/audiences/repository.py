@@ -5,11 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from brandloom.audiences.models import Audience, AudienceReject, Contact
+from brandloom.db.bulk import bulk_insert
 from brandloom.workspaces.models import Workspace
+
+CONTACT_COLUMNS = (
+    "workspace_id",
+    "audience_id",
+    "key",
+    "row",
+    "email",
+    "locale",
+    "consent",
+    "consent_source",
+    "consent_at",
+    "attributes",
+)
+REJECT_COLUMNS = ("workspace_id", "audience_id", "row", "code", "reason", "raw")
 
 
 class AudienceRepository:
@@ -46,13 +61,13 @@ class AudienceRepository:
                 )
             )
 
-    def insert_contacts(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(Contact), rows)
+    def insert_contacts(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows ordered as ``CONTACT_COLUMNS`` (attributes already JSON text), one batch."""
+        bulk_insert(self.session, Contact.__table__, CONTACT_COLUMNS, rows)  # type: ignore[arg-type]
 
-    def insert_rejects(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(AudienceReject), rows)
+    def insert_rejects(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows ordered as ``REJECT_COLUMNS`` (raw already JSON text), one batch."""
+        bulk_insert(self.session, AudienceReject.__table__, REJECT_COLUMNS, rows)  # type: ignore[arg-type]
 
     def keys(self, audience_id: str, *, batch: int = 10_000) -> Iterator[str]:
         """All contact keys of an audience in key order, streamed."""

@@ -73,8 +73,9 @@ def import_audience(
     )
     session.flush()
     ws_id, aud_id = workspace.id, audience.id
-    contacts: list[dict[str, Any]] = []
-    rejects: list[dict[str, Any]] = []
+    contacts: list[tuple[Any, ...]] = []
+    rejects: list[tuple[Any, ...]] = []
+    dumps = orjson.dumps
     accepted = rejected = rows_read = 0
     by_code: Counter[str] = Counter()
     for item in reader:
@@ -82,18 +83,18 @@ def import_audience(
         if isinstance(item, ContactRow):
             accepted += 1
             contacts.append(
-                {
-                    "workspace_id": ws_id,
-                    "audience_id": aud_id,
-                    "key": item.key,
-                    "row": item.row,
-                    "email": item.email,
-                    "locale": item.locale,
-                    "consent": item.consent,
-                    "consent_source": item.consent_source,
-                    "consent_at": item.consent_at,
-                    "attributes": item.attributes,
-                }
+                (
+                    ws_id,
+                    aud_id,
+                    item.key,
+                    item.row,
+                    item.email,
+                    item.locale,
+                    item.consent,
+                    item.consent_source,
+                    item.consent_at,
+                    dumps(item.attributes).decode("utf-8"),
+                )
             )
             if len(contacts) >= BATCH:
                 repo.insert_contacts(contacts)
@@ -102,14 +103,7 @@ def import_audience(
             rejected += 1
             by_code[item.code] += 1
             rejects.append(
-                {
-                    "workspace_id": ws_id,
-                    "audience_id": aud_id,
-                    "row": item.row,
-                    "code": item.code,
-                    "reason": item.reason,
-                    "raw": item.raw,
-                }
+                (ws_id, aud_id, item.row, item.code, item.reason, dumps(item.raw).decode("utf-8"))
             )
             if len(rejects) >= BATCH:
                 repo.insert_rejects(rejects)

@@ -8,9 +8,21 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from brandloom.db.bulk import bulk_insert
 from brandloom.documents.models import DocumentRecord
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.workspaces.models import Workspace
+
+DOCUMENT_COLUMNS = (
+    "job_id",
+    "chunk_index",
+    "row",
+    "key",
+    "variant",
+    "qa_status",
+    "qa_issues",
+    "files",
+)
 
 
 class JobRepository:
@@ -105,15 +117,17 @@ class JobRepository:
         )
 
     # documents ----------------------------------------------------------------------------
-    def replace_documents(self, job_id: str, index: int, rows: Sequence[dict[str, Any]]) -> None:
-        """Idempotent: a chunk processed twice keeps exactly one record per contact."""
+    def replace_documents(self, job_id: str, index: int, rows: Sequence[Sequence[Any]]) -> None:
+        """Idempotent: a chunk processed twice keeps exactly one record per contact.
+
+        Rows are ordered as ``DOCUMENT_COLUMNS``, with ``qa_issues`` and ``files`` as JSON text.
+        """
         self.session.execute(
             delete(DocumentRecord).where(
                 DocumentRecord.job_id == job_id, DocumentRecord.chunk_index == index
             )
         )
-        if rows:
-            self.session.execute(insert(DocumentRecord), rows)
+        bulk_insert(self.session, DocumentRecord.__table__, DOCUMENT_COLUMNS, rows)  # type: ignore[arg-type]
 
     def documents_by_row(
         self, job_id: str, *, after_row: int = 0, limit: int = 5000

@@ -205,7 +205,7 @@ def commit_chunk(
     session: Session,
     runtime: JobRuntime,
     index: int,
-    outcomes: list[dict[str, Any]],
+    outcomes: list[tuple[Any, ...]],
     stats: dict[str, Any],
 ) -> None:
     repo = JobRepository(session, runtime.workspace_id)

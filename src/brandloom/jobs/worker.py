@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
@@ -52,17 +53,18 @@ def process_chunk(job_id: str, index: int) -> dict[str, Any] | None:
     started = time.perf_counter()
     result = runtime.renderer.render_chunk(contacts)
     runtime.sink.write_chunk(index, result.documents)
+    dumps = orjson.dumps
     outcomes = [
-        {
-            "job_id": job_id,
-            "chunk_index": index,
-            "row": o.row,
-            "key": o.key,
-            "variant": o.variant,
-            "qa_status": o.qa_status,
-            "qa_issues": o.qa_issues,
-            "files": o.files,
-        }
+        (
+            job_id,
+            index,
+            o.row,
+            o.key,
+            o.variant,
+            o.qa_status,
+            dumps(o.qa_issues).decode("utf-8"),
+            dumps(o.files).decode("utf-8"),
+        )
         for o in result.outcomes
     ]
     stats = result.stats()

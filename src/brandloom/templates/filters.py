@@ -352,6 +352,13 @@ def to_datetime(value: object) -> dt.date | None:
 # --- locale-aware formatting -------------------------------------------------------------
 
 
+_DATE_CACHE_LIMIT = 8192
+# (locale info, style, date or datetime, naive?) -> formatted text. Formatting is a pure
+# function of these for plain dates and for naive or UTC datetimes (what ISO text, timestamps
+# and the usual data give), so results are memoized; other values always go to Babel.
+_date_cache: dict[tuple[LocaleInfo, str, dt.date, bool], str] = {}
+
+
 def format_date(value: object, fmt: object = "medium", *, locale: object = None) -> str:
     """``short|medium|long|full`` date style or a CLDR pattern (``d. MMMM y``, ``HH:mm``).
 
@@ -363,22 +370,39 @@ def format_date(value: object, fmt: object = "medium", *, locale: object = None)
         return text_of(value)
     info = locale_info(locale)
     style = fmt if isinstance(fmt, str) and fmt else "medium"
-    try:
-        if "%" in style:
+    if "%" in style:
+        try:
             return when.strftime(style[:200])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return when.isoformat()
+    key: tuple[LocaleInfo, str, dt.date, bool] | None = None
+    if style in DATE_STYLES:
+        day = when.date() if isinstance(when, dt.datetime) else when
+        if type(day) is dt.date:
+            key = (info, style, day, True)
+    else:
+        moment = (
+            when if isinstance(when, dt.datetime) else dt.datetime(when.year, when.month, when.day)
+        )
+        if type(moment) is dt.datetime and (moment.tzinfo is None or moment.tzinfo is dt.UTC):
+            key = (info, style, moment, moment.tzinfo is None)
+    if key is not None:
+        found = _date_cache.get(key)
+        if found is not None:
+            return found
+    try:
         if style in DATE_STYLES:
-            day = when.date() if isinstance(when, dt.datetime) else when
             out = _babel_date(day, format=style, locale=info.locale)
         else:
-            moment = (
-                when
-                if isinstance(when, dt.datetime)
-                else dt.datetime(when.year, when.month, when.day)
-            )
             out = _babel_datetime(moment, format=style, locale=info.locale)
     except (ValueError, KeyError, TypeError, AttributeError):
         return when.isoformat()
-    return info.localize_digits(out)
+    out = info.localize_digits(out)
+    if key is not None:
+        if len(_date_cache) >= _DATE_CACHE_LIMIT:
+            _date_cache.clear()
+        _date_cache[key] = out
+    return out
 
 
 def _fraction_digits(fmt: object) -> int | None:
