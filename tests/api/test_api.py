@@ -175,3 +175,28 @@ def test_health(api: tuple[TestClient, dict[str, str], dict[str, str]]) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
     assert "/v1/jobs" in client.get("/openapi.json").json()["paths"]
+
+
+def test_expired_job_outputs_are_purged(
+    api: tuple[TestClient, dict[str, str], dict[str, str]], database_url: str, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from brandloom.db.base import utcnow
+    from brandloom.jobs.models import Job
+    from brandloom.jobs.service import purge_expired_outputs
+
+    client, a, _ = api
+    audience = _upload(client, a)
+    job = _job(client, a, audience["id"], _template(client, a)["id"])
+    jobs_dir = tmp_path / "data" / "jobs"
+    assert (jobs_dir / job["id"] / "manifest.jsonl").exists()
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory) as session:
+        assert purge_expired_outputs(session, jobs_dir=jobs_dir, retention_days=30) == 0
+        row = session.get(Job, job["id"])
+        assert row is not None
+        row.finished_at = utcnow() - timedelta(days=31)
+    with unit_of_work(factory) as session:
+        assert purge_expired_outputs(session, jobs_dir=jobs_dir, retention_days=30) == 1
+    assert not (jobs_dir / job["id"]).exists()

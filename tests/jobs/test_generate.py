@@ -198,3 +198,45 @@ def test_a_contact_that_breaks_the_template_fails_alone(
     assert set(statuses.values()) <= {"pass", "warn"} and len(statuses) == 5
     broken = next(m for m in manifest if m["key"] == "user000002@example.com")
     assert broken["qa"]["issues"][0]["code"] == "template.render_error"
+
+
+def test_docx_from_the_document_and_from_a_word_template(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    docx = pytest.importorskip("docx")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "contacts.csv", contacts(12))
+    generated = write_spec(folder, outputs=["docx"], variants=[])
+    _run(factory, database_url, generated, tmp_path / "generated")
+    manifest = [
+        json.loads(line)
+        for line in (tmp_path / "generated" / "manifest.jsonl").read_text().splitlines()
+    ]
+    first = docx.Document(str(tmp_path / "generated" / manifest[0]["files"]["docx"]))
+    assert "Hello Name0" in "\n".join(p.text for p in first.paragraphs)
+
+    letter = docx.Document()
+    letter.add_paragraph("Dear {{ first_name }},")
+    letter.add_paragraph("{% if city %}We have news for {{ city }}.{% endif %}")
+    letter.save(str(folder / "letter.docx"))
+    templated = write_spec(
+        folder,
+        outputs=["docx"],
+        variants=[],
+        template={"subject": "Letter", "text": "x", "docx": "letter.docx"},
+    )
+    _run(factory, database_url, templated, tmp_path / "templated")
+    out = docx.Document(str(tmp_path / "templated" / "docx" / "user000005@example.com.docx"))
+    texts = [p.text for p in out.paragraphs]
+    assert texts[:2] == ["Dear Name5,", "We have news for City5."]
+
+    broken = write_spec(
+        folder,
+        outputs=["docx"],
+        variants=[],
+        template={"subject": "Letter", "text": "x", "docx": "missing.docx"},
+    )
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, broken, tmp_path / "broken")
+    assert "missing.docx" in info.value.message

@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from brandloom.documents.formats.docx import DocxBuilder, DocxTemplate
 from brandloom.documents.formats.eml import EmailSettings, build_eml, message_id_for
 from brandloom.documents.formats.html import HtmlFinisher, text_direction
 from brandloom.documents.naming import file_stem, relative_path
@@ -23,6 +24,9 @@ from brandloom.kit.hashing import unit_interval
 from brandloom.templates.engine import CompiledTemplate
 from brandloom.templates.errors import TemplateRenderError
 
+if TYPE_CHECKING:
+    from brandloom.documents.formats.pdf import PdfRenderer
+
 # Which template part each output format is made from.
 FORMAT_PARTS: dict[str, tuple[str, ...]] = {
     "html": ("html", "preheader"),
@@ -30,7 +34,7 @@ FORMAT_PARTS: dict[str, tuple[str, ...]] = {
     "md": ("markdown",),
     "sms": ("sms",),
     "eml": ("subject", "html", "text", "preheader", "unsubscribe_url"),
-    "pdf": ("pdf",),
+    "pdf": ("pdf", "markdown"),
     "docx": ("markdown",),
 }
 
@@ -84,8 +88,9 @@ class RenderSettings:
     outputs: tuple[str, ...]
     email: EmailSettings | None
     email_domain: str
-    eml_date: datetime
+    eml_date: datetime  # also the creation date inside PDF and DOCX files
     keep_parts: bool  # JSONL sink: carry every rendered part along
+    title: str | None = None
 
 
 class JobRenderer:
@@ -98,12 +103,25 @@ class JobRenderer:
         weights: Sequence[tuple[str, float]],
         qa: QAConfig,
         settings: RenderSettings,
+        docx_template: DocxTemplate | None = None,
     ) -> None:
         self.templates = dict(templates)
         self.settings = settings
         self.outputs = settings.outputs
         self.checker = QAChecker(qa)
         self.finisher = HtmlFinisher()
+        self.docx_template = docx_template
+        self.docx_builder = (
+            DocxBuilder(creation_date=settings.eml_date, title=settings.title)
+            if "docx" in self.outputs and docx_template is None
+            else None
+        )
+        self.pdf: PdfRenderer | None = None
+        if "pdf" in self.outputs:
+            # Imported on demand: only jobs with PDF output load the engine and its fonts.
+            from brandloom.documents.formats.pdf import PdfRenderer
+
+            self.pdf = PdfRenderer(creation_date=settings.eml_date, title=settings.title)
         self._variant_names = [name for name, _ in weights]
         total = sum(w for _, w in weights)
         acc, cumulative = 0.0, []
@@ -171,8 +189,9 @@ class JobRenderer:
             extra: list[QAIssue] = []
             if qa.status != "fail" or include_failed:
                 stem = file_stem(contact.key)
+                cache: dict[str, str] = {}
                 for fmt in outputs:
-                    data = self._format(fmt, parts, contact, locale, extra)
+                    data = self._format(fmt, parts, contact, locale, context, cache, extra)
                     if data is not None:
                         files[fmt] = (relative_path(fmt, stem), data)
             status, issues = _merge(qa, extra)
@@ -215,10 +234,12 @@ class JobRenderer:
         parts: Mapping[str, str],
         contact: ContactData,
         locale: str,
+        context: Mapping[str, Any],
+        cache: dict[str, str],
         extra: list[QAIssue],
     ) -> bytes | None:
         if fmt == "html":
-            return self._html(parts, locale).encode("utf-8")
+            return self._html(parts, locale, cache).encode("utf-8")
         if fmt == "txt":
             return parts.get("text", "").encode("utf-8")
         if fmt == "md":
@@ -226,22 +247,49 @@ class JobRenderer:
         if fmt == "sms":
             return parts.get("sms", "").encode("utf-8")
         if fmt == "eml":
-            return self._eml(parts, contact, locale, extra)
-        raise NotImplementedError(f"output format '{fmt}' is not available yet")
+            return self._eml(parts, contact, locale, cache, extra)
+        if fmt == "pdf":
+            assert self.pdf is not None
+            return self.pdf.render(
+                parts.get("pdf") or parts.get("markdown", ""),
+                lang=locale,
+                direction=text_direction(locale),
+                doc_id=f"{self.settings.job_key}\x1f{contact.key}",
+            )
+        if fmt == "docx":
+            if self.docx_template is not None:
+                unresolved: list[str] = []
+                data = self.docx_template.render(context, unresolved=unresolved)
+                if unresolved:
+                    names = ", ".join(sorted(set(unresolved)))
+                    extra.append(
+                        QAIssue("variable.unresolved", "fail", f"docx: no value for {names}")
+                    )
+                return data
+            assert self.docx_builder is not None
+            return self.docx_builder.render(
+                parts.get("markdown", ""), lang=locale, direction=text_direction(locale)
+            )
+        raise ValueError(f"unknown output format '{fmt}'")
 
-    def _html(self, parts: Mapping[str, str], locale: str) -> str:
-        return self.finisher.finish(
-            parts.get("html", ""),
-            preheader=parts.get("preheader") or None,
-            lang=locale,
-            direction=text_direction(locale),
-        )
+    def _html(self, parts: Mapping[str, str], locale: str, cache: dict[str, str]) -> str:
+        """The finished e-mail HTML, computed once per contact (html and eml share it)."""
+        html = cache.get("html")
+        if html is None:
+            html = cache["html"] = self.finisher.finish(
+                parts.get("html", ""),
+                preheader=parts.get("preheader") or None,
+                lang=locale,
+                direction=text_direction(locale),
+            )
+        return html
 
     def _eml(
         self,
         parts: Mapping[str, str],
         contact: ContactData,
         locale: str,
+        cache: dict[str, str],
         extra: list[QAIssue],
     ) -> bytes | None:
         settings = self.settings
@@ -257,7 +305,7 @@ class JobRenderer:
             to_name=_display_name(contact.attributes),
             subject=parts.get("subject", ""),
             text=parts.get("text", ""),
-            html=self._html(parts, locale) if html else None,
+            html=self._html(parts, locale, cache) if html else None,
             message_id=message_id_for(settings.job_key, contact.key, domain=settings.email_domain),
             date=settings.eml_date,
             unsubscribe_url=parts.get("unsubscribe_url") or None,

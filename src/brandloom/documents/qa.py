@@ -155,6 +155,9 @@ class QAInput:
 _ASCII_NONWORD = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
 )
+_ASCII_NONWORD_BYTES = bytes(
+    32 if c < 128 and not (chr(c).isalnum() or c == 95) else c for c in range(256)
+)
 _NONWORD_RE = re.compile(r"\W+")
 _WORDLIKE_RE = re.compile(r"\w")
 # Scripts written without spaces between words: phrases in them match as substrings.
@@ -184,11 +187,22 @@ class _Scan:
 
 
 def _scan(text: str) -> _Scan:
+    """The words of a part are its maximal runs of ``\\w`` characters (casefolded)."""
     folded = _normalize(text)
     if folded.isascii():
         words = set(folded.translate(_ASCII_NONWORD).split())
     else:
-        words = set(_NONWORD_RE.sub(" ", folded).split())
+        # Mostly-ASCII text: blank out ASCII non-word characters in one bytes.translate (the
+        # UTF-8 bytes of other characters are >= 0x80 and stay), split on whitespace (all of
+        # it is \W), and re-split with the regex only the few tokens that are not pure ASCII.
+        # Same result as ``set(_NONWORD_RE.sub(" ", folded).split())``, several times faster.
+        blanked = folded.encode("utf-8", "surrogatepass").translate(_ASCII_NONWORD_BYTES)
+        words = set(blanked.decode("utf-8", "surrogatepass").split())
+        odd = [word for word in words if not word.isascii()]
+        if odd:
+            words.difference_update(odd)
+            for word in odd:
+                words.update(_NONWORD_RE.sub(" ", word).split())
     return _Scan(folded, words)
 
 

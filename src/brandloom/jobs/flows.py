@@ -20,6 +20,7 @@ from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
 from brandloom.audiences.service import get_audience, import_audience
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
+from brandloom.documents.formats.docx import DocxTemplate
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.errors import BrandloomError, ConflictError
@@ -40,8 +41,14 @@ from brandloom.jobs.spec import (
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
 from brandloom.templates.engine import CompiledTemplate, check_variables
+from brandloom.templates.errors import TemplateVariableError
 from brandloom.templates.models import Template
-from brandloom.templates.service import compile_variants, get_template, save_template
+from brandloom.templates.service import (
+    compile_docx,
+    compile_variants,
+    get_template,
+    save_template,
+)
 from brandloom.workspaces.models import Workspace
 from brandloom.workspaces.service import resolve_workspace
 
@@ -61,6 +68,8 @@ class PreparedSpec:
     variants: dict[str, dict[str, str]]
     weights: list[tuple[str, float]]
     compiled: dict[str | None, CompiledTemplate]
+    docx: bytes | None
+    docx_compiled: DocxTemplate | None
     audience_path: Path | None
     options: ImportOptions
     digest: str = ""
@@ -108,10 +117,29 @@ def prepare(
     for fmt, part in needs.items():
         if fmt in spec.outputs and part not in parts:
             raise SpecError(f"outputs has '{fmt}' but template.{part} is missing")
-    if "docx" in spec.outputs or "pdf" in spec.outputs:
-        raise SpecError(
-            "pdf and docx outputs are not available in this version", code="spec.unsupported"
-        )
+    docx: bytes | None = None
+    if tpl.docx is not None:
+        if not allow_files:
+            raise SpecError("template.docx: upload Word templates through a stored template")
+        docx_path = resolve_path(tpl.docx, base)
+        if docx_path.suffix.lower() != ".docx":
+            raise SpecError(f"template.docx: expected a .docx file, got {docx_path.name}")
+        try:
+            docx = docx_path.read_bytes()
+        except OSError as exc:
+            raise SpecError(
+                f"template.docx: cannot read {docx_path}: {exc.strerror or exc}",
+                code="spec.file_not_found",
+            ) from None
+        origins["docx"] = str(docx_path)
+    for fmt in ("pdf", "docx"):
+        if fmt not in spec.outputs or (fmt == "docx" and docx is not None):
+            continue
+        if not {"pdf", "markdown", "html"} & set(parts):
+            raise SpecError(
+                f"outputs has '{fmt}': give template.{fmt if fmt == 'docx' else 'pdf'}, "
+                "template.markdown or template.html"
+            )
     variants: dict[str, dict[str, str]] = {}
     for variant in spec.variants:
         overrides = {}
@@ -119,6 +147,7 @@ def prepare(
             overrides[part], _ = resolve(value, f"{variant.name}.{part}")
         variants[variant.name] = overrides
     compiled = compile_variants(engine=engine, parts=parts, variants=variants, origins=origins)
+    docx_compiled = compile_docx(docx, origin=origins["docx"]) if docx is not None else None
     aud = spec.audience
     if audience_path is None and aud.path:
         audience_path = resolve_path(aud.path, base)
@@ -138,6 +167,7 @@ def prepare(
                 "parts": parts,
                 "variants": variants,
                 "engine": engine,
+                "docx": sha256_hex(docx) if docx is not None else None,
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -151,6 +181,8 @@ def prepare(
         variants=variants,
         weights=[(v.name, v.weight) for v in spec.variants],
         compiled=compiled,
+        docx=docx,
+        docx_compiled=docx_compiled,
         audience_path=audience_path,
         options=options,
         digest=digest,
@@ -161,6 +193,14 @@ def check_template_variables(prepared: PreparedSpec, available: list[str]) -> No
     names = [*available, *BUILTIN_VARIABLES]
     for compiled in prepared.compiled.values():
         check_variables(compiled, names)
+    if prepared.docx_compiled is not None:
+        missing = [
+            use
+            for name, use in prepared.docx_compiled.required_variables().items()
+            if name not in names
+        ]
+        if missing:
+            raise TemplateVariableError(missing)
 
 
 def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
@@ -353,7 +393,12 @@ def _create(
     with unit_of_work(factory) as session:
         workspace = resolve_workspace(session, name=workspace_name)
         template = save_template(
-            session, workspace, name=spec.name, engine=prepared.engine, parts=prepared.parts
+            session,
+            workspace,
+            name=spec.name,
+            engine=prepared.engine,
+            parts=prepared.parts,
+            docx=prepared.docx,
         )
         job = job_service.create_job(
             session,
@@ -395,6 +440,7 @@ def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
         templates=prepared.compiled,
         weights=prepared.weights,
         qa=spec.qa,
+        docx_template=prepared.docx_compiled,
         settings=RenderSettings(
             job_key=f"{spec.seed}\x1f{spec.name}",
             seed=str(spec.seed),
@@ -417,6 +463,7 @@ def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
                 ),
             ),
             keep_parts=True,
+            title=spec.name,
         ),
     )
 

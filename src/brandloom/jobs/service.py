@@ -31,7 +31,7 @@ from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
 from brandloom.kit.ids import new_id
 from brandloom.templates.models import Template
-from brandloom.templates.service import compile_variants
+from brandloom.templates.service import compile_docx, compile_variants
 from brandloom.workspaces.models import Workspace
 
 MANIFEST = "manifest.jsonl"
@@ -165,11 +165,13 @@ def build_runtime(job: Job, template: Template) -> JobRuntime:
         email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
         eml_date=datetime.fromisoformat(stored["eml_date"]),
         keep_parts=spec.get("sink") == "jsonl",
+        title=job.name,
     )
     templates = compile_variants(
         engine=template.engine, parts=template.parts, variants=stored["variants"]
     )
     renderer = JobRenderer(
+        docx_template=compile_docx(template.docx) if template.docx is not None else None,
         templates=templates,
         weights=[(w[0], float(w[1])) for w in stored["weights"]],
         qa=QAConfig.model_validate(spec.get("qa") or {}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brandloom.db.base import Base, JSONText, UTCDateTime, utcnow
@@ -20,7 +20,7 @@ class Template(Base):
     name: Mapped[str] = mapped_column(String(500))
     engine: Mapped[str] = mapped_column(String(16), default="jinja")
     parts: Mapped[dict[str, str]] = mapped_column(JSONText())
-    # A .docx template is binary; it is kept as a stored file, referenced here by path.
-    docx_path: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # A Word template (.docx with Jinja tags) is binary and small; workers anywhere read it here.
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -8,16 +8,22 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brandloom.documents.formats.docx import DocxTemplate
 from brandloom.errors import NotFoundError
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
+from brandloom.templates._jinja import environment as jinja_environment
 from brandloom.templates.engine import CompiledTemplate, TemplateSource, compile_template
 from brandloom.templates.models import Template
 from brandloom.workspaces.models import Workspace
 
 
-def content_digest(engine: str, parts: Mapping[str, str], docx_path: str | None) -> str:
-    payload = {"engine": engine, "parts": dict(sorted(parts.items())), "docx": docx_path}
+def content_digest(engine: str, parts: Mapping[str, str], docx: bytes | None) -> str:
+    payload = {
+        "engine": engine,
+        "parts": dict(sorted(parts.items())),
+        "docx": sha256_hex(docx) if docx is not None else None,
+    }
     return sha256_hex(orjson.dumps(payload))
 
 
@@ -28,11 +34,13 @@ def save_template(
     name: str,
     engine: str,
     parts: Mapping[str, str],
-    docx_path: str | None = None,
+    docx: bytes | None = None,
 ) -> Template:
     """Compile-check and store a template; identical content in the workspace is reused."""
     compile_template(TemplateSource(parts=dict(parts), engine=engine))
-    digest = content_digest(engine, parts, docx_path)
+    if docx is not None:
+        compile_docx(docx)
+    digest = content_digest(engine, parts, docx)
     existing = session.scalar(
         select(Template).where(
             Template.workspace_id == workspace.id, Template.content_sha256 == digest
@@ -46,7 +54,7 @@ def save_template(
         name=name,
         engine=engine,
         parts=dict(parts),
-        docx_path=docx_path,
+        docx=docx,
         content_sha256=digest,
     )
     session.add(template)
@@ -80,3 +88,10 @@ def compile_variants(
         merged_origins = {**(origins or {}), **{p: f"variant {name}" for p in overrides}}
         compiled[name] = compile_template(TemplateSource(merged, engine, merged_origins))
     return compiled
+
+
+def compile_docx(source: bytes, *, origin: str = "template.docx") -> DocxTemplate:
+    """Compile a Word template with the same sandbox as every other part."""
+    from brandloom.db.base import utcnow
+
+    return DocxTemplate(source, env=jinja_environment("raw"), creation_date=utcnow(), origin=origin)

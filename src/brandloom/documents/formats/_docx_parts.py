@@ -157,20 +157,25 @@ def _rfonts(info: LangInfo) -> str:
 
 # --- fixed parts -----------------------------------------------------------------------------
 
+_OOXML_CT = "application/vnd.openxmlformats-"
+_WML_CT = _OOXML_CT + "officedocument.wordprocessingml."
+_CT_OVERRIDES = (
+    ("/word/document.xml", _WML_CT + "document.main+xml"),
+    ("/word/styles.xml", _WML_CT + "styles+xml"),
+    ("/word/numbering.xml", _WML_CT + "numbering+xml"),
+    ("/word/settings.xml", _WML_CT + "settings+xml"),
+    ("/word/fontTable.xml", _WML_CT + "fontTable+xml"),
+    ("/docProps/core.xml", _OOXML_CT + "package.core-properties+xml"),
+    ("/docProps/app.xml", _OOXML_CT + "officedocument.extended-properties+xml"),
+)
 CONTENT_TYPES_XML = (
     XML_DECL
     + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>'
-    '<Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>'
-    '<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>'
-    '<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>'
-    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-    '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-    "</Types>"
-)  # fmt: skip
+    + f'<Default Extension="rels" ContentType="{_OOXML_CT}package.relationships+xml"/>'
+    + '<Default Extension="xml" ContentType="application/xml"/>'
+    + "".join(f'<Override PartName="{n}" ContentType="{t}"/>' for n, t in _CT_OVERRIDES)
+    + "</Types>"
+)
 
 ROOT_RELS_XML = (
     XML_DECL + f'<Relationships xmlns="{PKG_RELS_NS}">'
@@ -294,9 +299,7 @@ def styles_xml(info: LangInfo) -> str:
             (6, 22, 120),
         )
     )
-    code_fonts = (
-        f'<w:rFonts w:ascii="{CODE_FONT}" w:hAnsi="{CODE_FONT}" w:cs="{CODE_FONT}"/>'
-    )
+    code_fonts = f'<w:rFonts w:ascii="{CODE_FONT}" w:hAnsi="{CODE_FONT}" w:cs="{CODE_FONT}"/>'
     return (
         XML_DECL + f'<w:styles xmlns:w="{W_NS}">'
         "<w:docDefaults><w:rPrDefault><w:rPr>"
@@ -313,7 +316,7 @@ def styles_xml(info: LangInfo) -> str:
         "<w:unhideWhenUsed/></w:style>"
         '<w:style w:type="table" w:default="1" w:styleId="TableNormal">'
         '<w:name w:val="Normal Table"/><w:uiPriority w:val="99"/><w:semiHidden/>'
-        "<w:unhideWhenUsed/><w:tblPr><w:tblInd w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar>"
+        '<w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar>'
         '<w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
         '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/>'
         "</w:tblCellMar></w:tblPr></w:style>"

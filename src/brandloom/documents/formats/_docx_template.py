@@ -292,12 +292,12 @@ def prepare_part(xml: str) -> PreparedPart:
         anchors[id(tag)] = (owner, close_of[owner])
 
     promotable: set[int] = set()
-    for para_token, found in para_tags.items():
+    for para_token, in_para in para_tags.items():
         para = paras[para_token]
         if (
             para_static_blank[para_token]
             and not para.keep
-            and all(t.kind != "{{" and t.modifier is None for t in found)
+            and all(t.kind != "{{" and t.modifier is None for t in in_para)
         ):
             promotable.add(para_token)
 
@@ -384,7 +384,7 @@ def _assemble(
             continue
         merged[start] = (end, list(members))
         outer_start, outer_end = start, end
-    for end, members in merged.values():
+    for _end, members in merged.values():
         members.sort(key=lambda t: (t.token, t.start))
         for tag in members:
             if tag.kind == "{{":
@@ -394,8 +394,11 @@ def _assemble(
                     tag.paragraph,
                     tag.column,
                 )
-    preserve = {t_opens[i] for i, segs in segments.items() if any(not isinstance(s, str) for s in segs)}
+    preserve = {
+        t_opens[i] for i, segs in segments.items() if any(isinstance(s, TagInfo) for s in segs)
+    }
     tc_name = f"{w}tc"
+    line_starts = frozenset({f"{w}p", f"{w}tr"})
     fix_cells = False
     out: list[str] = []
     size = 0
@@ -404,6 +407,11 @@ def _assemble(
     index = 0
     count = len(tokens)
     while index < count:
+        if names[index] in line_starts and tokens[index][1] != "/":
+            # One line per paragraph/row in the Jinja source: Jinja's line numbers then map to
+            # paragraphs (whitespace between block elements means nothing in WordprocessingML).
+            out.append("\n")
+            size += 1
         replaced = merged.get(index)
         if replaced is not None:
             end, members = replaced
@@ -488,11 +496,25 @@ def _check_blocks(tags: list[TagInfo]) -> list[TagInfo] | None:
                 if opener.names != tag.names:
                     return [opener, tag]
             # anything else: Jinja's parser reports it
-        elif name.startswith("end"):
-            if stack and stack[-1][0] == name[3:]:
-                opener = stack.pop()[1]
-                if opener.names != tag.names:
-                    return [opener, tag]
+        elif name.startswith("end") and name[3:] in _OPENERS:
+            if not stack or stack[-1][0] != name[3:]:
+                inner = (
+                    f"the innermost open block is {stack[-1][1].text!r} "
+                    f"(paragraph {stack[-1][1].paragraph})"
+                    if stack
+                    else "no block is open"
+                )
+                raise PartError(f"unexpected {tag.text!r}: {inner}", tag.paragraph, tag.column)
+            opener = stack.pop()[1]
+            if opener.names != tag.names:
+                return [opener, tag]
+    if stack:
+        name, opener = stack[-1]
+        raise PartError(
+            f"{opener.text!r} is never closed (a {{% end{name} %}} is missing)",
+            opener.paragraph,
+            opener.column,
+        )
     return None
 
 
@@ -524,4 +546,6 @@ def prepare_rels(xml: str) -> str | None:
     source = _REL_TARGET_RE.sub(fix_target, xml)
     if not found:
         return None
+    if "{%" in source or "{#" in source:
+        _static_block_error(source[source.find("{") :])
     return source
