@@ -10,9 +10,10 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from brandloom.audiences.models import Audience
+from brandloom.audiences.models import Audience, AudienceReject, Contact
 from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
-from brandloom.audiences.repository import AudienceRepository
+from brandloom.audiences.repository import CONTACT_COLUMNS, REJECT_COLUMNS, AudienceRepository
+from brandloom.db.bulk import BackgroundWriter
 from brandloom.errors import NotFoundError
 from brandloom.kit.hashing import file_sha256, sha256_hex
 from brandloom.kit.ids import new_id
@@ -78,38 +79,47 @@ def import_audience(
     dumps = orjson.dumps
     accepted = rejected = rows_read = 0
     by_code: Counter[str] = Counter()
-    for item in reader:
-        rows_read += 1
-        if isinstance(item, ContactRow):
-            accepted += 1
-            contacts.append(
-                (
-                    ws_id,
-                    aud_id,
-                    item.key,
-                    item.row,
-                    item.email,
-                    item.locale,
-                    item.consent,
-                    item.consent_source,
-                    item.consent_at,
-                    dumps(item.attributes).decode("utf-8"),
+    contact_table, reject_table = Contact.__table__, AudienceReject.__table__
+    with BackgroundWriter(session) as writer:
+        for item in reader:
+            rows_read += 1
+            if isinstance(item, ContactRow):
+                accepted += 1
+                contacts.append(
+                    (
+                        ws_id,
+                        aud_id,
+                        item.key,
+                        item.row,
+                        item.email,
+                        item.locale,
+                        item.consent,
+                        item.consent_source,
+                        item.consent_at,
+                        dumps(item.attributes).decode("utf-8"),
+                    )
                 )
-            )
-            if len(contacts) >= BATCH:
-                repo.insert_contacts(contacts)
-                contacts = []
-        else:
-            rejected += 1
-            by_code[item.code] += 1
-            rejects.append(
-                (ws_id, aud_id, item.row, item.code, item.reason, dumps(item.raw).decode("utf-8"))
-            )
-            if len(rejects) >= BATCH:
-                repo.insert_rejects(rejects)
-                rejects = []
-    repo.insert_contacts(contacts)
-    repo.insert_rejects(rejects)
+                if len(contacts) >= BATCH:
+                    writer.put(contact_table, CONTACT_COLUMNS, contacts)  # type: ignore[arg-type]
+                    contacts = []
+            else:
+                rejected += 1
+                by_code[item.code] += 1
+                rejects.append(
+                    (
+                        ws_id,
+                        aud_id,
+                        item.row,
+                        item.code,
+                        item.reason,
+                        dumps(item.raw).decode("utf-8"),
+                    )
+                )
+                if len(rejects) >= BATCH:
+                    writer.put(reject_table, REJECT_COLUMNS, rejects)  # type: ignore[arg-type]
+                    rejects = []
+        writer.put(contact_table, CONTACT_COLUMNS, contacts)  # type: ignore[arg-type]
+        writer.put(reject_table, REJECT_COLUMNS, rejects)  # type: ignore[arg-type]
     audience.rows_read = rows_read
     audience.accepted = accepted
     audience.rejected = rejected

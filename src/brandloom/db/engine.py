@@ -20,7 +20,8 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        # check_same_thread off: a connection may be handed to a writer thread (one user at a time).
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
