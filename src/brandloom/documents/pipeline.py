@@ -27,6 +27,9 @@ from brandloom.templates.errors import TemplateRenderError
 if TYPE_CHECKING:
     from brandloom.documents.formats.pdf import PdfRenderer
 
+# Parts that are not themselves an output format; the JSONL sink carries them beside the formats.
+ENVELOPE_PARTS = ("subject", "preheader", "unsubscribe_url")
+
 # Which template part each output format is made from.
 FORMAT_PARTS: dict[str, tuple[str, ...]] = {
     "html": ("html", "preheader"),
@@ -223,7 +226,9 @@ class JobRenderer:
                         variant=variant,
                         qa_status=status,
                         files=files,
-                        parts=dict(parts) if keep_parts else {},
+                        parts={p: parts[p] for p in ENVELOPE_PARTS if p in parts}
+                        if keep_parts
+                        else {},
                     )
                 )
         return result

@@ -46,12 +46,6 @@ class Sink(Protocol):
         ...
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def part_path(out: Path, sink: str, index: int, suffix: str) -> Path:
     return out / STATE_DIR / "parts" / sink / f"chunk-{index:07d}.{suffix}"
 
@@ -126,27 +120,28 @@ class JsonlSink:
         (out / STATE_DIR / "parts" / self.name).mkdir(parents=True, exist_ok=True)
 
     def write_chunk(self, index: int, documents: Sequence[RenderedDocument]) -> None:
-        lines = []
-        for doc in documents:
-            formats: dict[str, str] = {}
-            for fmt, (_rel, data) in doc.files.items():
-                if fmt in BINARY_FORMATS:
-                    formats[fmt] = base64.b64encode(data).decode("ascii")
-                else:
-                    formats[fmt] = data.decode("utf-8")
-            record = {
-                "key": doc.key,
-                "row": doc.row,
-                "variant": doc.variant,
-                "qa": doc.qa_status,
-                "parts": doc.parts,
-                "formats": formats,
-            }
-            lines.append(orjson.dumps(record))
-        _atomic_write(
-            part_path(self.out, self.name, index, "jsonl"),
-            b"\n".join(lines) + (b"\n" if lines else b""),
-        )
+        target = part_path(self.out, self.name, index, "jsonl")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        # Streamed line by line: a chunk's documents are never held twice in memory.
+        with open(tmp, "wb") as fh:
+            for doc in documents:
+                formats: dict[str, str] = {}
+                for fmt, (_rel, data) in doc.files.items():
+                    if fmt in BINARY_FORMATS:
+                        formats[fmt] = base64.b64encode(data).decode("ascii")
+                    else:
+                        formats[fmt] = data.decode("utf-8")
+                record = {
+                    "key": doc.key,
+                    "row": doc.row,
+                    "variant": doc.variant,
+                    "qa": doc.qa_status,
+                    "parts": doc.parts,
+                    "formats": formats,
+                }
+                fh.write(orjson.dumps(record))
+                fh.write(b"\n")
+        os.replace(tmp, target)
 
     def finalize(self, chunks: int) -> list[str]:
         final = self.out / self.stream
