@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from brandloom.api.state import AppState
+from brandloom.db.engine import unit_of_work
 from brandloom.errors import AuthError
 from brandloom.workspaces.models import Workspace
 from brandloom.workspaces.service import authenticate
@@ -27,15 +28,8 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 def get_session(state: StateDep) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error."""
-    session = state.factory()
-    try:
+    with unit_of_work(state.factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

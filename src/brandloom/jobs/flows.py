@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
+from brandloom.audiences.models import Audience
 from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
 from brandloom.audiences.service import get_audience, import_audience
 from brandloom.db.base import utcnow
@@ -400,21 +401,37 @@ def _create(
             parts=prepared.parts,
             docx=prepared.docx,
         )
-        job = job_service.create_job(
-            session,
-            workspace,
-            name=spec.name,
-            plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
-            spec_sha256=prepared.digest,
-            audience=audience,
-            template=template,
-            out_dir=out_dir,
-            seed=str(spec.seed),
-            chunk_size=spec.chunk_size,
-        )
-        out_dir.mkdir(parents=True, exist_ok=True)
-        job_service.write_marker(out_dir, job)
+        job = _record_job(session, workspace, prepared, audience, template, out_dir)
         return job.id, reused
+
+
+def _record_job(
+    session: Session,
+    workspace: Workspace,
+    prepared: PreparedSpec,
+    audience: Audience,
+    template: Template,
+    out_dir: Path,
+    job_id: str | None = None,
+) -> Job:
+    """Create the job with its chunk plan and mark its output folder."""
+    spec = prepared.spec
+    job = job_service.create_job(
+        session,
+        workspace,
+        name=spec.name,
+        plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
+        spec_sha256=prepared.digest,
+        audience=audience,
+        template=template,
+        out_dir=out_dir,
+        seed=str(spec.seed),
+        chunk_size=spec.chunk_size,
+        job_id=job_id,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_service.write_marker(out_dir, job)
+    return job
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,20 +610,6 @@ def create_job_from_request(
         session, workspace, name=spec.name, engine=prepared.engine, parts=prepared.parts
     )
     job_id = new_id("job")
-    out_dir = jobs_dir / job_id
-    job = job_service.create_job(
-        session,
-        workspace,
-        name=spec.name,
-        plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
-        spec_sha256=prepared.digest,
-        audience=audience,
-        template=template,
-        out_dir=out_dir,
-        seed=str(spec.seed),
-        chunk_size=spec.chunk_size,
-        job_id=job_id,
+    return _record_job(
+        session, workspace, prepared, audience, template, jobs_dir / job_id, job_id=job_id
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    job_service.write_marker(out_dir, job)
-    return job
