@@ -240,3 +240,35 @@ def test_docx_from_the_document_and_from_a_word_template(
     with pytest.raises(BrandloomError) as info:
         _run(factory, database_url, broken, tmp_path / "broken")
     assert "missing.docx" in info.value.message
+
+
+def test_pdf_output_embeds_fonts_and_shapes_every_script(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(
+        folder / "contacts.csv",
+        [
+            ["ann@example.com", "Jürgen", "Berlin", "de-DE", "yes"],
+            ["li@example.com", "王芳", "上海", "zh-CN", "yes"],
+            ["sara@example.com", "فاطمة", "الرياض", "ar-SA", "yes"],
+        ],
+    )
+    spec = write_spec(folder, outputs=["pdf"], variants=[])
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    for key, name in [
+        ("ann@example.com", "Jürgen"),
+        ("li@example.com", "王芳"),
+        ("sara@example.com", "فاطمة"),
+    ]:
+        reader = pypdf.PdfReader(str(out / "pdf" / f"{key}.pdf"))
+        text = "".join(page.extract_text() for page in reader.pages)
+        assert name in text or name[::-1] in text, (key, text[:200])
+    again = tmp_path / "again"
+    _run(factory, database_url, spec, again)
+    assert (out / "pdf" / "li@example.com.pdf").read_bytes() == (
+        again / "pdf" / "li@example.com.pdf"
+    ).read_bytes()

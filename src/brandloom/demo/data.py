@@ -291,7 +291,7 @@ def write_demo(folder: Path, *, count: int = 10_000) -> Path:
                 "subject": header + "{{ first_name | default(t.friend) }}, {{ t.cta | lower }}?",
             },
         ],
-        "outputs": ["html", "txt", "md", "sms", "eml", "docx"],
+        "outputs": ["html", "txt", "md", "sms", "eml", "pdf", "docx"],
         "sink": "dir",
         "qa": {
             "banned_phrases": ["guaranteed", "risk-free", "act now"],

@@ -23,10 +23,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
 from html import unescape
 from importlib import resources
+from operator import or_
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -180,30 +182,80 @@ def _normalize(text: str) -> str:
 
 @dataclass(slots=True)
 class _Scan:
-    """A part prepared for matching: casefolded text and its set of words."""
+    """A part prepared for matching: casefolded text and its set of words, plus what the spam
+    score counts in it: ASCII letters, ASCII capitals and ``marks`` (1: ``!!!``, 2: ``$$$``)."""
 
     folded: str
-    words: set[str]
+    words: AbstractSet[str]
+    letters: int = 0
+    upper: int = 0
+    marks: int = 0
+
+
+def _words(folded: str) -> frozenset[str]:
+    """The maximal runs of ``\\w`` characters of (casefolded) text."""
+    if folded.isascii():
+        return frozenset(folded.translate(_ASCII_NONWORD).split())
+    # Mostly-ASCII text: blank out ASCII non-word characters in one bytes.translate (the UTF-8
+    # bytes of other characters are >= 0x80 and stay), split on whitespace (all of it is \W),
+    # and re-split with the regex only the few tokens that are not pure ASCII. Same result as
+    # ``set(_NONWORD_RE.sub(" ", folded).split())``, several times faster.
+    blanked = folded.encode("utf-8", "surrogatepass").translate(_ASCII_NONWORD_BYTES)
+    words = set(blanked.decode("utf-8", "surrogatepass").split())
+    odd = [word for word in words if not word.isascii()]
+    if odd:
+        words.difference_update(odd)
+        for word in odd:
+            words.update(_NONWORD_RE.sub(" ", word).split())
+    return frozenset(words)
+
+
+# Line -> its _Scan fields. Casefolding maps each character on its own, "\n" is not a word
+# character, and neither letters nor "!!!"/"$$$" span a line break, so a text's scan is made of
+# its lines' scans; documents of one job share most of their lines (the template's copy), so
+# those are scanned once.
+_LINE_CACHE_LIMIT = 2048
+_LINE_CACHE_MAX_CHARS = 4096
+_LineScan = tuple[str, frozenset[str], int, int, int]
+_line_scans: dict[str, _LineScan] = {}
+_LETTER_CLASSES = bytes(85 if 65 <= b <= 90 else 108 if 97 <= b <= 122 else 0 for b in range(256))
+
+
+def _scan_line(line: str) -> _LineScan:
+    found = _line_scans.get(line)
+    if found is None:
+        folded = _normalize(line)
+        # ASCII capitals -> "U", other ASCII letters -> "l", anything else (including every
+        # byte of a non-ASCII character) -> NUL; then count.
+        classes = line.encode("utf-8", "surrogatepass").translate(_LETTER_CLASSES)
+        upper = classes.count(85)
+        marks = ("!!!" in line) | ("$$$" in line) << 1
+        found = (folded, _words(folded), upper + classes.count(108), upper, marks)
+        if len(line) <= _LINE_CACHE_MAX_CHARS:
+            if len(_line_scans) >= _LINE_CACHE_LIMIT:
+                _line_scans.clear()
+            _line_scans[line] = found
+    return found
 
 
 def _scan(text: str) -> _Scan:
-    """The words of a part are its maximal runs of ``\\w`` characters (casefolded)."""
-    folded = _normalize(text)
-    if folded.isascii():
-        words = set(folded.translate(_ASCII_NONWORD).split())
-    else:
-        # Mostly-ASCII text: blank out ASCII non-word characters in one bytes.translate (the
-        # UTF-8 bytes of other characters are >= 0x80 and stay), split on whitespace (all of
-        # it is \W), and re-split with the regex only the few tokens that are not pure ASCII.
-        # Same result as ``set(_NONWORD_RE.sub(" ", folded).split())``, several times faster.
-        blanked = folded.encode("utf-8", "surrogatepass").translate(_ASCII_NONWORD_BYTES)
-        words = set(blanked.decode("utf-8", "surrogatepass").split())
-        odd = [word for word in words if not word.isascii()]
-        if odd:
-            words.difference_update(odd)
-            for word in odd:
-                words.update(_NONWORD_RE.sub(" ", word).split())
-    return _Scan(folded, words)
+    """Casefold ``text`` and collect its words (see :func:`_words`) and counts, line by line."""
+    if "\n" not in text:
+        return _Scan(*_scan_line(text))
+    lines = text.split("\n")
+    found: list[_LineScan | None] = list(map(_line_scans.get, lines))
+    if None in found:  # scan the lines not in the cache (the loop only visits those)
+        index = found.index(None)
+        try:
+            while True:
+                found[index] = _scan_line(lines[index])
+                index = found.index(None, index + 1)
+        except ValueError:
+            pass
+    folded, words, letters, upper, marks = zip(*found, strict=True)
+    return _Scan(
+        "\n".join(folded), set().union(*words), sum(letters), sum(upper), reduce(or_, marks)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +349,27 @@ _STRIP_BLOCKS_RE = re.compile(
 _TAG_RE = re.compile(r"<[^>]*>")
 _TEXT_URL_RE = re.compile(r"""https?://[^\s<>"'`]+""")
 _MD_TARGET_RE = re.compile(r"""\]\(\s*<?([^)\s>]+)""")
+
+
+_ASCII_BYTES = bytes(range(128))
+
+
+def _lower(text: str) -> str:
+    """``text.lower()``, much faster for mostly-ASCII text with only caseless other characters.
+
+    ``str.lower`` goes character by character through the Unicode tables as soon as one
+    character is not ASCII. When every non-ASCII character lowercases to itself, the result
+    is the text with only its ASCII letters lowered, which ``bytes.lower`` does on the UTF-8
+    encoding (multi-byte sequences are all >= 0x80 and untouched). Otherwise (say, for an
+    uppercase non-ASCII letter) this is ``text.lower()`` itself.
+    """
+    if text.isascii():
+        return text.lower()
+    data = text.encode("utf-8", "surrogatepass")
+    others = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    if others.lower() != others:
+        return text.lower()
+    return data.lower().decode("utf-8", "surrogatepass")
 
 
 def _strip_html(html: str) -> str:
@@ -674,7 +747,7 @@ class QAChecker:
                     add("phrase.required_missing", f"Required phrase {label!r} not found")
 
         hosts: list[str] = []
-        lowered = html.lower() if html is not None else ""
+        lowered = _lower(html) if html is not None else ""
         if self._check_links:
             hosts = self._links_issues(parts, html, lowered, add)
         if html is not None and self._severity["image.missing_alt"] != "off":
@@ -682,7 +755,8 @@ class QAChecker:
 
         spam_score = 0.0
         if self._check_spam:
-            spam_score = self._spam_score(scans, subject, body or sms or "", hosts)
+            body_scan = scans.get(body_name) if body else scans.get("sms") if sms else None
+            spam_score = self._spam_score(scans, subject, body_scan, hosts)
             if spam_score >= self._threshold / 2:
                 level = "fail" if spam_score >= self._threshold else "warn"
                 severity = self._spam_override or level
@@ -770,8 +844,13 @@ class QAChecker:
             )
 
     def _spam_score(
-        self, scans: Mapping[str, _Scan], subject: str | None, body: str, hosts: Sequence[str]
+        self,
+        scans: Mapping[str, _Scan],
+        subject: str | None,
+        body: _Scan | None,
+        hosts: Sequence[str],
     ) -> float:
+        """``body`` is the scan of the body (the text, markdown or stripped HTML), else the SMS."""
         score = 0.0
         weights = self._spam_weights
         subject_hits: set[int] = set()
@@ -789,9 +868,8 @@ class QAChecker:
             score += weights[index]
 
         if subject:
-            letters = subject.encode("ascii", "ignore").translate(None, _NOT_LETTER)
-            upper = letters.translate(None, _NOT_UPPER)
-            if len(letters) >= 4 and len(upper) == len(letters):
+            subject_scan = scans["subject"]  # ASCII letters and capitals counted there
+            if subject_scan.letters >= 4 and subject_scan.upper == subject_scan.letters:
                 score += 1.5  # ALL-CAPS subject
             elif any(len(w) >= 4 and w.isupper() and w.isalpha() for w in subject.split()):
                 score += 0.5  # a shouted word
@@ -799,13 +877,13 @@ class QAChecker:
                 score += 1.0
             if subject.lstrip().lower().startswith(("re:", "fw:", "fwd:")):
                 score += 0.75  # fake reply/forward
-        if "!!!" in body:
+        marks = body.marks if body is not None else 0
+        if marks & 1:  # "!!!" in the body
             score += 0.5
-        if "$$$" in body or (subject is not None and "$$$" in subject):
+        if marks & 2 or (subject is not None and "$$$" in subject):
             score += 1.0
-        letters = body.encode("ascii", "ignore").translate(None, _NOT_LETTER)
-        if len(letters) >= 50:
-            ratio = len(letters.translate(None, _NOT_UPPER)) / len(letters)
+        if body is not None and body.letters >= 50:  # ASCII letters in the body
+            ratio = body.upper / body.letters
             if ratio > 0.5:
                 score += 1.5
             elif ratio > 0.3:

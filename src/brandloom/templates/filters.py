@@ -166,8 +166,8 @@ class FastNumber:
     """
 
     __slots__ = (
-        "decimal", "empty", "frac_max", "frac_min", "group", "grouping", "int_factor", "int_min",
-        "prefix", "quantum", "scale", "suffix",
+        "decimal", "empty", "frac_max", "frac_min", "group", "grouping", "int_factor",
+        "int_fraction", "int_min", "prefix", "quantum", "quoted", "scale", "suffix", "thousands",
     )  # fmt: skip
 
     def __init__(self, pattern: NumberPattern, locale: Locale, numbering: str) -> None:
@@ -186,6 +186,11 @@ class FastNumber:
         # the default context, so Babel's normalize/quantize neither round nor raise.
         exact = 0 <= self.scale <= 3 and self.frac_max <= 10
         self.int_factor = 10**self.scale if exact else 0
+        # Integers: groups of three are Python's "," format; the fraction part is constant.
+        self.thousands = self.grouping == (3, 3) and self.int_min <= 1
+        self.int_fraction = self._fraction("")
+        # Babel strips 'quoted' literals from the whole result; only needed if a quote can occur.
+        self.quoted = "'" in "".join((*self.prefix, *self.suffix, self.group, self.decimal))
 
     @classmethod
     def build(cls, pattern: NumberPattern, locale: Locale, numbering: str) -> FastNumber | None:
@@ -216,8 +221,14 @@ class FastNumber:
             and _decimal_context().prec >= 28
         ):
             negative = int(value < 0)
-            whole = str(abs(value) * self.int_factor)
-            frac = ""
+            scaled = (-value if negative else value) * self.int_factor
+            if self.thousands:
+                whole = format(scaled, ",")
+                if self.group != ",":
+                    whole = whole.replace(",", self.group)
+            else:
+                whole = self._group(str(scaled))
+            number = whole + self.int_fraction
         else:
             if not isinstance(value, Decimal):
                 value = Decimal(str(value))
@@ -227,32 +238,37 @@ class FastNumber:
             if not value.is_finite():
                 return None
             whole, _, frac = f"{value.quantize(self.quantum):f}".partition(".")
-        # Integer part, as Babel's _format_int.
+            number = self._group(whole) + self._fraction(frac)
+        out = self.prefix[negative] + ("" if self.empty else number) + self.suffix[negative]
+        return _BABEL_QUOTED.sub(_unquote, out) if self.quoted else out
+
+    def _group(self, whole: str) -> str:
+        """The integer digits with group separators, as Babel's ``_format_int``."""
         if len(whole) < self.int_min:
             whole = "0" * (self.int_min - len(whole)) + whole
         size, rest = self.grouping
-        if len(whole) > size:
-            group = self.group
-            tail = ""
-            while len(whole) > size:
-                tail = group + whole[-size:] + tail
-                whole = whole[:-size]
-                size = rest
-            whole += tail
-        # Fraction part, as Babel's _format_frac.
+        if len(whole) <= size:
+            return whole
+        group = self.group
+        tail = ""
+        while len(whole) > size:
+            tail = group + whole[-size:] + tail
+            whole = whole[:-size]
+            size = rest
+        return whole + tail
+
+    def _fraction(self, frac: str) -> str:
+        """The decimal symbol and fraction digits (or nothing), as Babel's ``_format_frac``."""
         frac = frac or "0"
         low = self.frac_min
         if len(frac) < low:
             frac += "0" * (low - len(frac))
         if self.frac_max == 0 or (low == 0 and int(frac) == 0):
-            number = whole
-        else:
-            frac = frac.rstrip("0")
-            if len(frac) < low:
-                frac += "0" * (low - len(frac))
-            number = whole + self.decimal + frac
-        out = self.prefix[negative] + ("" if self.empty else number) + self.suffix[negative]
-        return _BABEL_QUOTED.sub(_unquote, out) if "'" in out else out
+            return ""
+        frac = frac.rstrip("0")
+        if len(frac) < low:
+            frac += "0" * (low - len(frac))
+        return self.decimal + frac
 
 
 @lru_cache(maxsize=512)

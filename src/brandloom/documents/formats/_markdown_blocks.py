@@ -1,27 +1,31 @@
 """Markdown -> a small, engine-neutral block/inline tree made of lists and strings.
 
-The tree is JSON-ready data: a PDF engine gets it as data (never as markup), so contact text
-that survived Markdown escaping can't turn into engine markup. Nodes:
+The tree is plain JSON-ready data. A PDF engine gets it as data, never as markup, so contact
+text can't become markup of the engine, whatever characters it holds. Parsing is done by
+markdown-it-py (CommonMark + tables + strikethrough, raw HTML disabled: it stays literal text).
 
 Blocks
-    ``["h", level, inl]``  heading, level 1-6
-    ``["p", inl]``         paragraph
-    ``["ul", tight, items]`` / ``["ol", tight, start, items]``  lists, an item is a block list
-    ``["q", blocks]``      block quote
-    ``["code", text]``     fenced or indented code
-    ``["hr"]``             thematic break
-    ``["t", aligns, head, rows]``  table: aligns ``"start" | "center" | "end" | ""``,
-                           head a list of cells, rows a list of lists of cells; a cell is ``inl``
+    ``["h", level, inl]``            heading, level 1-6
+    ``["p", inl]``                   paragraph
+    ``["ul", tight, items]``         bullet list; an item is a list of blocks
+    ``["ol", tight, start, items]``  ordered list
+    ``["q", blocks]``                block quote
+    ``["code", text]``               fenced or indented code
+    ``["hr"]``                       thematic break
+    ``["t", aligns, head, rows]``    table: aligns ``"start" | "center" | "end" | ""`` per column,
+                                     head a list of cells (may be empty), rows lists of cells;
+                                     a cell is an ``inl``; every row has as many cells as aligns
 
 Inlines (``inl`` is a list of these)
-    ``str``                text (adjacent text merged)
-    ``["b", inl]`` / ``["i", inl]`` / ``["s", inl]``  strong / emphasis / strikethrough
-    ``["a", url, inl]``    link (http, https, mailto and tel only; others become plain text)
-    ``["c", text]``        inline code
-    ``["br"]``             hard line break
+    ``str``                          text (adjacent text is merged)
+    ``["b", inl]`` / ``["i", inl]`` / ``["s", inl]``   strong / emphasis / strikethrough
+    ``["a", url, inl]``              link: http(s), mailto and tel only; others stay plain text
+    ``["c", text]``                  inline code
+    ``["br"]``                       hard line break
 
-Raw HTML is not enabled: it stays literal text. Images become their alt text (no fetching).
-Nesting deeper than ``MAX_DEPTH`` is flattened so the engine's recursion stays bounded.
+Images become their alt text (nothing is fetched). A soft line break is a space, except between
+two CJK characters where it disappears. Nesting deeper than ``MAX_DEPTH`` (blocks) or
+``MAX_INLINE_DEPTH`` (inlines) is flattened, so an engine's recursion stays bounded.
 """
 
 from __future__ import annotations
@@ -32,16 +36,20 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["MAX_DEPTH", "Block", "Inline", "MarkdownBlocks"]
+__all__ = ["MAX_DEPTH", "MAX_INLINE_DEPTH", "Block", "Inline", "MarkdownBlocks"]
 
 Inline = str | list[Any]
 Block = list[Any]
 
-MAX_DEPTH = 8
+MAX_DEPTH = 6
+MAX_INLINE_DEPTH = 6
 _LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
-# C0/C1 controls other than tab and newline, and noncharacters: never useful in a document.
+# C0/C1 controls other than tab and newline, and the noncharacters U+FFFE/U+FFFF.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _ALIGN = {"text-align:left": "start", "text-align:center": "center", "text-align:right": "end"}
+_WRAPPERS = {"strong_open": "b", "em_open": "i", "s_open": "s", "link_open": "a"}
+_CLOSERS = frozenset({"strong_close", "em_close", "s_close", "link_close"})
+_SOFT: list[Any] = ["sb"]  # soft-break marker, resolved by _clean()
 
 
 def _is_cjk(ch: str) -> bool:
@@ -55,77 +63,39 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-class _Inlines:
-    """Builds one inline list from markdown-it inline children."""
-
-    __slots__ = ("out", "stack")
-
-    def __init__(self) -> None:
-        self.out: list[Inline] = []
-        self.stack: list[list[Inline]] = [self.out]
-
-    def text(self, text: str) -> None:
-        if not text:
-            return
-        cur = self.stack[-1]
-        if cur and isinstance(cur[-1], str):
-            cur[-1] += text
-        else:
-            cur.append(text)
-
-    def softbreak(self) -> None:
-        # A line break inside a paragraph is a space, except between two CJK characters.
-        cur = self.stack[-1]
-        if cur and isinstance(cur[-1], str) and cur[-1] and _is_cjk(cur[-1][-1]):
-            cur.append("\n")  # marker, resolved by the next text
-        else:
-            self.text(" ")
-
-    def push(self, node: list[Any], body: list[Inline]) -> None:
-        self.stack[-1].append(node)
-        self.stack.append(body)
-
-    def pop(self) -> None:
-        if len(self.stack) > 1:
-            self.stack.pop()
-
-    def finish(self) -> list[Inline]:
-        return _clean(self.out)
+def _last_char(items: list[Inline]) -> str:
+    if items and isinstance(items[-1], str) and items[-1]:
+        return items[-1][-1]
+    return ""
 
 
 def _clean(items: list[Inline]) -> list[Inline]:
-    """Resolve soft-break markers, merge text, drop empty wrappers."""
+    """Merge adjacent text and resolve soft breaks (space, or nothing between CJK chars)."""
     out: list[Inline] = []
-    pending_break = False
+    soft = False
     for item in items:
-        if item == "\n":
-            pending_break = True
+        if item is _SOFT:
+            soft = True
             continue
+        if soft:
+            soft = False
+            prev = _last_char(out)
+            nxt = item[0] if isinstance(item, str) and item else ""
+            if not (prev and nxt and _is_cjk(prev) and _is_cjk(nxt)):
+                item = " " + item if isinstance(item, str) else item
+                if not isinstance(item, str):
+                    out.append(" ")
         if isinstance(item, str):
-            if pending_break and not _is_cjk(item[0]):
-                item = " " + item
-            pending_break = False
+            if not item:
+                continue
             if out and isinstance(out[-1], str):
                 out[-1] += item
             else:
                 out.append(item)
-            continue
-        if pending_break:
-            pending_break = False
-            if out and isinstance(out[-1], str):
-                out[-1] += " "
-            else:
-                out.append(" ")
-        kind = item[0]
-        if kind in ("b", "i", "s"):
-            body = _clean(item[1])
-            if body:
-                out.append([kind, body])
-        elif kind == "a":
-            body = _clean(item[2])
-            out.append(["a", item[1], body or [item[1]]])
         else:
             out.append(item)
+    if soft:
+        out.append(" ")
     return out
 
 
@@ -133,188 +103,166 @@ class MarkdownBlocks:
     """Parses Markdown into the block tree. Build once, call ``parse`` per document."""
 
     def __init__(self) -> None:
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        # maxNesting: markdown-it drops text nested deeper than this (default 20); deeper
+        # structure than MAX_DEPTH is flattened by us anyway.
+        md = MarkdownIt(
+            "commonmark",
+            {"html": False, "linkify": False, "typographer": False, "maxNesting": 64},
+        )
         md.enable(["table", "strikethrough"])
         self._md = md
 
     def parse(self, markdown: str) -> list[Block]:
         text = _CONTROL_RE.sub("", markdown.replace("\r\n", "\n").replace("\r", "\n"))
-        tokens = self._md.parse(text)
-        blocks, _ = self._blocks(tokens, 0, len(tokens), 0)
-        return blocks
+        return self._blocks(self._md.parse(text))
 
     # -- blocks -------------------------------------------------------------------------------
 
-    def _blocks(self, tokens: list[Token], i: int, end: int, depth: int) -> tuple[list[Block], int]:
-        """Blocks from ``tokens[i:end]`` (stops early at an unmatched close token)."""
-        out: list[Block] = []
-        while i < end:
-            tok = tokens[i]
+    def _blocks(self, tokens: list[Token]) -> list[Block]:
+        """One pass over the token stream with a stack of open containers."""
+        root: list[Block] = []
+        blocks = root  # where the next block goes
+        # Open containers: [kind, blocks-to-restore, payload...]
+        stack: list[list[Any]] = []
+        inl: list[Inline] = []
+        depth = 0  # open lists + block quotes
+        for tok in tokens:
             kind = tok.type
-            if kind == "heading_open":
-                level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
-                out.append(["h", min(max(level, 1), 6), self._inline(tokens[i + 1])])
-                i += 3
+            if kind == "inline":
+                inl = self._inline(tok)
+                if stack and stack[-1][0] == "row":
+                    stack[-1][2].append(inl)
             elif kind == "paragraph_open":
-                inl = self._inline(tokens[i + 1])
+                inl = []
+                if not tok.hidden:
+                    for frame in reversed(stack):
+                        if frame[0] == "quote":
+                            break
+                        if frame[0] == "list":
+                            frame[3] = False  # a loose list
+                            break
+            elif kind == "paragraph_close":
                 if inl:
-                    out.append(["p", inl])
-                i += 3
+                    blocks.append(["p", inl])
+            elif kind == "heading_open":
+                inl = []
+            elif kind == "heading_close":
+                level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+                if inl:
+                    blocks.append(["h", min(max(level, 1), 6), inl])
             elif kind in ("bullet_list_open", "ordered_list_open"):
-                close = _matching(tokens, i)
-                items = self._items(tokens, i + 1, close, depth + 1)
-                tight = not any(t.type == "paragraph_open" and not t.hidden for t in
-                                tokens[i:close])
+                start = tok.attrs.get("start", 1) if kind == "ordered_list_open" else None
+                number = int(start) if isinstance(start, int | float) else 1
+                # ["list", parent blocks, items, tight, start or None for bullets]
+                stack.append(["list", blocks, [], True, max(number, 0) if start else None])
+                depth += 1
+            elif kind == "list_item_open":
+                item: list[Block] = []
+                stack.append(["item", blocks, item])
+                blocks = item
+            elif kind == "list_item_close":
+                frame = stack.pop()
+                blocks = frame[1]
+                stack[-1][2].append(frame[2])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                _, blocks, items, tight, start = stack.pop()
+                depth -= 1
                 if depth >= MAX_DEPTH:
                     for item in items:
-                        out.extend(item)
-                elif kind == "bullet_list_open":
-                    out.append(["ul", tight, items])
+                        blocks.extend(item)
+                elif start is None:
+                    blocks.append(["ul", tight, items])
                 else:
-                    start = tok.attrs.get("start", 1)
-                    out.append(["ol", tight, int(start) if isinstance(start, int | str)
-                                and str(start).isdigit() else 1, items])
-                i = close + 1
+                    blocks.append(["ol", tight, start, items])
             elif kind == "blockquote_open":
-                close = _matching(tokens, i)
-                inner, _ = self._blocks(tokens, i + 1, close, depth + 1)
+                inner: list[Block] = []
+                stack.append(["quote", blocks, inner])
+                blocks = inner
+                depth += 1
+            elif kind == "blockquote_close":
+                _, blocks, inner = stack.pop()
+                depth -= 1
                 if depth >= MAX_DEPTH:
-                    out.extend(inner)
-                else:
-                    out.append(["q", inner])
-                i = close + 1
+                    blocks.extend(inner)
+                elif inner:
+                    blocks.append(["q", inner])
             elif kind in ("fence", "code_block"):
-                out.append(["code", tok.content.rstrip("\n")])
-                i += 1
+                code = tok.content.rstrip("\n")
+                if code:
+                    blocks.append(["code", code])
             elif kind == "hr":
-                out.append(["hr"])
-                i += 1
+                blocks.append(["hr"])
             elif kind == "table_open":
-                close = _matching(tokens, i)
-                out.append(self._table(tokens, i + 1, close))
-                i = close + 1
-            elif kind == "inline":  # e.g. tight list item paragraphs without wrappers
-                inl = self._inline(tok)
-                if inl:
-                    out.append(["p", inl])
-                i += 1
-            else:
-                i += 1
-        return out, i
-
-    def _items(self, tokens: list[Token], i: int, end: int, depth: int) -> list[list[Block]]:
-        items: list[list[Block]] = []
-        while i < end:
-            if tokens[i].type == "list_item_open":
-                close = _matching(tokens, i)
-                inner, _ = self._blocks(tokens, i + 1, close, depth)
-                items.append(inner)
-                i = close + 1
-            else:
-                i += 1
-        return items
-
-    def _table(self, tokens: list[Token], i: int, end: int) -> Block:
-        aligns: list[str] = []
-        head: list[list[Inline]] = []
-        rows: list[list[list[Inline]]] = []
-        row: list[list[Inline]] | None = None
-        in_head = False
-        while i < end:
-            tok = tokens[i]
-            if tok.type == "thead_open":
-                in_head = True
-            elif tok.type == "thead_close":
-                in_head = False
-            elif tok.type == "tr_open":
-                row = []
-            elif tok.type == "tr_close" and row is not None:
-                if in_head:
-                    head = row
-                else:
-                    rows.append(row)
-                row = None
-            elif tok.type in ("th_open", "td_open") and row is not None:
-                if in_head:
-                    style = tok.attrs.get("style", "")
-                    aligns.append(_ALIGN.get(str(style), ""))
-                row.append(self._inline(tokens[i + 1]) if tokens[i + 1].type == "inline" else [])
-            i += 1
-        width = max([len(head), *(len(r) for r in rows)]) if (head or rows) else 0
-        aligns += [""] * (width - len(aligns))
-        head += [[] for _ in range(width - len(head))] if head else []
-        rows = [r + [[] for _ in range(width - len(r))] for r in rows]
-        return ["t", aligns[:width], head, rows]
+                # ["table", parent blocks, aligns, head, rows]
+                stack.append(["table", blocks, [], [], []])
+            elif kind == "th_open":
+                stack[-2][2].append(_ALIGN.get(str(tok.attrs.get("style", "")), ""))
+            elif kind == "tr_open":
+                stack.append(["row", blocks, []])
+            elif kind == "tr_close":
+                row = stack.pop()[2]
+                table = stack[-1]
+                if table[3] or table[4] or not table[2]:
+                    table[4].append(row)
+                else:  # the first row of a table is its head
+                    table[3].extend(row)
+            elif kind == "table_close":
+                _, blocks, aligns, head, rows = stack.pop()
+                width = max([len(aligns), len(head), *(len(r) for r in rows)])
+                if width:
+                    aligns += [""] * (width - len(aligns))
+                    if head:
+                        head += [[] for _ in range(width - len(head))]
+                    rows = [r + [[] for _ in range(width - len(r))] for r in rows]
+                    blocks.append(["t", aligns, head, rows])
+            # html_block is off; other tokens (thead/tbody/td wrappers) carry nothing
+        return root
 
     # -- inlines ------------------------------------------------------------------------------
 
     def _inline(self, tok: Token) -> list[Inline]:
-        b = _Inlines()
+        root: list[Inline] = []
+        # (kind or None when flattened, url, parent list) for every open wrapper
+        stack: list[tuple[str | None, str, list[Inline]]] = []
+        cur = root
         for child in tok.children or ():
             kind = child.type
             if kind == "text":
-                b.text(child.content)
+                cur.append(child.content)
             elif kind == "softbreak":
-                b.softbreak()
+                cur.append(_SOFT)
             elif kind == "hardbreak":
-                b.stack[-1].append(["br"])
-            elif kind == "strong_open":
-                body: list[Inline] = []
-                b.push(["b", body], body)
-            elif kind == "em_open":
-                body = []
-                b.push(["i", body], body)
-            elif kind == "s_open":
-                body = []
-                b.push(["s", body], body)
-            elif kind == "link_open":
-                href = str(child.attrs.get("href", ""))
-                body = []
-                if href.lower().startswith(_LINK_SCHEMES):
-                    b.push(["a", href, body], body)
-                else:  # keep the text, drop the link
-                    b.push(["i", body], body)
-                    b.stack[-2][-1] = ["_", body]
-            elif kind in ("strong_close", "em_close", "s_close", "link_close"):
-                b.pop()
+                cur.append(["br"])
+            elif kind in _WRAPPERS:
+                wrapper: str | None = _WRAPPERS[kind]
+                url = ""
+                if wrapper == "a":
+                    url = str(child.attrs.get("href", ""))
+                    if not url.lower().startswith(_LINK_SCHEMES):
+                        wrapper = None
+                if len(stack) >= MAX_INLINE_DEPTH:
+                    wrapper = None
+                stack.append((wrapper, url, cur))
+                cur = []
+            elif kind in _CLOSERS:
+                if stack:
+                    cur = _close(stack, cur)
             elif kind == "code_inline":
-                b.stack[-1].append(["c", child.content])
-            elif kind == "image":
-                b.text(child.content)
-            elif kind in ("html_inline", "html_block"):
-                b.text(child.content)
-            else:
-                b.text(child.content)
-        return _unwrap(b.finish())
+                cur.append(["c", child.content])
+            else:  # image (alt text), html_inline (off), anything else: its text
+                cur.append(child.content)
+        while stack:
+            cur = _close(stack, cur)
+        return _clean(cur)
 
 
-def _unwrap(items: list[Inline]) -> list[Inline]:
-    """Replace ``["_", body]`` placeholders (links with unsupported schemes) by their body."""
-    if not any(isinstance(x, list) for x in items):
-        return items
-    out: list[Inline] = []
-    for item in items:
-        if isinstance(item, list):
-            if item[0] == "_":
-                out.extend(_unwrap(item[1]))
-                continue
-            if item[0] in ("b", "i", "s"):
-                item = [item[0], _unwrap(item[1])]
-            elif item[0] == "a":
-                item = ["a", item[1], _unwrap(item[2])]
-        out.append(item)
-    return _clean(out)
-
-
-def _matching(tokens: list[Token], i: int) -> int:
-    """Index of the close token matching the open token at ``i`` (same nesting level)."""
-    level = tokens[i].level
-    close_type = tokens[i].type.replace("_open", "_close")
-    j = i + 1
-    n = len(tokens)
-    while j < n:
-        t = tokens[j]
-        if t.type == close_type and t.level == level:
-            return j
-        j += 1
-    return n - 1
+def _close(stack: list[tuple[str | None, str, list[Inline]]], body: list[Inline]) -> list[Inline]:
+    wrapper, url, parent = stack.pop()
+    inner = _clean(body)
+    if wrapper is None:
+        parent.extend(inner)
+    elif wrapper == "a":
+        parent.append(["a", url, inner or [url]])
+    elif inner:
+        parent.append([wrapper, inner])
+    return parent
