@@ -154,9 +154,6 @@ class QAInput:
 
 # --- text scanning and phrase matching --------------------------------------------------------
 
-_ASCII_NONWORD = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
-)
 _ASCII_NONWORD_BYTES = bytes(
     32 if c < 128 and not (chr(c).isalnum() or c == 95) else c for c in range(256)
 )
@@ -194,13 +191,13 @@ class _Scan:
 
 def _words(folded: str) -> frozenset[str]:
     """The maximal runs of ``\\w`` characters of (casefolded) text."""
-    if folded.isascii():
-        return frozenset(folded.translate(_ASCII_NONWORD).split())
-    # Mostly-ASCII text: blank out ASCII non-word characters in one bytes.translate (the UTF-8
-    # bytes of other characters are >= 0x80 and stay), split on whitespace (all of it is \W),
-    # and re-split with the regex only the few tokens that are not pure ASCII. Same result as
+    # Blank out ASCII non-word characters in one bytes.translate (the UTF-8 bytes of other
+    # characters are >= 0x80 and stay), split on whitespace (all of it is \W), and re-split
+    # with the regex only the few tokens that are not pure ASCII. Same result as
     # ``set(_NONWORD_RE.sub(" ", folded).split())``, several times faster.
     blanked = folded.encode("utf-8", "surrogatepass").translate(_ASCII_NONWORD_BYTES)
+    if folded.isascii():
+        return frozenset(blanked.decode("ascii").split())
     words = set(blanked.decode("utf-8", "surrogatepass").split())
     odd = [word for word in words if not word.isascii()]
     if odd:
@@ -224,7 +221,9 @@ _LETTER_CLASSES = bytes(85 if 65 <= b <= 90 else 108 if 97 <= b <= 122 else 0 fo
 def _scan_line(line: str) -> _LineScan:
     found = _line_scans.get(line)
     if found is None:
-        folded = _normalize(line)
+        folded = line.casefold()
+        if "\u2019" in folded:
+            folded = folded.replace("\u2019", "'")  # as _normalize
         # ASCII capitals -> "U", other ASCII letters -> "l", anything else (including every
         # byte of a non-ASCII character) -> NUL; then count.
         classes = line.encode("utf-8", "surrogatepass").translate(_LETTER_CLASSES)

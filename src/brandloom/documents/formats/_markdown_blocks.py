@@ -151,10 +151,12 @@ class MarkdownBlocks:
                 if inl:
                     blocks.append(["h", min(max(level, 1), 6), inl])
             elif kind in ("bullet_list_open", "ordered_list_open"):
-                start = tok.attrs.get("start", 1) if kind == "ordered_list_open" else None
-                number = int(start) if isinstance(start, int | float) else 1
-                # ["list", parent blocks, items, tight, start or None for bullets]
-                stack.append(["list", blocks, [], True, max(number, 0) if start else None])
+                number: int | None = None  # None: a bullet list
+                if kind == "ordered_list_open":
+                    start = tok.attrs.get("start", 1)
+                    number = max(int(start), 0) if isinstance(start, int | float) else 1
+                # ["list", parent blocks, items, tight, start number or None]
+                stack.append(["list", blocks, [], True, number])
                 depth += 1
             elif kind == "list_item_open":
                 item: list[Block] = []

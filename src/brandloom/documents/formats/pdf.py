@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -159,7 +160,13 @@ def _with_document_id(pdf: bytes, doc_id: str) -> bytes:
 
 
 class PdfRenderer:
-    """Built once per job per worker process (load fonts, compile templates here)."""
+    """Built once per job per worker process (load fonts, compile templates here).
+
+    Not shareable across processes: build it inside each worker. Worker processes must be
+    started with ``spawn`` or ``forkserver``: Typst's thread pool does not survive ``fork``, so
+    a process forked after its parent compiled a PDF hangs in Typst. Calls from several threads
+    are serialized.
+    """
 
     def __init__(
         self, *, creation_date: datetime, title: str | None = None, page_size: str = "a4"
@@ -170,6 +177,7 @@ class PdfRenderer:
         if creation_date.tzinfo is None:
             creation_date = creation_date.replace(tzinfo=UTC)
         self._timestamp = creation_date.astimezone(UTC).replace(microsecond=0)
+        self._pid = os.getpid()
         self._title = title
         self._paper = paper
         self._parser = MarkdownBlocks()
@@ -199,6 +207,8 @@ class PdfRenderer:
 
     def render(self, markdown: str, *, lang: str, direction: str, doc_id: str) -> bytes:
         """One PDF for one document; the same arguments always give the same bytes."""
+        if os.getpid() != self._pid:
+            raise RuntimeError("a PdfRenderer can't be used across fork; build one per process")
         blocks = self._parser.parse(markdown)
         data = self._document(blocks, lang, direction)
         with self._lock:
