@@ -8,6 +8,9 @@ Speed notes (``check`` runs once per contact): phrase lists are matched through 
 tokenization of each part (a set of casefolded words) and set intersections, so hundreds of
 banned phrases cost about as much as one; multi-word phrases are confirmed with a precompiled
 regex only when all their words occur. Link hosts and URL verdicts are cached per checker.
+Parts are tokenized line by line through a bounded process-wide cache of line scans: the
+documents of one job share most of their lines (the template's copy), so those are tokenized
+once (tests check the result equals tokenizing the whole text).
 
 Matching rules for banned, required and spam phrases: case-insensitive (Unicode casefolding,
 so ``STRASSE`` matches ``Straße``), whole words (``free`` does not match ``freedom``), any run
@@ -600,9 +603,6 @@ class _LinkChecker:
 
 # --- the checker ----------------------------------------------------------------------------------
 
-_ASCII_UPPER = bytes(range(65, 91))
-_NOT_UPPER = bytes(b for b in range(256) if b not in _ASCII_UPPER)
-_NOT_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 _LINK_CODES = (
     "link.invalid",
     "link.insecure",
