@@ -27,6 +27,7 @@ class JobExecutor:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brandloom-job")
         self._lock = threading.Lock()
         self._futures: dict[str, Future[None]] = {}
+        self._stopping = threading.Event()
 
     def submit(self, job_id: str) -> None:
         with self._lock:
@@ -41,6 +42,8 @@ class JobExecutor:
             future.result(timeout=timeout)
 
     def _should_stop(self, job_id: str) -> bool:
+        if self._stopping.is_set():
+            return True
         with unit_of_work(self.factory) as session:
             job = session.get(Job, job_id)
             return job is None or job.state in ("cancelled", "paused")
@@ -61,4 +64,6 @@ class JobExecutor:
             log.exception("job %s failed", job_id)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop taking work; a running job pauses after its current chunk (resumable)."""
+        self._stopping.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
