@@ -7,7 +7,7 @@ Validation happens before anything is written: a bad spec, template or audience 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -483,12 +483,6 @@ def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
             title=spec.name,
         ),
     )
-
-
-def _contacts(prepared: PreparedSpec) -> Iterator[ContactRow | Any]:
-    if prepared.audience_path is None:
-        raise SpecError("audience.path is required")
-    return iter(open_audience(prepared.audience_path, prepared.options))
 
 
 def _contact_data(row: ContactRow) -> ContactData:

@@ -11,7 +11,7 @@ import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -358,17 +358,13 @@ def clear_out_dir(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 def purge_expired_outputs(session: Session, *, jobs_dir: Path, retention_days: int) -> int:
     """Delete API job outputs older than the retention period; returns how many were purged."""
     from datetime import timedelta
 
     from sqlalchemy import select
 
-    cutoff = now_utc() - timedelta(days=retention_days)
+    cutoff = utcnow() - timedelta(days=retention_days)
     root = jobs_dir.resolve()
     purged = 0
     stmt = select(Job).where(

@@ -8,6 +8,7 @@ literals are only allowed as loop iterables, and loop/output/namespace limits ar
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Mapping
 from io import StringIO
 from typing import Any
@@ -240,14 +241,8 @@ def _build_env(escaping: str) -> LiquidEnv:
     return env
 
 
-_ENVS: dict[str, LiquidEnv] = {}
-
-
-def environment(escaping: str) -> LiquidEnv:
-    env = _ENVS.get(escaping)
-    if env is None:
-        env = _ENVS[escaping] = _build_env(escaping)
-    return env
+# One environment per escaping mode, built on first use and shared for the process.
+environment = functools.cache(_build_env)
 
 
 # --- analysis + validation ---------------------------------------------------------------------
