@@ -246,6 +246,9 @@ def main() -> None:
         bench_import(1_000_000 // scale)
     if args.only in (None, "latency"):
         bench_latency(20_000 // scale, ["html", "txt"])
+        bench_latency(20_000 // scale, ["md", "eml"])
+        bench_latency(2_000 // scale, ["pdf"])
+        bench_latency(5_000 // scale, ["docx"])
     if args.only in (None, "render"):
         bench_render(
             100_000 // scale,
