@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     db_pool_size: int = 5
     db_max_overflow: int = 10
 
+    # Distributed workers: with a broker URL (redis:// or amqp://), job chunks run as Celery tasks
+    # on ``brandloom worker`` processes; without one, jobs render in-process.
+    broker_url: str | None = None
+    # Seconds a worker may hold a chunk without a heartbeat before another worker takes it over.
+    chunk_lease_seconds: int = 60
+    # Redis visibility timeout for unacknowledged task messages (Redis broker only).
+    broker_visibility_timeout: int = 3600
+
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL: the configured one, or the embedded SQLite file in the data dir."""
         if self.database_url:
