@@ -62,15 +62,34 @@ def generate(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the interrupted job in --out.")
     ] = False,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help="With a broker: enqueue the job, print its id and return at once.",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Render every contact of the spec's audience into documents under --out."""
+    """Render every contact of the spec's audience into documents under --out.
+
+    Without BRANDLOOM_BROKER_URL the job renders here on --workers processes. With it, the job's
+    chunks are enqueued for `brandloom worker` processes (which must see --out: same machine or a
+    shared filesystem) and this command follows the job until it finishes.
+    """
     from brandloom.cli.context import app_context
     from brandloom.cli.progress import ProgressReporter
     from brandloom.jobs.flows import generate as run_generate
 
     def go() -> None:
         ctx = app_context()
+        distributed = _distributed(ctx.settings, ctx.factory)
+        if detach and distributed is None:
+            raise BrandloomError(
+                "--detach needs a broker: set BRANDLOOM_BROKER_URL and run `brandloom worker`",
+                code="cli.no_broker",
+            )
+        dispatcher, housekeeping = distributed or (None, None)
         with ProgressReporter(console) as reporter:
             result = run_generate(
                 ctx.factory,
@@ -82,10 +101,76 @@ def generate(
                 resume=resume,
                 on_start=reporter.start,
                 on_progress=reporter.update,
+                dispatcher=dispatcher,
+                detach=detach,
+                housekeeping=housekeeping,
             )
+        if result.detached:
+            console.print(result.job_id)
+            err_console.print(
+                f"job {result.job_id} enqueued; follow it with `brandloom status {result.job_id}"
+                " --follow`"
+            )
+            return
         _print_report(result.report, result.out_dir)
 
     _run(go)
+
+
+def _distributed(settings: Any, factory: Any) -> tuple[Any, Callable[[], object]] | None:
+    """(dispatcher, lease housekeeping) when a broker is configured, else None."""
+    if not settings.broker_url:
+        return None
+    from brandloom.workers.dispatch import CeleryDispatcher
+    from brandloom.workers.leases import reap
+
+    dispatcher = CeleryDispatcher(settings)
+    lease = float(settings.chunk_lease_seconds)
+    return dispatcher, lambda: reap(factory, dispatcher, lease_seconds=lease)
+
+
+@app.command()
+def status(
+    job_id: Annotated[str, typer.Argument(help="The job id (printed by generate --detach).")],
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Wait until it stops.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Show a job's state and progress; with --follow, wait for it to finish."""
+    from brandloom.cli.context import app_context
+    from brandloom.jobs import lifecycle
+
+    def go() -> lifecycle.JobStatus:
+        ctx = app_context()
+        if not follow:
+            return lifecycle.job_status(ctx.factory, job_id)
+        distributed = _distributed(ctx.settings, ctx.factory)
+
+        def show(st: lifecycle.JobStatus) -> None:
+            if not as_json:
+                err_console.print(
+                    f"{st.state}: {st.contacts_done:,}/{st.contacts_total:,} contacts, "
+                    f"{st.chunks_done}/{st.chunks_total} chunks",
+                    highlight=False,
+                )
+
+        return lifecycle.follow_job(
+            ctx.factory,
+            job_id,
+            on_progress=show,
+            housekeeping=distributed[1] if distributed else None,
+        )
+
+    st = _run(go)
+    if as_json:
+        sys.stdout.write(orjson.dumps(st, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        console.print(
+            f"{st.job_id}: {st.state} — {st.contacts_done:,}/{st.contacts_total:,} contacts, "
+            f"{st.documents_done:,} documents" + (f"\n{st.error}" if st.error else ""),
+            highlight=False,
+        )
+    if follow and st.state != "done":
+        raise typer.Exit(1)
 
 
 def _print_report(report: dict[str, Any], out: Path) -> None:
@@ -245,6 +330,63 @@ def serve(
     from brandloom.api.app import create_app
 
     uvicorn.run(create_app(workers=workers), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-c", min=1, help="Render processes (default: all cores)."),
+    ] = None,
+    metrics_port: Annotated[
+        int,
+        typer.Option("--metrics-port", min=0, help="Serve Prometheus metrics here (0: off)."),
+    ] = 9102,
+    queues: Annotated[str, typer.Option("--queues", "-Q", help="Queues to consume.")] = "brandloom",
+    loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="Log level.")] = "INFO",
+) -> None:
+    """Run a Celery worker that renders job chunks (needs BRANDLOOM_BROKER_URL)."""
+    from brandloom.cli.context import app_context
+
+    ctx = _run(app_context)  # migrates the database before any task runs
+    if not ctx.settings.broker_url:
+        err_console.print(
+            "[bold red]error[/] (cli.no_broker): set BRANDLOOM_BROKER_URL "
+            "(e.g. redis://127.0.0.1:6379/1 or amqp://guest:guest@127.0.0.1:5672//)"
+        )
+        raise typer.Exit(2)
+    import tempfile
+
+    # Prometheus multiprocess mode must be set before Python starts: the worker is exec'd.
+    metrics_dir = tempfile.mkdtemp(prefix="brandloom-metrics-")
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        "BRANDLOOM_WORKER_METRICS_PORT": str(metrics_port),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app",
+        "brandloom.workers.tasks",
+        "worker",
+        "--concurrency",
+        str(concurrency or os.cpu_count() or 1),
+        "--queues",
+        queues,
+        "--loglevel",
+        loglevel.upper(),
+        "--hostname",
+        f"brandloom-{os.getpid()}@%h",
+        "--prefetch-multiplier",
+        "1",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)  # noqa: S606 - argv is fixed, no shell
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from brandloom.db.base import Base
 from brandloom.documents.models import DocumentRecord
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.templates.models import Template
+from brandloom.workers.models import WorkerHeartbeat
 from brandloom.workspaces.models import ApiKey, Workspace
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "Job",
     "JobChunk",
     "Template",
+    "WorkerHeartbeat",
     "Workspace",
 ]

@@ -25,6 +25,7 @@ from brandloom.documents.formats.docx import DocxTemplate
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.errors import BrandloomError, ConflictError
+from brandloom.jobs import lifecycle
 from brandloom.jobs import service as job_service
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
@@ -41,6 +42,8 @@ from brandloom.jobs.spec import (
 )
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
+from brandloom.settings import Settings, get_settings
+from brandloom.storage import api_jobs_location, is_remote, join_location, open_location
 from brandloom.templates.engine import CompiledTemplate, check_variables
 from brandloom.templates.errors import TemplateVariableError
 from brandloom.templates.models import Template
@@ -238,6 +241,7 @@ class GenerateResult:
     report: dict[str, Any]
     resumed: bool = False
     audience_reused: bool = False
+    detached: bool = False
     warnings: list[str] = field(default_factory=list)
 
 
@@ -256,7 +260,16 @@ def generate(
     on_start: Callable[[Progress], None] | None = None,
     on_progress: ProgressFn | None = None,
     runner: Runner | None = None,
+    dispatcher: lifecycle.Dispatcher | None = None,
+    detach: bool = False,
+    housekeeping: Callable[[], object] | None = None,
 ) -> GenerateResult:
+    """Create (or resume) the job for a spec and run it.
+
+    Without a ``dispatcher`` the job renders here on ``runner`` (in-process by default). With
+    one, its chunks are enqueued for workers; ``detach`` returns right after, otherwise the job
+    is followed until it stops (``housekeeping`` recovers work of dead workers meanwhile).
+    """
     spec, base = load_spec(spec_path)
     prepared = prepare(spec, base)
     out_dir = out_dir.resolve()
@@ -289,12 +302,77 @@ def generate(
     if not resume:
         job_id, audience_reused = _create(factory, workspace_name, prepared, out_dir)
 
+    if dispatcher is not None:
+        lifecycle.submit_job(factory, job_id, dispatcher)
+        if detach:
+            return GenerateResult(
+                job_id, out_dir, {}, resumed=resumed, audience_reused=audience_reused, detached=True
+            )
+        followed = _follow(factory, job_id, on_start, on_progress, housekeeping)
+        return GenerateResult(
+            job_id, out_dir, followed, resumed=resumed, audience_reused=audience_reused
+        )
+
     report = execute_job(
         factory, job_id=job_id, runner=runner, on_start=on_start, on_progress=on_progress
     )
     if report is None:
-        raise BrandloomError(f"job {job_id} was stopped before it finished", code="job.stopped")
+        status = lifecycle.job_status(factory, job_id)
+        detail = f": {status.error}" if status.error else ""
+        raise BrandloomError(
+            f"job {job_id} was stopped before it finished ({status.state}){detail}",
+            code="job.stopped",
+        )
     return GenerateResult(job_id, out_dir, report, resumed=resumed, audience_reused=audience_reused)
+
+
+def _as_progress(status: lifecycle.JobStatus) -> Progress:
+    return Progress(
+        status.job_id,
+        status.contacts_total,
+        status.contacts_done,
+        status.documents_done,
+        status.chunks_total,
+        status.chunks_done,
+    )
+
+
+def _follow(
+    factory: sessionmaker[Session],
+    job_id: str,
+    on_start: Callable[[Progress], None] | None,
+    on_progress: ProgressFn | None,
+    housekeeping: Callable[[], object] | None,
+) -> dict[str, Any]:
+    """Follow a distributed job to its end; Ctrl-C pauses it (resume with ``--resume``)."""
+    started = False
+
+    def progressed(status: lifecycle.JobStatus) -> None:
+        nonlocal started
+        if not started:
+            started = True
+            if on_start:
+                on_start(_as_progress(status))
+        elif on_progress:
+            on_progress(_as_progress(status))
+
+    try:
+        status = lifecycle.follow_job(
+            factory, job_id, on_progress=progressed, housekeeping=housekeeping
+        )
+    except KeyboardInterrupt:
+        with unit_of_work(factory) as session:
+            job = session.get(Job, job_id)
+            if job is not None and job.state in ("queued", "running"):
+                lifecycle.pause_job(session, job)
+        raise
+    if status.state != "done":
+        detail = f": {status.error}" if status.error else ""
+        raise BrandloomError(
+            f"job {job_id} is {status.state}{detail}",
+            code="job.stopped" if status.state in ("paused", "cancelled") else "job.failed",
+        )
+    return status.report or {}
 
 
 def execute_job(
@@ -349,7 +427,6 @@ def execute_job(
                 job.elapsed_s += time.perf_counter() - started
                 if job.state == "running":
                     job.state = state
-                job.chunks_done, job.contacts_done = progress.chunks_done, progress.contacts_done
                 if error:
                     job.error = error
 
@@ -371,7 +448,16 @@ def execute_job(
         job = session.get(Job, job_id)
         assert job is not None
         job.elapsed_s += time.perf_counter() - started
+        if job.state != "running" or repo_open_chunks(session, job):
+            # Paused meanwhile (by a user or the error threshold), or chunks were skipped.
+            if job.state == "running":
+                job.state = "paused"
+            return None
         return job_service.finalize_job(session, job)
+
+
+def repo_open_chunks(session: Session, job: Job) -> int:
+    return JobRepository(session, job.workspace_id).count_open_chunks(job.id)
 
 
 def _create(
@@ -574,8 +660,14 @@ def create_job_from_request(
     *,
     body: JobCreate,
     jobs_dir: Path,
+    settings: Settings | None = None,
 ) -> Job:
-    """Validate an API job request fully (template, variables) and record the job."""
+    """Validate an API job request fully (template, variables) and record the job.
+
+    Outputs go to ``jobs_dir/<job id>`` or, with ``storage_url`` set (``settings`` defaults to
+    the process settings), to ``<storage_url>/jobs/<job id>``, where workers on any machine
+    write them and the API reads them back.
+    """
     if (body.template_id is None) == (body.template is None):
         raise SpecError("give exactly one of template_id or template (inline parts)")
     audience = get_audience(session, workspace, audience_id=body.audience_id)
@@ -604,6 +696,29 @@ def create_job_from_request(
         session, workspace, name=spec.name, engine=prepared.engine, parts=prepared.parts
     )
     job_id = new_id("job")
-    return _record_job(
-        session, workspace, prepared, audience, template, jobs_dir / job_id, job_id=job_id
-    )
+    settings = settings or get_settings()
+    if not settings.storage_url:
+        out_dir = jobs_dir / job_id
+    else:
+        location = join_location(api_jobs_location(settings), job_id)
+        if not is_remote(location):
+            out_dir = Path(location)
+        else:
+            job = job_service.create_job(
+                session,
+                workspace,
+                name=spec.name,
+                plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
+                spec_sha256=prepared.digest,
+                audience=audience,
+                template=template,
+                out_dir=Path(job_id),
+                seed=str(spec.seed),
+                chunk_size=spec.chunk_size,
+                job_id=job_id,
+            )
+            # create_job records a local Path; a bucket location is a URL and recorded as such.
+            job.out_dir = location
+            job_service.write_marker(open_location(location, settings), job)
+            return job
+    return _record_job(session, workspace, prepared, audience, template, out_dir, job_id=job_id)

@@ -36,6 +36,12 @@ class Job(Base):
     contacts_done: Mapped[int] = mapped_column(Integer, default=0)
     # Seconds spent running, summed over every run of the job (a resumed job adds to it).
     elapsed_s: Mapped[float] = mapped_column(Float, default=0.0)
+    # Contacts whose documents failed QA so far; drives the error threshold that pauses a job.
+    documents_failed: Mapped[int] = mapped_column(Integer, default=0)
+    # When the current run started (distributed jobs add ``now - resumed_at`` to ``elapsed_s``).
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A worker finalizing the job holds this lease; an expired one lets another worker take over.
+    finalize_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -44,10 +50,17 @@ class Job(Base):
 
 
 class JobChunk(Base):
-    """Contacts with ``after_key < key <= last_key``; committed atomically with its documents."""
+    """Contacts with ``after_key < key <= last_key``; committed atomically with its documents.
+
+    States: ``pending`` -> ``running`` (claimed by a worker, under a lease it renews) -> ``done``,
+    or ``failed`` after too many attempts. A running chunk whose lease expired is claimable again.
+    """
 
     __tablename__ = "job_chunk"
-    __table_args__ = (UniqueConstraint("job_id", "index"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "index"),
+        Index("ix_job_chunk_job_state", "job_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"))
@@ -57,4 +70,8 @@ class JobChunk(Base):
     contacts: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSONText(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

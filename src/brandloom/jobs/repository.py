@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from brandloom.db.bulk import bulk_insert
@@ -109,11 +110,126 @@ class JobRepository:
         ).one()
         return int(row[0]), int(row[1])
 
-    def complete_chunk(self, job_id: str, index: int, *, stats: dict[str, Any], now: Any) -> None:
+    def claim_chunk(
+        self,
+        job_id: str,
+        index: int,
+        *,
+        owner: str,
+        now: datetime,
+        lease_seconds: float,
+        respect_lease: bool,
+    ) -> bool:
+        """Take a chunk for rendering under a lease; False when it is done, held or the job stopped.
+
+        ``respect_lease=False`` is for the single coordinator of an in-process run, which owns
+        every chunk of its job (a chunk left ``running`` by a killed run is simply taken back).
+        """
+        stmt = update(JobChunk).where(
+            JobChunk.job_id == job_id,
+            JobChunk.index == index,
+            JobChunk.state.in_(("pending", "running")),
+            select(Job.id)
+            .where(Job.id == job_id, Job.workspace_id == self.workspace_id, Job.state == "running")
+            .exists(),
+        )
+        if respect_lease:
+            stmt = stmt.where(
+                or_(
+                    JobChunk.state == "pending",
+                    JobChunk.lease_expires_at.is_(None),
+                    JobChunk.lease_expires_at < now,
+                )
+            )
+        result = self.session.execute(
+            stmt.values(
+                state="running",
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=JobChunk.attempts + 1,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return _rowcount(result) == 1
+
+    def renew_lease(self, job_id: str, index: int, *, owner: str, until: datetime) -> bool:
+        result = self.session.execute(
+            update(JobChunk)
+            .where(
+                JobChunk.job_id == job_id,
+                JobChunk.index == index,
+                JobChunk.state == "running",
+                JobChunk.lease_owner == owner,
+            )
+            .values(lease_expires_at=until),
+            execution_options={"synchronize_session": False},
+        )
+        return _rowcount(result) == 1
+
+    def release_chunk(self, job_id: str, index: int, *, owner: str, error: str) -> int:
+        """Give a chunk back after an error; returns how many attempts it has had."""
         self.session.execute(
             update(JobChunk)
-            .where(JobChunk.job_id == job_id, JobChunk.index == index)
-            .values(state="done", stats=stats, finished_at=now)
+            .where(
+                JobChunk.job_id == job_id,
+                JobChunk.index == index,
+                JobChunk.state == "running",
+                JobChunk.lease_owner == owner,
+            )
+            .values(state="pending", lease_owner=None, lease_expires_at=None, error=error),
+            execution_options={"synchronize_session": False},
+        )
+        chunk = self.chunk(job_id, index)
+        return chunk.attempts if chunk is not None else 0
+
+    def fail_chunk(self, job_id: str, index: int, *, error: str) -> None:
+        self.session.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job_id, JobChunk.index == index, JobChunk.state != "done")
+            .values(state="failed", lease_owner=None, lease_expires_at=None, error=error),
+            execution_options={"synchronize_session": False},
+        )
+
+    def reopen_failed_chunks(self, job_id: str) -> None:
+        """On resume: failed chunks get a fresh set of attempts."""
+        self.session.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job_id, JobChunk.state == "failed")
+            .values(state="pending", attempts=0, error=None),
+            execution_options={"synchronize_session": False},
+        )
+
+    def complete_chunk(
+        self, job_id: str, index: int, *, stats: dict[str, Any], now: datetime
+    ) -> bool:
+        """Mark a chunk done; False when it already was (a duplicate delivery finished first)."""
+        result = self.session.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job_id, JobChunk.index == index, JobChunk.state != "done")
+            .values(
+                state="done",
+                stats=stats,
+                finished_at=now,
+                lease_owner=None,
+                lease_expires_at=None,
+                error=None,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return _rowcount(result) == 1
+
+    def count_open_chunks(self, job_id: str) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(JobChunk.id))
+                .join(Job, Job.id == JobChunk.job_id)
+                .where(
+                    JobChunk.job_id == job_id,
+                    JobChunk.state != "done",
+                    Job.workspace_id == self.workspace_id,
+                )
+            )
+            or 0
         )
 
     # documents ----------------------------------------------------------------------------
@@ -185,3 +301,7 @@ class JobRepository:
                 Job.workspace_id == self.workspace_id,
             )
         )
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0

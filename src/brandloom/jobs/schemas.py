@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandloom.documents.qa import QAConfig
-from brandloom.jobs.spec import EmailSpec, TemplateSpec, VariantSpec
+from brandloom.jobs.spec import EmailSpec, ErrorThreshold, TemplateSpec, VariantSpec
 
 
 class JobCreate(BaseModel):
@@ -28,6 +28,7 @@ class JobCreate(BaseModel):
     email: EmailSpec = Field(default_factory=EmailSpec)
     seed: int | str = 0
     chunk_size: int = Field(default=1000, ge=10, le=100_000)
+    error_threshold: ErrorThreshold | None = Field(default_factory=ErrorThreshold)
 
 
 class JobProgress(BaseModel):

@@ -7,8 +7,7 @@ two only means the chunk is rendered again, to the same bytes.
 
 from __future__ import annotations
 
-import os
-import shutil
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from brandloom.audiences.export import write_rejects_csv
@@ -25,11 +25,22 @@ from brandloom.db.base import utcnow
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.documents.qa import QAConfig
-from brandloom.documents.sinks import STATE_DIR, Sink, make_sink
+from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
 from brandloom.errors import BrandloomError, ConflictError, NotFoundError
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.spec import ErrorThreshold
 from brandloom.kit.ids import new_id
+from brandloom.settings import Settings, get_settings
+from brandloom.storage import (
+    LocalStore,
+    Store,
+    api_jobs_location,
+    as_store,
+    open_location,
+    parent_location,
+    same_location,
+)
 from brandloom.templates.models import Template
 from brandloom.templates.service import compile_docx, compile_variants
 from brandloom.workspaces.models import Workspace
@@ -139,6 +150,7 @@ class JobRuntime:
     audience_id: str
     renderer: JobRenderer
     sink: Sink
+    threshold: ErrorThreshold | None = None
 
 
 def build_runtime(job: Job, template: Template) -> JobRuntime:
@@ -177,13 +189,15 @@ def build_runtime(job: Job, template: Template) -> JobRuntime:
         qa=QAConfig.model_validate(spec.get("qa") or {}),
         settings=settings,
     )
-    sink = make_sink(spec.get("sink") or "dir", Path(job.out_dir), outputs)
+    sink = make_sink(spec.get("sink") or "dir", open_location(job.out_dir), outputs)
+    threshold = spec.get("error_threshold", {})
     return JobRuntime(
         job_id=job.id,
         workspace_id=job.workspace_id,
         audience_id=job.audience_id,
         renderer=renderer,
         sink=sink,
+        threshold=ErrorThreshold.model_validate(threshold) if threshold is not None else None,
     )
 
 
@@ -209,28 +223,80 @@ def commit_chunk(
     index: int,
     outcomes: list[tuple[Any, ...]],
     stats: dict[str, Any],
-) -> None:
+) -> bool:
+    """Record a rendered chunk; False (and nothing written) when it was committed already.
+
+    Job counters move in the same transaction, and a job whose failures cross its error
+    threshold is paused here, so every runner stops taking its chunks.
+    """
     repo = JobRepository(session, runtime.workspace_id)
+    if not repo.complete_chunk(runtime.job_id, index, stats=stats, now=utcnow()):
+        return False
     repo.replace_documents(runtime.job_id, index, outcomes)
-    repo.complete_chunk(runtime.job_id, index, stats=stats, now=utcnow())
+    failed = int(stats.get("qa", {}).get("fail", 0))
+    session.execute(
+        update(Job)
+        .where(Job.id == runtime.job_id)
+        .values(
+            chunks_done=Job.chunks_done + 1,
+            contacts_done=Job.contacts_done + int(stats.get("contacts", 0)),
+            documents_failed=Job.documents_failed + failed,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    if runtime.threshold is not None and failed:
+        _apply_error_threshold(session, runtime.job_id, runtime.threshold, stats)
+    return True
+
+
+def _apply_error_threshold(
+    session: Session, job_id: str, threshold: ErrorThreshold, stats: dict[str, Any]
+) -> None:
+    row = session.execute(
+        select(Job.documents_failed, Job.contacts_done).where(Job.id == job_id)
+    ).one()
+    failed, done = int(row[0]), int(row[1])
+    if failed < threshold.min_failed or failed < threshold.rate * done:
+        return
+    codes = Counter(stats.get("by_code", {})).most_common(3)
+    top = ", ".join(f"{code} ({n})" for code, n in codes)
+    error = (
+        f"paused by the error threshold: {failed:,} of {done:,} documents failed QA "
+        f"({100 * failed / max(done, 1):.1f}%; threshold {threshold.min_failed:,} and "
+        f"{100 * threshold.rate:g}%); most frequent in the last chunk: {top or 'n/a'}. "
+        "Fix the template or the QA settings, then resume."
+    )
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == "running")
+        .values(state="paused", error=error),
+        execution_options={"synchronize_session": False},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Finalize: manifest, rejects, assembled sink outputs, report
 # ---------------------------------------------------------------------------------------------
 
+# Written once the sink's outputs are assembled, before their per-chunk parts are removed.
+_ASSEMBLED = f"{STATE_DIR}/assembled.json"
 
-def finalize_job(session: Session, job: Job) -> dict[str, Any]:
-    """Write manifest.jsonl, rejected.csv, the sink's assembled outputs and report.json."""
-    out = Path(job.out_dir)
+
+def finalize_job(session: Session, job: Job, *, settings: Settings | None = None) -> dict[str, Any]:
+    """Write manifest.jsonl, rejected.csv, the sink's assembled outputs and report.json.
+
+    Everything goes through the job's output store (``settings`` gives the S3 credentials when
+    the outputs are in a bucket). Each output is published whole or not at all, and a finalize
+    repeated after a crash does not assemble again from parts it already removed.
+    """
+    store = open_location(job.out_dir, settings)
     repo = JobRepository(session, job.workspace_id)
     audience = AudienceRepository(session, job.workspace_id).get(job.audience_id)
     if audience is None:
         raise NotFoundError(f"audience '{job.audience_id}' not found")
     spec = job.spec["spec"]
 
-    tmp = out / f".{MANIFEST}.tmp"
-    with open(tmp, "wb") as fh:
+    with store.open_writer(MANIFEST) as fh:
         for row, key, variant, qa_status, qa_issues, files in repo.iter_manifest(job.id):
             fh.write(
                 orjson.dumps(
@@ -244,19 +310,21 @@ def finalize_job(session: Session, job: Job) -> dict[str, Any]:
                 )
             )
             fh.write(b"\n")
-    os.replace(tmp, out / MANIFEST)
 
-    rejects_tmp = out / f".{REJECTED}.tmp"
-    write_rejects_csv(
-        rejects_tmp,
-        list(audience.headers),
-        AudienceRepository(session, job.workspace_id).iter_rejects(audience.id),
-    )
-    os.replace(rejects_tmp, out / REJECTED)
+    with store.staged_file(REJECTED) as rejects:
+        write_rejects_csv(
+            rejects,
+            list(audience.headers),
+            AudienceRepository(session, job.workspace_id).iter_rejects(audience.id),
+        )
 
-    sink = make_sink(spec.get("sink") or "dir", out, spec["outputs"])
-    sink.finalize(job.chunks_total)
-    shutil.rmtree(out / STATE_DIR / "parts", ignore_errors=True)
+    # Recorded before the parts are removed: once some parts are gone, assembling again would
+    # publish an incomplete archive.
+    if not store.exists(_ASSEMBLED):
+        sink = make_sink(spec.get("sink") or "dir", store, spec["outputs"])
+        sink.finalize(job.chunks_total)
+        store.put(_ASSEMBLED, orjson.dumps({"job_id": job.id}))
+    store.delete_prefix(PARTS_DIR)
 
     documents: Counter[str] = Counter()
     qa: Counter[str] = Counter()
@@ -285,9 +353,8 @@ def finalize_job(session: Session, job: Job) -> dict[str, Any]:
         "elapsed_s": elapsed,
         "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,
     }
-    report_tmp = out / f".{REPORT}.tmp"
-    report_tmp.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
-    os.replace(report_tmp, out / REPORT)
+    with store.open_writer(REPORT) as fh:
+        fh.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     job.report = report
     job.state = "done"
     job.finished_at = utcnow()
@@ -296,18 +363,18 @@ def finalize_job(session: Session, job: Job) -> dict[str, Any]:
     return report
 
 
-def write_marker(out: Path, job: Job) -> None:
-    state = out / STATE_DIR
-    state.mkdir(parents=True, exist_ok=True)
-    (state / MARKER).write_bytes(
-        orjson.dumps({"job_id": job.id, "workspace_id": job.workspace_id, "name": job.name})
+def write_marker(out: Path | Store, job: Job) -> None:
+    """Mark an output location as brandloom's (names the job writing into it)."""
+    as_store(out).put(
+        f"{STATE_DIR}/{MARKER}",
+        orjson.dumps({"job_id": job.id, "workspace_id": job.workspace_id, "name": job.name}),
     )
 
 
-def read_marker(out: Path) -> dict[str, Any] | None:
+def read_marker(out: Path | Store) -> dict[str, Any] | None:
     try:
-        data = orjson.loads((out / STATE_DIR / MARKER).read_bytes())
-    except (FileNotFoundError, orjson.JSONDecodeError):
+        data = orjson.loads(as_store(out).get(f"{STATE_DIR}/{MARKER}"))
+    except (FileNotFoundError, NotADirectoryError, orjson.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -330,50 +397,73 @@ _OWNED = (
 )
 
 
-def check_out_dir(out: Path, *, unfinished: Job | None) -> None:
+def check_out_dir(out: Path | Store, *, unfinished: Job | None) -> None:
     """Refuse an output folder that holds an unfinished job or anything brandloom did not write."""
+    store = as_store(out)
+    where = store.location
     if unfinished is not None:
         raise ConflictError(
-            f"{out} holds an unfinished job ({unfinished.id}, {unfinished.state}); "
+            f"{where} holds an unfinished job ({unfinished.id}, {unfinished.state}); "
             "continue it with --resume or choose another --out",
             code="job.unfinished",
         )
-    if out.exists() and not out.is_dir():
-        raise BrandloomError(f"--out {out} is a file, not a folder", code="job.bad_out_dir")
-    if out.exists() and any(out.iterdir()) and read_marker(out) is None:
+    if isinstance(store, LocalStore) and store.root.exists() and not store.root.is_dir():
+        raise BrandloomError(f"--out {where} is a file, not a folder", code="job.bad_out_dir")
+    if not store.is_empty() and read_marker(store) is None:
         raise ConflictError(
-            f"--out {out} is not empty and holds no brandloom output; choose an empty folder",
+            f"--out {where} is not empty and holds no brandloom output; choose an empty folder",
             code="job.out_dir_not_empty",
         )
 
 
-def clear_out_dir(out: Path) -> None:
+def clear_out_dir(out: Path | Store) -> None:
     """Remove a previous finished job's outputs (only what brandloom writes) before a new run."""
+    store = as_store(out)
     for name in _OWNED:
-        target = out / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+        store.delete_prefix(name)
+        store.delete(name)
+    store.prepare()
 
 
-def purge_expired_outputs(session: Session, *, jobs_dir: Path, retention_days: int) -> int:
-    """Delete API job outputs older than the retention period; returns how many were purged."""
+log = logging.getLogger(__name__)
+
+
+def purge_expired_outputs(
+    session: Session,
+    *,
+    jobs_dir: Path,
+    retention_days: int,
+    settings: Settings | None = None,
+) -> int:
+    """Delete API job outputs older than the retention period; returns how many were purged.
+
+    API outputs live under ``jobs_dir`` or, with ``storage_url`` set, under
+    ``<storage_url>/jobs`` (``settings`` defaults to the process settings); outputs anywhere else
+    were written by the CLI and belong to their user. A location that cannot be purged now is
+    logged and left for the next run.
+    """
     from datetime import timedelta
 
-    from sqlalchemy import select
-
+    settings = settings or get_settings()
+    roots = [str(jobs_dir)]
+    if settings.storage_url:
+        roots.append(api_jobs_location(settings))
     cutoff = utcnow() - timedelta(days=retention_days)
-    root = jobs_dir.resolve()
     purged = 0
     stmt = select(Job).where(
         Job.state.in_(("done", "failed", "cancelled")), Job.finished_at < cutoff
     )
     for job in session.scalars(stmt):
-        out = Path(job.out_dir).resolve()
-        # Only folders the API created under the data dir; CLI outputs belong to their user.
-        if out.parent == root and out.exists():
-            shutil.rmtree(out, ignore_errors=True)
-            purged += 1
+        parent = parent_location(job.out_dir)
+        if not any(same_location(parent, root) for root in roots):
+            continue
+        try:
+            store = open_location(job.out_dir, settings)
+            if store.is_empty():
+                continue
+            store.delete_prefix("")
+        except (OSError, BrandloomError) as exc:
+            log.warning("could not purge the outputs of job %s: %s", job.id, exc)
+            continue
+        purged += 1
     return purged

@@ -96,6 +96,17 @@ class EmailSpec(_Strict):
     date: str | None = None
 
 
+class ErrorThreshold(_Strict):
+    """Pause a job once ``min_failed`` documents failed QA and they are ``rate`` of those done.
+
+    A template that breaks for part of the audience (say, one variant) then stops the job early
+    instead of burning through every contact; fix it and resume. ``null`` turns this off.
+    """
+
+    min_failed: int = Field(default=100, ge=1)
+    rate: float = Field(default=0.1, gt=0, le=1)
+
+
 class JobSpec(_Strict):
     name: str
     locale: str = "en-US"
@@ -108,6 +119,7 @@ class JobSpec(_Strict):
     email: EmailSpec = Field(default_factory=EmailSpec)
     seed: int | str = 0
     chunk_size: int = Field(default=1000, ge=10, le=100_000)
+    error_threshold: ErrorThreshold | None = Field(default_factory=ErrorThreshold)
 
     @field_validator("name")
     @classmethod

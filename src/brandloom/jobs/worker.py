@@ -1,27 +1,53 @@
-"""What a worker process runs: one chunk, idempotently. Used by every runner."""
+"""What a worker process runs: one chunk, idempotently. Used by every runner.
+
+A chunk is claimed under a lease before it is rendered. While it renders, a keeper thread renews
+the lease; if the process dies, the lease runs out and another worker may claim the chunk again.
+Rendering twice is harmless: outputs are written to the same bytes and only the first commit of
+a chunk counts (``commit_chunk`` is conditional on the chunk not being done yet).
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
+from brandloom.db.base import utcnow
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.jobs.models import Job
+from brandloom.jobs.repository import JobRepository
 from brandloom.jobs.service import JobRuntime, build_runtime, commit_chunk, load_chunk
 from brandloom.templates.models import Template
 
+DEFAULT_LEASE_SECONDS = 60.0
+
 _factory: sessionmaker[Session] | None = None
 _runtimes: dict[str, JobRuntime] = {}
+_lease_seconds = DEFAULT_LEASE_SECONDS
+_owner = ""
 
 
-def init_worker(database_url: str) -> None:
+def init_worker(database_url: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
     """Process initializer: one engine per process, never one inherited from a parent."""
-    global _factory
+    global _factory, _lease_seconds, _owner
     _factory = make_session_factory(make_engine(database_url, pool_size=1, max_overflow=1))
     _runtimes.clear()
+    _lease_seconds = max(1.0, float(lease_seconds))
+    _owner = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def session_factory() -> sessionmaker[Session]:
+    if _factory is None:
+        raise RuntimeError("init_worker() was not called in this process")
+    return _factory
 
 
 def _runtime(factory: sessionmaker[Session], job_id: str) -> JobRuntime:
@@ -40,19 +66,67 @@ def _runtime(factory: sessionmaker[Session], job_id: str) -> JobRuntime:
     return runtime
 
 
-def process_chunk(job_id: str, index: int) -> dict[str, Any] | None:
-    """Render, write and checkpoint one chunk; returns its stats, or None if it was done already."""
-    if _factory is None:
-        raise RuntimeError("init_worker() was not called in this process")
-    factory = _factory
+def job_workspace(factory: sessionmaker[Session], job_id: str) -> str | None:
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        return job.workspace_id if job is not None else None
+
+
+@contextmanager
+def _lease_keeper(
+    factory: sessionmaker[Session], runtime: JobRuntime, index: int
+) -> Iterator[None]:
+    """Renew the chunk's lease every third of its length until the block exits."""
+    stop = threading.Event()
+    interval = _lease_seconds / 3
+
+    def renew() -> None:
+        while not stop.wait(interval):
+            try:
+                with unit_of_work(factory) as session:
+                    JobRepository(session, runtime.workspace_id).renew_lease(
+                        runtime.job_id,
+                        index,
+                        owner=_owner,
+                        until=utcnow() + timedelta(seconds=_lease_seconds),
+                    )
+            except Exception:  # noqa: S112 - a missed renewal only risks a duplicate render
+                continue
+
+    thread = threading.Thread(target=renew, name=f"lease-{index}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def process_chunk(job_id: str, index: int, *, respect_lease: bool = False) -> dict[str, Any] | None:
+    """Render, write and checkpoint one chunk; returns its stats, or None if nothing was done.
+
+    None means the chunk was done already, is leased to another live worker, or its job is not
+    running (paused, cancelled, finished). ``respect_lease`` is set by distributed workers; the
+    in-process runner owns its job's chunks outright.
+    """
+    factory = session_factory()
     runtime = _runtime(factory, job_id)
     with unit_of_work(factory) as session:
-        contacts = load_chunk(session, runtime, index)
+        claimed = JobRepository(session, runtime.workspace_id).claim_chunk(
+            job_id,
+            index,
+            owner=_owner,
+            now=utcnow(),
+            lease_seconds=_lease_seconds,
+            respect_lease=respect_lease,
+        )
+        contacts = load_chunk(session, runtime, index) if claimed else None
     if contacts is None:
         return None
     started = time.perf_counter()
-    result = runtime.renderer.render_chunk(contacts)
-    runtime.sink.write_chunk(index, result.documents)
+    with _lease_keeper(factory, runtime, index):
+        result = runtime.renderer.render_chunk(contacts)
+        runtime.sink.write_chunk(index, result.documents)
     dumps = orjson.dumps
     outcomes = [
         (
@@ -70,5 +144,17 @@ def process_chunk(job_id: str, index: int) -> dict[str, Any] | None:
     stats = result.stats()
     stats["seconds"] = round(time.perf_counter() - started, 4)
     with unit_of_work(factory) as session:
-        commit_chunk(session, runtime, index, outcomes, stats)
-    return stats
+        committed = commit_chunk(session, runtime, index, outcomes, stats)
+    return stats if committed else None
+
+
+def release_chunk(job_id: str, index: int, error: str) -> int:
+    """After a failed attempt: free the chunk for a retry; returns the attempts made so far."""
+    factory = session_factory()
+    workspace_id = job_workspace(factory, job_id)
+    if workspace_id is None:
+        return 0
+    with unit_of_work(factory) as session:
+        return JobRepository(session, workspace_id).release_chunk(
+            job_id, index, owner=_owner, error=error
+        )

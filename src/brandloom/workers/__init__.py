@@ -1,0 +1,1 @@
+"""Distributed job execution: Celery tasks, worker heartbeats and chunk leases."""

@@ -1,0 +1,243 @@
+"""Celery tasks and worker wiring; ``brandloom worker`` runs ``celery -A brandloom.workers.tasks``.
+
+- ``process_chunk(job_id, index)``: claim the chunk under a lease, render, commit. Idempotent:
+  a finished chunk, a chunk leased by a live worker, or a stopped job make it a no-op. After the
+  last chunk of a job commits, a ``finalize_job`` task is enqueued.
+- ``finalize_job(job_id)``: under a job-level lease, write manifest, rejects, assembled outputs
+  and report, and mark the job done.
+- Every worker's main process beats a heartbeat row and reaps expired leases on a timer, so work
+  held by a worker that died (SIGKILL, lost machine) is requeued without any coordinator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any, ClassVar
+
+from celery import bootsteps, signals
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from brandloom.db.base import utcnow
+from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.jobs import lifecycle, worker
+from brandloom.jobs.models import Job
+from brandloom.jobs.repository import JobRepository
+from brandloom.settings import get_settings
+from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, create_celery
+from brandloom.workers.dispatch import CeleryDispatcher
+from brandloom.workers.leases import claim_finalize, reap, renew_finalize
+from brandloom.workers.models import WorkerHeartbeat
+
+log = logging.getLogger("brandloom.worker")
+
+# A chunk that raised this many times is marked failed and its job paused.
+MAX_ATTEMPTS = 3
+HOUSEKEEPING_SECONDS = 10.0
+
+settings = get_settings()
+app = create_celery(settings)
+_dispatcher = CeleryDispatcher(settings, app=app)
+_main_engine: Engine | None = None
+
+
+def _record(stats: dict[str, Any] | None, outcome: str) -> None:
+    try:
+        from brandloom.observability.metrics import record_chunk
+    except ImportError:  # metrics are optional in a stripped-down install
+        return
+    record_chunk(stats or {}, outcome=outcome)
+
+
+@app.task(name=PROCESS_CHUNK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def process_chunk(job_id: str, index: int) -> None:
+    try:
+        stats = worker.process_chunk(job_id, index, respect_lease=True)
+    except Exception as exc:
+        _chunk_failed(job_id, index, exc)
+        return
+    _record(stats, "done" if stats is not None else "skipped")
+    if stats is None:
+        return
+    factory = worker.session_factory()
+    workspace_id = worker.job_workspace(factory, job_id)
+    if workspace_id is None:
+        return
+    with unit_of_work(factory) as session:
+        remaining = JobRepository(session, workspace_id).count_open_chunks(job_id)
+    if remaining == 0:
+        _dispatcher.enqueue_finalize(job_id)
+
+
+def _chunk_failed(job_id: str, index: int, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    log.error("chunk %s of job %s failed: %s", index, job_id, type(exc).__name__, exc_info=exc)
+    _record(None, "failed")
+    attempts = worker.release_chunk(job_id, index, error)
+    if attempts <= 0:  # the job is gone
+        return
+    if attempts < MAX_ATTEMPTS:
+        _dispatcher.enqueue_chunks(job_id, [index])
+        return
+    factory = worker.session_factory()
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return
+        JobRepository(session, job.workspace_id).fail_chunk(job_id, index, error=error)
+        if job.state == "running":
+            lifecycle.pause_job(
+                session,
+                job,
+                error=f"chunk {index} failed {attempts} times ({error}); fix and resume",
+            )
+
+
+@app.task(name=FINALIZE_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def finalize_job(job_id: str) -> None:
+    factory = worker.session_factory()
+    lease = float(settings.chunk_lease_seconds)
+    with unit_of_work(factory) as session:
+        if not claim_finalize(session, job_id, lease_seconds=lease):
+            return
+    stop = threading.Event()
+
+    def keep() -> None:
+        while not stop.wait(lease / 3):
+            try:
+                with unit_of_work(factory) as session:
+                    renew_finalize(session, job_id, lease_seconds=lease)
+            except Exception:  # noqa: S112 - a missed renewal only risks a second finalizer
+                continue
+
+    keeper = threading.Thread(target=keep, name="finalize-lease", daemon=True)
+    keeper.start()
+    try:
+        with unit_of_work(factory) as session:
+            lifecycle.finalize_distributed(session, job_id)
+    except Exception as exc:
+        log.error("finalizing job %s failed", job_id, exc_info=exc)
+        with unit_of_work(factory) as session:
+            lifecycle.fail_job(session, job_id, f"finalize failed: {type(exc).__name__}: {exc}")
+    finally:
+        stop.set()
+        keeper.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# Process wiring
+# ---------------------------------------------------------------------------------------------
+
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel: Any = None, **_: Any) -> None:
+    """Our log format for the worker too (connecting here stops Celery configuring its own)."""
+    try:
+        from brandloom.observability.logging import configure_logging
+    except ImportError:
+        logging.basicConfig(level=settings.log_level if hasattr(settings, "log_level") else "INFO")
+        return
+    level = getattr(settings, "log_level", "INFO")
+    configure_logging(fmt=getattr(settings, "log_format", "console"), level=level)
+
+
+@signals.worker_init.connect
+def _worker_init(**_: Any) -> None:
+    """Main process, before the pool starts: serve the workers' Prometheus metrics."""
+    port = int(os.environ.get("BRANDLOOM_WORKER_METRICS_PORT", "0") or 0)
+    if port <= 0:
+        return
+    try:
+        from brandloom.observability.worker_metrics import serve_worker_metrics
+    except ImportError:
+        return
+    serve_worker_metrics(port)
+
+
+@signals.worker_process_init.connect
+def _child_init(**_: Any) -> None:
+    """Each pool process opens its own database connections (never the parent's)."""
+    if _main_engine is not None:
+        _main_engine.dispose(close=False)
+    worker.init_worker(
+        settings.resolved_database_url(), lease_seconds=float(settings.chunk_lease_seconds)
+    )
+
+
+@signals.worker_process_shutdown.connect
+def _child_exit(pid: int | None = None, **_: Any) -> None:
+    try:
+        from brandloom.observability.worker_metrics import child_exited
+    except ImportError:
+        return
+    child_exited(pid or os.getpid())
+
+
+class Housekeeping(bootsteps.StartStopStep):
+    """Main process timer: heartbeat row for this worker, and recovery of expired leases."""
+
+    requires: ClassVar[set[str]] = {"celery.worker.components:Timer"}
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.tref: Any = None
+        self.factory: sessionmaker[Session] | None = None
+        self.name = ""
+        self.concurrency = 1
+
+    def start(self, parent: Any) -> None:
+        global _main_engine
+        _main_engine = make_engine(settings.resolved_database_url(), pool_size=1, max_overflow=1)
+        self.factory = make_session_factory(_main_engine)
+        self.name = str(getattr(parent, "hostname", "") or f"{socket.gethostname()}:{os.getpid()}")
+        self.concurrency = int(getattr(parent, "concurrency", 1) or 1)
+        self.tick()
+        self.tref = parent.timer.call_repeatedly(HOUSEKEEPING_SECONDS, self.tick, priority=10)
+
+    def tick(self) -> None:
+        factory = self.factory
+        if factory is None:
+            return
+        try:
+            with unit_of_work(factory) as session:
+                now = utcnow()
+                row = session.get(WorkerHeartbeat, self.name)
+                if row is None:
+                    session.add(
+                        WorkerHeartbeat(
+                            name=self.name,
+                            hostname=socket.gethostname(),
+                            pid=os.getpid(),
+                            concurrency=self.concurrency,
+                            started_at=now,
+                            last_seen=now,
+                        )
+                    )
+                else:
+                    row.last_seen = now
+                    row.pid = os.getpid()
+            chunks, jobs = reap(
+                factory, _dispatcher, lease_seconds=float(settings.chunk_lease_seconds)
+            )
+            if chunks or jobs:
+                log.warning("requeued %d expired chunk(s) and %d unfinished job(s)", chunks, jobs)
+        except Exception as exc:  # housekeeping must never take the worker down
+            log.warning("worker housekeeping failed: %s", type(exc).__name__)
+
+    def stop(self, parent: Any) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
+        if self.factory is not None:
+            try:
+                with unit_of_work(self.factory) as session:
+                    session.execute(
+                        delete(WorkerHeartbeat).where(WorkerHeartbeat.name == self.name)
+                    )
+            except Exception as exc:
+                log.warning("could not remove the heartbeat row: %s", type(exc).__name__)
+
+
+app.steps["worker"].add(Housekeeping)
