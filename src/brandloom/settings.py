@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,9 +30,58 @@ class Settings(BaseSettings):
     db_pool_size: int = 5
     db_max_overflow: int = 10
 
+    # Output storage: where API job outputs are written. Unset keeps them under the data dir; an
+    # ``s3://bucket/prefix`` URL puts them in an S3-compatible bucket, reachable from workers on
+    # every machine. The endpoint and credentials come from the settings below, never from the URL.
+    storage_url: str | None = None
+    # S3-compatible endpoint (MinIO, Ceph, R2, ...); unset means AWS S3 itself.
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    # Without a key pair, the standard AWS credential chain applies (env, profile, instance role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Plain http:// endpoints are refused unless this is set (local test servers).
+    s3_allow_http: bool = False
+
+    @field_validator("storage_url")
+    @classmethod
+    def _check_storage_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            return value  # a local folder
+        if scheme not in ("s3", "file"):
+            raise ValueError(f"expected s3://bucket[/prefix] or a local folder, not {scheme}://")
+        if scheme == "s3" and not rest.split("/", 1)[0]:
+            raise ValueError("s3:// URL without a bucket name")
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _check_s3_endpoint_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value or None
+
+    # Cache: with a Redis URL, hot read-mostly data (API key lookups, stored templates) is shared
+    # by every API process through Redis; without one, each process keeps its own bounded cache.
+    # Either way brandloom keeps working (slower) when the cache is unavailable.
+    redis_url: str | None = None
+    # How long a cached entry may be served before it is read again from the database (seconds).
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+
+    # Observability: log rendering ("console" for people, "json" for log shippers: one JSON
+    # object per line) and the minimum level of the root logger.
+    log_format: Literal["console", "json"] = "console"
+    # DEBUG, INFO, WARNING, ERROR or CRITICAL (case-insensitive).
+    log_level: str = "INFO"
+
     # Distributed workers: with a broker URL (redis:// or amqp://), job chunks run as Celery tasks
     # on ``brandloom worker`` processes; without one, jobs render in-process.
     broker_url: str | None = None
+    # The queue chunk tasks go to (and `brandloom worker` consumes by default).
+    broker_queue: str = "brandloom"
     # Seconds a worker may hold a chunk without a heartbeat before another worker takes it over.
     chunk_lease_seconds: int = 60
     # Redis visibility timeout for unacknowledged task messages (Redis broker only).

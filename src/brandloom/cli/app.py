@@ -332,6 +332,38 @@ def serve(
     uvicorn.run(create_app(workers=workers), host=host, port=port, log_level="info")
 
 
+def _change_state(job_id: str, change: str) -> None:
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.jobs import lifecycle
+    from brandloom.jobs.models import Job
+
+    def go() -> str:
+        with unit_of_work(app_context().factory) as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise BrandloomError(f"job '{job_id}' not found", code="job.not_found")
+            if change == "pause":
+                lifecycle.pause_job(session, job)
+            else:
+                lifecycle.cancel_job(session, job)
+            return job.state
+
+    console.print(f"{job_id}: {_run(go)}")
+
+
+@app.command()
+def pause(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
+    """Pause a job: workers finish the chunks in hand and take no more (resume continues it)."""
+    _change_state(job_id, "pause")
+
+
+@app.command()
+def cancel(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
+    """Cancel a job: no more chunks are rendered; finished outputs stay where they are."""
+    _change_state(job_id, "cancel")
+
+
 @app.command()
 def worker(
     concurrency: Annotated[
@@ -342,7 +374,10 @@ def worker(
         int,
         typer.Option("--metrics-port", min=0, help="Serve Prometheus metrics here (0: off)."),
     ] = 9102,
-    queues: Annotated[str, typer.Option("--queues", "-Q", help="Queues to consume.")] = "brandloom",
+    queues: Annotated[
+        str | None,
+        typer.Option("--queues", "-Q", help="Queues to consume (default: BRANDLOOM_BROKER_QUEUE)."),
+    ] = None,
     loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="Log level.")] = "INFO",
 ) -> None:
     """Run a Celery worker that renders job chunks (needs BRANDLOOM_BROKER_URL)."""
@@ -374,7 +409,7 @@ def worker(
         "--concurrency",
         str(concurrency or os.cpu_count() or 1),
         "--queues",
-        queues,
+        queues or ctx.settings.broker_queue,
         "--loglevel",
         loglevel.upper(),
         "--hostname",

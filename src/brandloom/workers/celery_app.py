@@ -6,7 +6,6 @@ from celery import Celery
 
 from brandloom.settings import Settings
 
-QUEUE = "brandloom"
 PROCESS_CHUNK = "brandloom.process_chunk"
 FINALIZE_JOB = "brandloom.finalize_job"
 
@@ -23,7 +22,7 @@ def create_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
-        task_default_queue=QUEUE,
+        task_default_queue=settings.broker_queue,
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from celery import Celery
 
 from brandloom.settings import Settings
-from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, QUEUE, create_celery
+from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, create_celery
 
 
 class CeleryDispatcher:
@@ -15,19 +15,20 @@ class CeleryDispatcher:
 
     def __init__(self, settings: Settings, *, app: Celery | None = None) -> None:
         self.app = app or create_celery(settings)
+        self.queue = settings.broker_queue
 
     def enqueue_chunks(self, job_id: str, indexes: Iterable[int]) -> int:
         sent = 0
         with self.app.producer_or_acquire() as producer:
             for index in indexes:
                 self.app.send_task(
-                    PROCESS_CHUNK, args=(job_id, index), queue=QUEUE, producer=producer
+                    PROCESS_CHUNK, args=(job_id, index), queue=self.queue, producer=producer
                 )
                 sent += 1
         return sent
 
     def enqueue_finalize(self, job_id: str) -> None:
-        self.app.send_task(FINALIZE_JOB, args=(job_id,), queue=QUEUE)
+        self.app.send_task(FINALIZE_JOB, args=(job_id,), queue=self.queue)
 
     def close(self) -> None:
         self.app.close()

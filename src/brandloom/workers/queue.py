@@ -6,15 +6,13 @@ import logging
 
 from kombu.connection import Connection
 
-from brandloom.workers.celery_app import QUEUE
-
 log = logging.getLogger(__name__)
 
 # kombu's Redis transport keeps prioritised messages in sibling lists named with this separator.
 _PRIORITY_SEP = "\x06\x16"
 
 
-def queue_depth(broker_url: str, queue: str = QUEUE, *, timeout: float = 1.0) -> int | None:
+def queue_depth(broker_url: str, queue: str, *, timeout: float = 1.0) -> int | None:
     """Messages waiting in ``queue``; None when the broker cannot be reached."""
     try:
         if broker_url.startswith(("redis://", "rediss://")):

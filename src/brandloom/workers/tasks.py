@@ -36,7 +36,6 @@ log = logging.getLogger("brandloom.worker")
 
 # A chunk that raised this many times is marked failed and its job paused.
 MAX_ATTEMPTS = 3
-HOUSEKEEPING_SECONDS = 10.0
 
 settings = get_settings()
 app = create_celery(settings)
@@ -195,7 +194,9 @@ class Housekeeping(bootsteps.StartStopStep):
         self.name = str(getattr(parent, "hostname", "") or f"{socket.gethostname()}:{os.getpid()}")
         self.concurrency = int(getattr(parent, "concurrency", 1) or 1)
         self.tick()
-        self.tref = parent.timer.call_repeatedly(HOUSEKEEPING_SECONDS, self.tick, priority=10)
+        # Often enough that an expired lease is noticed within about one lease length.
+        interval = min(10.0, max(1.0, settings.chunk_lease_seconds / 2))
+        self.tref = parent.timer.call_repeatedly(interval, self.tick, priority=10)
 
     def tick(self) -> None:
         factory = self.factory

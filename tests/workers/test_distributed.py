@@ -1,0 +1,275 @@
+"""Real Celery workers on the local Redis: kill one mid-job, pause, cancel, error threshold.
+
+Every test starts `brandloom worker` processes (their own session, so a SIGKILL takes the whole
+worker, pool processes included, like a lost machine) on a private queue name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import func, select
+
+from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.documents.models import DocumentRecord
+from brandloom.jobs.models import Job, JobChunk
+from brandloom.workers.models import WorkerHeartbeat
+from tests.factories import contacts, tree_bytes, write_csv, write_spec
+
+REDIS_URL = os.environ.get("BRANDLOOM_TEST_REDIS_URL")
+PG_URL = os.environ.get("BRANDLOOM_TEST_DATABASE_URL")
+BRANDLOOM = [sys.executable, "-m", "brandloom.cli.app"]
+
+pytestmark = pytest.mark.skipif(not REDIS_URL, reason="BRANDLOOM_TEST_REDIS_URL is not set")
+
+
+class Cluster:
+    """Worker processes and the environment they share with the CLI."""
+
+    def __init__(self, database_url: str, data_dir: Path, *, lease_seconds: int = 4) -> None:
+        assert REDIS_URL is not None
+        self.database_url = database_url
+        self.queue = f"brandloom-test-{secrets.token_hex(4)}"
+        self.local_env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")},
+            "BRANDLOOM_DATABASE_URL": database_url,
+            "BRANDLOOM_DATA_DIR": str(data_dir),
+        }
+        self.env = {
+            **self.local_env,
+            "BRANDLOOM_BROKER_URL": REDIS_URL,
+            "BRANDLOOM_BROKER_QUEUE": self.queue,
+            "BRANDLOOM_CHUNK_LEASE_SECONDS": str(lease_seconds),
+        }
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.factory = make_session_factory(make_engine(database_url))
+
+    def start_worker(self, concurrency: int = 1) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [*BRANDLOOM, "worker", "--concurrency", str(concurrency), "--metrics-port", "0"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.workers.append(proc)
+        return proc
+
+    def wait_for_workers(self, n: int, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while self.alive_workers() < n:
+            assert time.monotonic() < deadline, "workers did not start"
+            assert all(w.poll() is None for w in self.workers), "a worker exited"
+            time.sleep(0.2)
+
+    def alive_workers(self) -> int:
+        with unit_of_work(self.factory) as session:
+            return int(session.scalar(select(func.count()).select_from(WorkerHeartbeat)) or 0)
+
+    def kill(self, proc: subprocess.Popen[bytes]) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    def cli(self, *args: str, local: bool = False) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*BRANDLOOM, *args],
+            env=self.local_env if local else self.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    def job(self, job_id: str) -> Job:
+        with unit_of_work(self.factory) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            return job
+
+    def wait_state(self, job_id: str, states: tuple[str, ...], timeout: float = 300) -> Job:
+        deadline = time.monotonic() + timeout
+        while (job := self.job(job_id)).state not in states:
+            assert time.monotonic() < deadline, f"job stayed {job.state}"
+            time.sleep(0.2)
+        return job
+
+    def close(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL or "")
+        client.delete(self.queue)
+        client.close()
+
+
+@pytest.fixture
+def cluster(database_url: str, tmp_path: Path) -> Iterator[Cluster]:
+    c = Cluster(database_url, tmp_path / "data")
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def _detach(cluster: Cluster, spec: Path, out: Path) -> str:
+    done = cluster.cli("generate", str(spec), "--out", str(out), "--detach")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
+    cluster: Cluster, database_url: str, tmp_path: Path
+) -> None:
+    if PG_URL and database_url.startswith("sqlite"):
+        pytest.skip("the 100,000-contact run uses PostgreSQL when it is available")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(inputs / "contacts.csv", contacts(100_000))
+    spec = write_spec(inputs, outputs=["html", "txt"], chunk_size=500)
+
+    reference = tmp_path / "reference"
+    local = cluster.cli(
+        "generate", str(spec), "--out", str(reference), "--workers", "2", local=True
+    )
+    assert local.returncode == 0, local.stderr
+
+    victim = cluster.start_worker()
+    cluster.start_worker()
+    cluster.wait_for_workers(2)
+    out = tmp_path / "distributed"
+    follower = subprocess.Popen(
+        [*BRANDLOOM, "generate", str(spec), "--out", str(out)],
+        env=cluster.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Kill one worker (and its pool process) while it holds a chunk, a fifth of the way in.
+    owners = {f"{socket.gethostname()}:{p.pid}" for p in psutil.Process(victim.pid).children()}
+    deadline = time.monotonic() + 600
+    held: int | None = None
+    while held is None:
+        assert follower.poll() is None, follower.communicate()[1]
+        assert time.monotonic() < deadline, "the distributed job made no progress"
+        with unit_of_work(cluster.factory) as session:
+            done = session.scalar(
+                select(func.count()).select_from(JobChunk).where(JobChunk.state == "done")
+            )
+            if (done or 0) >= 40:
+                held = session.scalar(
+                    select(JobChunk.index).where(
+                        JobChunk.state == "running", JobChunk.lease_owner.in_(owners)
+                    )
+                )
+        time.sleep(0.01)
+    cluster.kill(victim)
+    _, stderr = follower.communicate(timeout=900)
+    assert follower.returncode == 0, stderr
+
+    expected, actual = tree_bytes(reference), tree_bytes(out)
+    assert expected.keys() == actual.keys()
+    assert expected == actual
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    keys = [m["key"] for m in manifest]
+    assert len(keys) == 100_000 == len(set(keys))
+    with unit_of_work(cluster.factory) as session:
+        job_id = session.scalar(select(Job.id).where(Job.out_dir == str(out.resolve())))
+        records = session.scalar(
+            select(func.count()).select_from(DocumentRecord).where(DocumentRecord.job_id == job_id)
+        )
+        states = set(session.scalars(select(JobChunk.state).where(JobChunk.job_id == job_id)))
+        retried = session.scalar(
+            select(JobChunk.attempts).where(JobChunk.job_id == job_id, JobChunk.index == held)
+        )
+    assert records == 100_000
+    assert states == {"done"}
+    assert retried is not None and retried >= 2  # the dead worker's chunk was taken over
+    report = json.loads((out / "report.json").read_text())
+    assert report["documents"] == {"html": 100_000, "txt": 100_000}
+
+
+def test_pause_resume_and_cancel_across_workers(cluster: Cluster, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(inputs / "contacts.csv", contacts(3000))
+    spec = write_spec(inputs, outputs=["html", "txt"], chunk_size=20)
+    cluster.start_worker()
+    cluster.wait_for_workers(1)
+
+    out = tmp_path / "out"
+    job_id = _detach(cluster, spec, out)
+    paused = cluster.cli("pause", job_id)
+    assert paused.returncode == 0, paused.stderr
+    job = cluster.wait_state(job_id, ("paused",))
+    time.sleep(1.0)  # chunks already in flight may still commit; then nothing moves
+    frozen = cluster.job(job_id).chunks_done
+    time.sleep(1.5)
+    assert cluster.job(job_id).chunks_done == frozen < job.chunks_total
+
+    resumed = cluster.cli("generate", str(spec), "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert cluster.job(job_id).state == "done"
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 3000
+
+    second = tmp_path / "second"
+    other = _detach(cluster, spec, second)
+    cancelled = cluster.cli("cancel", other)
+    assert cancelled.returncode == 0, cancelled.stderr
+    time.sleep(1.0)
+    job = cluster.job(other)
+    assert job.state == "cancelled"
+    assert job.chunks_done < job.chunks_total
+    assert not (second / "report.json").exists()
+
+
+def test_a_job_that_keeps_failing_pauses_itself(cluster: Cluster, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(inputs / "contacts.csv", contacts(4000))
+    # Variant B divides by zero for every contact: half the audience would fail.
+    spec = write_spec(
+        inputs,
+        outputs=["txt"],
+        chunk_size=50,
+        variants=[
+            {"name": "A", "weight": 1},
+            {"name": "B", "weight": 1, "subject": "{{ 1 // 0 }}"},
+        ],
+        error_threshold={"min_failed": 100, "rate": 0.2},
+    )
+    cluster.start_worker()
+    cluster.wait_for_workers(1)
+    out = tmp_path / "out"
+    done = cluster.cli("generate", str(spec), "--out", str(out))
+    assert done.returncode == 2
+    assert "error threshold" in done.stderr
+    job = cluster.wait_state(_job_for(cluster, out), ("paused",))
+    assert job.error is not None and "template.render_error" in job.error
+    assert job.documents_failed >= 100 and job.contacts_done < 4000
+    assert not (out / "report.json").exists()
+
+
+def _job_for(cluster: Cluster, out: Path) -> str:
+    with unit_of_work(cluster.factory) as session:
+        job_id = session.scalar(select(Job.id).where(Job.out_dir == str(out.resolve())))
+    assert job_id is not None
+    return job_id
