@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from sqlalchemy import Engine, inspect
 
+from brandloom.db.engine import make_engine
 from brandloom.db.migrate import downgrade, upgrade
 from brandloom.db.models import Base
 
@@ -29,4 +33,25 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
 def test_downgrade_one_step_and_back(engine: Engine) -> None:
     downgrade(engine, "-1")
     upgrade(engine)
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_processes_starting_together_upgrade_one_at_a_time(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the migration lock is a PostgreSQL advisory lock")
+    downgrade(engine, "base")
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            upgrade(make_engine(engine.url.render_as_string(hide_password=False)))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())

@@ -1,50 +1,130 @@
-"""The FastAPI application: REST API v1, health, OpenAPI at /docs and /openapi.json."""
+"""The FastAPI application: REST API v1, health, metrics, OpenAPI at /docs and /openapi.json."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import select, text
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom import __version__
 from brandloom.api.errors import install_error_handlers
-from brandloom.api.executor import JobExecutor
+from brandloom.api.executor import DistributedExecutor, Executor, JobExecutor
 from brandloom.api.state import AppState
 from brandloom.audiences.router import router as audiences_router
+from brandloom.cache import open_cache
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.db.migrate import upgrade
-from brandloom.jobs.models import Job
+from brandloom.jobs.models import JOB_STATES, Job
 from brandloom.jobs.router import router as jobs_router
 from brandloom.jobs.service import purge_expired_outputs
+from brandloom.observability.collector import CollectorSources, shared_collector
+from brandloom.observability.health import (
+    CheckResult,
+    check_broker,
+    check_cache,
+    check_database,
+    readiness_report,
+    run_checks,
+)
+from brandloom.observability.logging import configure_logging, is_configured
+from brandloom.observability.middleware import ObservabilityMiddleware
 from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
+from brandloom.workers.models import WorkerHeartbeat
+
+# Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
+REQUIRED_CHECKS = frozenset({"database", "broker"})
+
+
+def jobs_by_state_counter(factory: sessionmaker[Session]) -> Callable[[], dict[str, int]]:
+    """Counts of jobs in every state (all workspaces), zeros included: a scrape-time gauge."""
+
+    def count() -> dict[str, int]:
+        counts = dict.fromkeys(JOB_STATES, 0)
+        with factory() as session:
+            rows = session.execute(select(Job.state, func.count()).group_by(Job.state))
+            for state, n in rows:
+                counts[state] = int(n)
+        return counts
+
+    return count
+
+
+def worker_heartbeats(factory: sessionmaker[Session]) -> Callable[[], list[tuple[str, float]]]:
+    """(worker name, last heartbeat as a Unix time) for every registered worker."""
+
+    def read() -> list[tuple[str, float]]:
+        with factory() as session:
+            rows = session.execute(select(WorkerHeartbeat.name, WorkerHeartbeat.last_seen))
+            return [(name, seen.timestamp()) for name, seen in rows]
+
+    return read
 
 
 def create_app(settings: Settings | None = None, *, workers: int | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if not is_configured():
+        # The CLI configures logging before it builds the app; embedded uses get the defaults.
+        configure_logging(fmt=settings.log_format, level=settings.log_level)
     url = settings.resolved_database_url()
     engine = make_engine(
         url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
     )
     upgrade(engine)
     factory = make_session_factory(engine)
-    executor = JobExecutor(factory, url, workers=workers or os.cpu_count() or 1)
-    state = AppState(settings=settings, database_url=url, factory=factory, executor=executor)
+    executor: Executor
+    queue_depth: Callable[[], dict[str, int]] | None = None
+    if settings.broker_url:
+        from brandloom.workers.dispatch import CeleryDispatcher
+        from brandloom.workers.queue import queue_depth as broker_queue_depth
+
+        executor = DistributedExecutor(factory, CeleryDispatcher(settings))
+        broker_url, queue = settings.broker_url, settings.broker_queue
+
+        def queue_depth() -> dict[str, int]:
+            depth = broker_queue_depth(broker_url, queue)
+            return {} if depth is None else {queue: depth}
+
+    else:
+        executor = JobExecutor(factory, url, workers=workers or os.cpu_count() or 1)
+    cache = open_cache(settings)
+    state = AppState(
+        settings=settings, database_url=url, factory=factory, executor=executor, cache=cache
+    )
+    sources = CollectorSources(
+        jobs_by_state=jobs_by_state_counter(factory),
+        queue_depth=queue_depth,
+        workers=worker_heartbeats(factory),
+    )
+    collector = shared_collector()
+    collector.install(sources)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with unit_of_work(factory) as session:
-            # Jobs that were running when the process stopped wait for an explicit resume.
-            for job in session.scalars(select(Job).where(Job.state == "running")):
-                job.state = "paused"
+            if not executor.distributed:
+                # In-process jobs that were running when the process stopped wait for an
+                # explicit resume (distributed jobs keep running on their workers).
+                for job in session.scalars(select(Job).where(Job.state == "running")):
+                    job.state = "paused"
             purge_expired_outputs(
-                session, jobs_dir=settings.jobs_dir, retention_days=settings.retention_days
+                session,
+                jobs_dir=settings.jobs_dir,
+                retention_days=settings.retention_days,
+                settings=settings,
             )
         yield
+        collector.uninstall(sources)
         executor.shutdown()
+        close_cache = getattr(cache, "close", None)
+        if callable(close_cache):
+            close_cache()
         engine.dispose()
 
     app = FastAPI(
@@ -55,18 +135,36 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
     )
     app.state.brandloom = state
     install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
-    def readyz() -> dict[str, str]:
-        """The database answers."""
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": "ok"}
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        responses={503: {"description": "The database or the broker is unavailable."}},
+    )
+    async def readyz() -> JSONResponse:
+        """The database, the task broker (if configured) and the cache answer.
+
+        200 ``ok``; 200 ``degraded`` when only the shared cache is down (slower, still
+        correct); 503 ``unavailable`` when the database or the broker is down.
+        """
+        checks: dict[str, Callable[[], CheckResult]] = {
+            "database": lambda: check_database(engine),
+            "broker": lambda: check_broker(settings.broker_url),
+            "cache": lambda: check_cache(state.cache),
+        }
+        code, body = readiness_report(await run_checks(checks), required=REQUIRED_CHECKS)
+        return JSONResponse(body, status_code=code)
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics of this process. Unauthenticated: keep it off public networks."""
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(audiences_router)
     app.include_router(templates_router)

@@ -1,14 +1,17 @@
-"""Runs API jobs in the background of the API process (the embedded default).
+"""How API jobs run: in the API process (the embedded default) or on Celery workers.
 
-Jobs are submitted after their creating transaction commits; one job renders at a time, across
-the configured worker processes. Pause and cancel are read from the database between chunks.
+Jobs are submitted after their creating transaction commits. In-process, one job renders at a
+time across the configured worker processes, and pause and cancel are read from the database
+between chunks. With a broker, submitting enqueues the job's chunks and returns.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,10 +19,25 @@ from brandloom.db.engine import unit_of_work
 from brandloom.jobs.models import Job
 from brandloom.jobs.runner import InProcessRunner
 
+if TYPE_CHECKING:
+    from brandloom.workers.dispatch import CeleryDispatcher
+
 log = logging.getLogger(__name__)
 
 
+class Executor(Protocol):
+    distributed: bool
+
+    def submit(self, job_id: str) -> None: ...
+
+    def wait(self, job_id: str, timeout: float | None = None) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
 class JobExecutor:
+    distributed = False
+
     def __init__(self, factory: sessionmaker[Session], database_url: str, *, workers: int) -> None:
         self.factory = factory
         self.database_url = database_url
@@ -67,3 +85,31 @@ class JobExecutor:
         """Stop taking work; a running job pauses after its current chunk (resumable)."""
         self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DistributedExecutor:
+    """Enqueues jobs for `brandloom worker` processes; the API process renders nothing."""
+
+    distributed = True
+
+    def __init__(self, factory: sessionmaker[Session], dispatcher: CeleryDispatcher) -> None:
+        self.factory = factory
+        self.dispatcher = dispatcher
+
+    def submit(self, job_id: str) -> None:
+        from brandloom.jobs.lifecycle import submit_job
+
+        submit_job(self.factory, job_id, self.dispatcher)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> None:
+        """Poll until the job stops (or ``timeout`` seconds pass)."""
+        from brandloom.jobs.lifecycle import STOPPED_STATES, job_status
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while job_status(self.factory, job_id).state not in STOPPED_STATES:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} is still running")
+            time.sleep(0.2)
+
+    def shutdown(self) -> None:
+        self.dispatcher.close()

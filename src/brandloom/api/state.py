@@ -1,4 +1,4 @@
-"""Process-wide API state: settings, session factory and the background job executor."""
+"""Process-wide API state: settings, session factory, cache and the background job executor."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from brandloom.api.executor import JobExecutor
+from brandloom.api.executor import Executor
+from brandloom.cache import Cache
 from brandloom.settings import Settings
 
 
@@ -15,4 +16,6 @@ class AppState:
     settings: Settings
     database_url: str
     factory: sessionmaker[Session]
-    executor: JobExecutor
+    executor: Executor
+    # Redis when BRANDLOOM_REDIS_URL is set, else an in-process cache; read-through only.
+    cache: Cache

@@ -328,8 +328,19 @@ def serve(
     import uvicorn
 
     from brandloom.api.app import create_app
+    from brandloom.observability.logging import configure_logging
+    from brandloom.settings import get_settings
 
-    uvicorn.run(create_app(workers=workers), host=host, port=port, log_level="info")
+    settings = get_settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    # Our middleware writes the access log (with request ids); uvicorn keeps our log format.
+    uvicorn.run(
+        create_app(settings, workers=workers),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 def _change_state(job_id: str, change: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,9 +20,16 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+# Any fixed number: PostgreSQL advisory lock that serializes concurrent upgrades.
+_MIGRATION_LOCK = 0x6272616E64  # "brand"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; processes starting together (API, workers) take turns."""
     cfg = alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

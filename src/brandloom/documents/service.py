@@ -1,11 +1,14 @@
-"""Reading a finished (or running) job's documents back: one file, or the whole archive."""
+"""Reading a finished (or running) job's documents back: one file, or the whole archive.
+
+Documents are read through the job's output store (a local folder or a bucket) and handed out
+as blocks, so a response never holds a large document or a job's archive in memory.
+"""
 
 from __future__ import annotations
 
 import base64
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO
 
 import orjson
@@ -14,6 +17,8 @@ from brandloom.documents.models import DocumentRecord
 from brandloom.documents.sinks import BINARY_FORMATS, JsonlSink, ZipSink
 from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs.models import Job
+from brandloom.settings import Settings
+from brandloom.storage import CHUNK_SIZE, Store, open_location
 
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -26,8 +31,23 @@ MEDIA_TYPES = {
 }
 
 
-def read_document(job: Job, record: DocumentRecord, fmt: str) -> bytes:
-    """The bytes of one document, from whichever sink the job wrote to."""
+def _gone() -> NotFoundError:
+    return NotFoundError("document file is gone (retention?)", code="document.gone")
+
+
+def stream_document(
+    job: Job,
+    record: DocumentRecord,
+    fmt: str,
+    *,
+    settings: Settings | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[bytes]:
+    """One document as blocks, from whichever sink the job wrote to.
+
+    Every error (unknown format, QA failure, missing file, job not done) is raised here, before
+    the first block, so a response can still report it with a proper status.
+    """
     rel = record.files.get(fmt)
     if rel is None:
         if record.qa_status == "fail":
@@ -37,15 +57,13 @@ def read_document(job: Job, record: DocumentRecord, fmt: str) -> bytes:
                 code="document.not_written",
             )
         raise NotFoundError(f"no '{fmt}' document for '{record.key}'", code="document.not_found")
-    out = Path(job.out_dir)
+    store = open_location(job.out_dir, settings)
     sink = job.spec["spec"].get("sink") or "dir"
     if sink == "dir":
         try:
-            return (out / rel).read_bytes()
+            return store.iter_bytes(rel, chunk_size)
         except FileNotFoundError:
-            raise NotFoundError(
-                "document file is gone (retention?)", code="document.gone"
-            ) from None
+            raise _gone() from None
     if job.state != "done":
         raise BrandloomError(
             f"the {sink} sink assembles documents when the job is done",
@@ -53,17 +71,60 @@ def read_document(job: Job, record: DocumentRecord, fmt: str) -> bytes:
             status=409,
         )
     if sink == "zip":
-        with zipfile.ZipFile(out / ZipSink.archive) as zf:
-            return zf.read(rel)
-    with open(out / JsonlSink.stream, "rb") as fh:
-        for line in fh:
+        return _zip_entry(store, rel, chunk_size)
+    data = _jsonl_document(store, record.key, fmt)
+    return (data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
+
+
+def read_document(
+    job: Job, record: DocumentRecord, fmt: str, *, settings: Settings | None = None
+) -> bytes:
+    """The bytes of one document (see :func:`stream_document` for large ones)."""
+    return b"".join(stream_document(job, record, fmt, settings=settings))
+
+
+def _zip_entry(store: Store, rel: str, chunk_size: int) -> Iterator[bytes]:
+    try:
+        reader = store.open_reader(ZipSink.archive)
+    except FileNotFoundError:
+        raise _gone() from None
+    try:
+        archive = zipfile.ZipFile(reader)
+        entry = archive.open(rel)
+    except KeyError:
+        reader.close()
+        raise NotFoundError(f"'{rel}' is not in {ZipSink.archive}", code="document.gone") from None
+    except BaseException:
+        reader.close()
+        raise
+    return _entry_blocks(reader, archive, entry, chunk_size)
+
+
+def _entry_blocks(
+    reader: IO[bytes], archive: zipfile.ZipFile, entry: IO[bytes], chunk_size: int
+) -> Iterator[bytes]:
+    with reader, archive, entry:
+        while block := entry.read(chunk_size):
+            yield block
+
+
+def _jsonl_document(store: Store, key: str, fmt: str) -> bytes:
+    # Lines start with the key as orjson wrote it: other contacts' lines are skipped unparsed.
+    prefix = b'{"key":' + orjson.dumps(key) + b","
+    try:
+        reader = store.open_reader(JsonlSink.stream)
+    except FileNotFoundError:
+        raise _gone() from None
+    with reader:
+        for line in reader:
+            if not line.startswith(prefix):
+                continue
             item = orjson.loads(line)
-            if item["key"] == record.key:
-                value: str = item["formats"][fmt]
-                if fmt in BINARY_FORMATS:
-                    return base64.b64decode(value)
-                return value.encode("utf-8")
-    raise NotFoundError(f"'{record.key}' is not in the JSONL output", code="document.not_found")
+            value: str = item["formats"][fmt]
+            if fmt in BINARY_FORMATS:
+                return base64.b64decode(value)
+            return value.encode("utf-8")
+    raise NotFoundError(f"'{key}' is not in the JSONL output", code="document.not_found")
 
 
 class _Pipe:
@@ -90,24 +151,41 @@ class _Pipe:
         return data
 
 
-def stream_archive(job: Job) -> Iterator[bytes]:
-    """A zip of the job's output folder, produced while it is sent (never whole in memory)."""
-    out = Path(job.out_dir)
-    pipe = _Pipe()
+def stream_archive(job: Job, *, settings: Settings | None = None) -> Iterator[bytes]:
+    """A zip of the job's outputs, produced while it is sent (never whole in memory).
+
+    A zip-sink job's ``documents.zip`` is sent as stored; otherwise every output (not the
+    working state under ``.brandloom``) is zipped on the fly, one block at a time.
+    """
+    store = open_location(job.out_dir, settings)
+    if (job.spec["spec"].get("sink") or "dir") == "zip":
+        try:
+            return store.iter_bytes(ZipSink.archive)
+        except FileNotFoundError:
+            pass
     files = sorted(
-        p for p in out.rglob("*") if p.is_file() and not p.relative_to(out).parts[0].startswith(".")
+        (rel for rel in store.list() if not rel.startswith(".")),
+        key=lambda rel: rel.split("/"),
     )
+    return _zip_stream(store, files)
+
+
+def _zip_stream(store: Store, files: list[str]) -> Iterator[bytes]:
+    pipe = _Pipe()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:  # type: ignore[call-overload]
-        for path in files:
-            info = zipfile.ZipInfo(str(path.relative_to(out)), date_time=(1980, 1, 1, 0, 0, 0))
+        for rel in files:
+            try:
+                blocks = store.iter_bytes(rel)
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            info = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
-                _copy(src, dst)
-                yield pipe.drain()
-            yield pipe.drain()
-    yield pipe.drain()
-
-
-def _copy(src: IO[bytes], dst: IO[bytes]) -> None:
-    while block := src.read(1 << 20):
-        dst.write(block)
+            with zf.open(info, "w", force_zip64=True) as dst:
+                for block in blocks:
+                    dst.write(block)
+                    if data := pipe.drain():
+                        yield data
+            if data := pipe.drain():
+                yield data
+    if data := pipe.drain():
+        yield data

@@ -3,12 +3,13 @@
 Every sink writes a chunk idempotently (rewriting a chunk yields the same bytes), and anything
 that must be assembled across chunks (zip, JSONL) is built from per-chunk parts at finalize, in
 chunk order, so an interrupted and resumed job produces the same bytes as an uninterrupted one.
+Sinks write through a :class:`~brandloom.storage.Store` rooted at the job's output location (a
+local folder or a bucket prefix) and assemble outputs part by part, never a whole job in memory.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import zipfile
 from collections.abc import Sequence
@@ -18,7 +19,11 @@ from typing import Protocol
 
 import orjson
 
+from brandloom.storage import Store, as_store
+
 STATE_DIR = ".brandloom"
+# Per-chunk parts of assembled outputs, removed once the job is finalized.
+PARTS_DIR = f"{STATE_DIR}/parts"
 # Zip entries carry a fixed timestamp so archives are byte-identical between runs.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 BINARY_FORMATS = frozenset({"pdf", "docx"})
@@ -46,8 +51,9 @@ class Sink(Protocol):
         ...
 
 
-def part_path(out: Path, sink: str, index: int, suffix: str) -> Path:
-    return out / STATE_DIR / "parts" / sink / f"chunk-{index:07d}.{suffix}"
+def part_path(sink: str, index: int, suffix: str) -> str:
+    """Where a chunk's part is kept until finalize, relative to the output location."""
+    return f"{PARTS_DIR}/{sink}/chunk-{index:07d}.{suffix}"
 
 
 class DirSink:
@@ -55,17 +61,11 @@ class DirSink:
 
     name = "dir"
 
-    def __init__(self, out: Path, formats: Sequence[str]) -> None:
-        self.out = out
-        for fmt in formats:
-            (out / fmt).mkdir(parents=True, exist_ok=True)
+    def __init__(self, store: Store, formats: Sequence[str]) -> None:
+        self.store = store
 
     def write_chunk(self, index: int, documents: Sequence[RenderedDocument]) -> None:
-        out = self.out
-        for doc in documents:
-            for rel, data in doc.files.values():
-                with open(out / rel, "wb") as fh:
-                    fh.write(data)
+        self.store.put_many((rel, data) for doc in documents for rel, data in doc.files.values())
 
     def finalize(self, chunks: int) -> list[str]:
         return []
@@ -77,35 +77,38 @@ class ZipSink:
     name = "zip"
     archive = "documents.zip"
 
-    def __init__(self, out: Path, formats: Sequence[str]) -> None:
-        self.out = out
-        (out / STATE_DIR / "parts" / self.name).mkdir(parents=True, exist_ok=True)
+    def __init__(self, store: Store, formats: Sequence[str]) -> None:
+        self.store = store
 
     def write_chunk(self, index: int, documents: Sequence[RenderedDocument]) -> None:
-        target = part_path(self.out, self.name, index, "zip")
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        with (
+            self.store.staged_file(part_path(self.name, index, "zip")) as tmp,
+            zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
+        ):
             for doc in documents:
                 for rel, data in doc.files.values():
                     info = zipfile.ZipInfo(rel, date_time=ZIP_EPOCH)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
                     zf.writestr(info, data)
-        os.replace(tmp, target)
 
     def finalize(self, chunks: int) -> list[str]:
-        final = self.out / self.archive
-        tmp = final.with_name(f".{final.name}.tmp")
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+        store = self.store
+        # Built in a seekable local file (zip headers are patched after each entry), then
+        # published; entries are copied from one part at a time.
+        with (
+            store.staged_file(self.archive) as tmp,
+            zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as out,
+        ):
             for index in range(chunks):
-                part = part_path(self.out, self.name, index, "zip")
-                if not part.exists():
+                try:
+                    reader = store.open_reader(part_path(self.name, index, "zip"))
+                except FileNotFoundError:
                     continue
-                with zipfile.ZipFile(part) as zin:
+                with reader, zipfile.ZipFile(reader) as zin:
                     for info in zin.infolist():
                         with zin.open(info) as src, out.open(info, "w") as dst:
                             shutil.copyfileobj(src, dst, 1 << 20)
-        os.replace(tmp, final)
         return [self.archive]
 
 
@@ -115,15 +118,12 @@ class JsonlSink:
     name = "jsonl"
     stream = "documents.jsonl"
 
-    def __init__(self, out: Path, formats: Sequence[str]) -> None:
-        self.out = out
-        (out / STATE_DIR / "parts" / self.name).mkdir(parents=True, exist_ok=True)
+    def __init__(self, store: Store, formats: Sequence[str]) -> None:
+        self.store = store
 
     def write_chunk(self, index: int, documents: Sequence[RenderedDocument]) -> None:
-        target = part_path(self.out, self.name, index, "jsonl")
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         # Streamed line by line: a chunk's documents are never held twice in memory.
-        with open(tmp, "wb") as fh:
+        with self.store.open_writer(part_path(self.name, index, "jsonl")) as fh:
             for doc in documents:
                 formats: dict[str, str] = {}
                 for fmt, (_rel, data) in doc.files.items():
@@ -141,25 +141,25 @@ class JsonlSink:
                 }
                 fh.write(orjson.dumps(record))
                 fh.write(b"\n")
-        os.replace(tmp, target)
 
     def finalize(self, chunks: int) -> list[str]:
-        final = self.out / self.stream
-        tmp = final.with_name(f".{final.name}.tmp")
-        with open(tmp, "wb") as dst:
+        store = self.store
+        with store.open_writer(self.stream) as dst:
             for index in range(chunks):
-                part = part_path(self.out, self.name, index, "jsonl")
-                if part.exists():
-                    with open(part, "rb") as src:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-        os.replace(tmp, final)
+                try:
+                    blocks = store.iter_bytes(part_path(self.name, index, "jsonl"))
+                except FileNotFoundError:
+                    continue
+                for block in blocks:
+                    dst.write(block)
         return [self.stream]
 
 
-def make_sink(name: str, out: Path, formats: Sequence[str]) -> Sink:
+def make_sink(name: str, out: Store | Path, formats: Sequence[str]) -> Sink:
+    """The named sink writing into ``out`` (a store, or a local folder)."""
     sinks: dict[str, type[DirSink] | type[ZipSink] | type[JsonlSink]] = {
         "dir": DirSink,
         "zip": ZipSink,
         "jsonl": JsonlSink,
     }
-    return sinks[name](out, formats)
+    return sinks[name](as_store(out), formats)

@@ -42,6 +42,7 @@ from brandloom.jobs.spec import (
 )
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
+from brandloom.observability.metrics import record_chunk
 from brandloom.settings import Settings, get_settings
 from brandloom.storage import api_jobs_location, is_remote, join_location, open_location
 from brandloom.templates.engine import CompiledTemplate, check_variables
@@ -412,6 +413,7 @@ def execute_job(
         on_start(progress)
 
     def on_chunk(index: int, stats: dict[str, Any] | None) -> None:
+        record_chunk(stats or {}, outcome="done" if stats is not None else "skipped")
         if stats is None:
             return
         progress.chunks_done += 1
@@ -497,10 +499,11 @@ def _record_job(
     prepared: PreparedSpec,
     audience: Audience,
     template: Template,
-    out_dir: Path,
+    out_dir: Path | str,
     job_id: str | None = None,
+    settings: Settings | None = None,
 ) -> Job:
-    """Create the job with its chunk plan and mark its output folder."""
+    """Create the job with its chunk plan and mark its output location (folder or bucket)."""
     spec = prepared.spec
     job = job_service.create_job(
         session,
@@ -515,8 +518,11 @@ def _record_job(
         chunk_size=spec.chunk_size,
         job_id=job_id,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    job_service.write_marker(out_dir, job)
+    if isinstance(out_dir, Path):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        job_service.write_marker(out_dir, job)
+    else:
+        job_service.write_marker(open_location(out_dir, settings), job)
     return job
 
 
@@ -697,28 +703,10 @@ def create_job_from_request(
     )
     job_id = new_id("job")
     settings = settings or get_settings()
-    if not settings.storage_url:
-        out_dir = jobs_dir / job_id
-    else:
+    out: Path | str = jobs_dir / job_id
+    if settings.storage_url:
         location = join_location(api_jobs_location(settings), job_id)
-        if not is_remote(location):
-            out_dir = Path(location)
-        else:
-            job = job_service.create_job(
-                session,
-                workspace,
-                name=spec.name,
-                plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
-                spec_sha256=prepared.digest,
-                audience=audience,
-                template=template,
-                out_dir=Path(job_id),
-                seed=str(spec.seed),
-                chunk_size=spec.chunk_size,
-                job_id=job_id,
-            )
-            # create_job records a local Path; a bucket location is a URL and recorded as such.
-            job.out_dir = location
-            job_service.write_marker(open_location(location, settings), job)
-            return job
-    return _record_job(session, workspace, prepared, audience, template, out_dir, job_id=job_id)
+        out = location if is_remote(location) else Path(location)
+    return _record_job(
+        session, workspace, prepared, audience, template, out, job_id=job_id, settings=settings
+    )

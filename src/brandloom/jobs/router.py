@@ -1,18 +1,15 @@
-"""HTTP endpoints for jobs: create, read, manifest, documents, archive, cancel, resume."""
+"""HTTP endpoints for jobs: create, read, manifest, documents, archive, pause, cancel, resume."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
-from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
-from brandloom.documents.service import MEDIA_TYPES, read_document, stream_archive
-from brandloom.documents.sinks import ZipSink
+from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
+from brandloom.jobs import lifecycle
 from brandloom.jobs.flows import create_job_from_request
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
@@ -52,7 +49,11 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
     """Validate the spec, record the job and start it after the record is committed."""
     with unit_of_work(state.factory) as session:
         job = create_job_from_request(
-            session, workspace, body=body, jobs_dir=state.settings.jobs_dir
+            session,
+            workspace,
+            body=body,
+            jobs_dir=state.settings.jobs_dir,
+            settings=state.settings,
         )
         read = _read(JobRepository(session, workspace), job)
     state.executor.submit(job.id)
@@ -97,39 +98,50 @@ def read_manifest(
 
 @router.get("/{job_id}/documents/{key}/{fmt}")
 def read_document_file(
-    job_id: str, key: str, fmt: str, session: SessionDep, workspace: CurrentWorkspace
+    job_id: str,
+    key: str,
+    fmt: str,
+    session: SessionDep,
+    workspace: CurrentWorkspace,
+    state: StateDep,
 ) -> Response:
+    """One rendered file of one contact, streamed from the job's output storage."""
     job = get_job(session, workspace, job_id=job_id)
     record = JobRepository(session, workspace).document(job.id, key)
     if record is None:
         raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
-    data = read_document(job, record, fmt)
-    return Response(content=data, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"))
+    return StreamingResponse(
+        stream_document(job, record, fmt, settings=state.settings),
+        media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
+    )
 
 
 @router.get("/{job_id}/archive")
-def read_archive(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> Response:
+def read_archive(
+    job_id: str, session: SessionDep, workspace: CurrentWorkspace, state: StateDep
+) -> Response:
     """Every output of a finished job as one zip, streamed."""
     job = get_job(session, workspace, job_id=job_id)
     if job.state != "done":
         raise ConflictError(f"job {job_id} is {job.state}; the archive exists once it is done")
-    filename = f"{job_id}.zip"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    zipped = Path(job.out_dir) / ZipSink.archive
-    if (job.spec["spec"].get("sink") or "dir") == "zip" and zipped.exists():
-        return FileResponse(zipped, media_type="application/zip", headers=headers)
-    return StreamingResponse(stream_archive(job), media_type="application/zip", headers=headers)
+    headers = {"Content-Disposition": f'attachment; filename="{job_id}.zip"'}
+    return StreamingResponse(
+        stream_archive(job, settings=state.settings), media_type="application/zip", headers=headers
+    )
 
 
 @router.post("/{job_id}/cancel", response_model=JobRead)
 def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
-    job = get_job(session, workspace, job_id=job_id)
-    if job.state not in ("queued", "running", "paused"):
-        raise ConflictError(
-            f"job {job_id} is {job.state} and cannot be cancelled", code="job.not_cancellable"
-        )
-    job.state = "cancelled"
-    job.finished_at = utcnow()
+    """Stop a job for good: no more chunks are rendered, on any worker."""
+    job = lifecycle.cancel_job(session, get_job(session, workspace, job_id=job_id))
+    session.flush()
+    return _read(JobRepository(session, workspace), job)
+
+
+@router.post("/{job_id}/pause", response_model=JobRead)
+def pause_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+    """Pause a job: chunks in hand finish, no new ones start; ``resume`` continues it."""
+    job = lifecycle.pause_job(session, get_job(session, workspace, job_id=job_id))
     session.flush()
     return _read(JobRepository(session, workspace), job)
 

@@ -41,6 +41,7 @@ from brandloom.storage import (
     parent_location,
     same_location,
 )
+from brandloom.templates.engine import PROCESS_CODE_CACHE
 from brandloom.templates.models import Template
 from brandloom.templates.service import compile_docx, compile_variants
 from brandloom.workspaces.models import Workspace
@@ -70,7 +71,7 @@ def create_job(
     spec_sha256: str,
     audience: Audience,
     template: Template,
-    out_dir: Path,
+    out_dir: Path | str,
     seed: str,
     chunk_size: int,
     job_id: str | None = None,
@@ -180,7 +181,10 @@ def build_runtime(job: Job, template: Template) -> JobRuntime:
         title=job.name,
     )
     templates = compile_variants(
-        engine=template.engine, parts=template.parts, variants=stored["variants"]
+        engine=template.engine,
+        parts=template.parts,
+        variants=stored["variants"],
+        cache=PROCESS_CODE_CACHE,  # a worker reuses compiled parts across jobs and variants
     )
     renderer = JobRenderer(
         docx_template=compile_docx(template.docx) if template.docx is not None else None,

@@ -16,11 +16,18 @@ lives in the per-render context object, so concurrent renders never share it.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import marshal
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from types import CodeType
 from typing import Any, NoReturn
 
+import jinja2
+import orjson
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 from jinja2.exceptions import TemplateSyntaxError as JinjaSyntaxError
@@ -52,6 +59,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing, pass_context, pass_eval_context
 from markupsafe import escape
 
+from brandloom import __version__ as brandloom_version
+from brandloom.cache import LocalCache
 from brandloom.templates import filters as F
 from brandloom.templates._types import ESCAPE_HTML, ESCAPE_MARKDOWN, VariableUse
 from brandloom.templates.errors import (
@@ -946,12 +955,73 @@ def normalize_newlines(source: str) -> str:
     return source
 
 
+# Bump when the layout of a cached entry changes.
+_CODE_FORMAT = 1
+_CODE_SALT = orjson.dumps(
+    [
+        _CODE_FORMAT,
+        "jinja",
+        jinja2.__version__,
+        brandloom_version,
+        sys.implementation.cache_tag,
+        importlib.util.MAGIC_NUMBER.hex(),
+    ]
+)
+# Compiled code never goes stale (its key covers all it depends on); the LRU bound evicts it.
+CODE_TTL = 24 * 3600
+
+
+def code_cache_key(source: str, escaping: str) -> str:
+    """Cache key of one part's compiled code: everything the code is derived from.
+
+    The generated Python depends on the (newline-normalised) template text, on the environment
+    it is compiled for (picked by ``escaping``), on the Jinja2 and brandloom versions (parser,
+    code generator, validation and hardening passes) and on the interpreter's bytecode format.
+    """
+    digest = hashlib.sha256(_CODE_SALT)
+    digest.update(escaping.encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(source.encode("utf-8", "surrogatepass"))
+    return f"jinja-code:{digest.hexdigest()}"
+
+
+def _cached_part(
+    env: Sandbox, part: str, blob: bytes
+) -> tuple[JinjaPart, list[VariableUse]] | None:
+    """A part from a cache entry written by :func:`compile_part`; ``None`` if it does not fit."""
+    try:
+        # Entries come only from this process's own memory (a LocalCache), never from a
+        # shared store, so unmarshalling them is as safe as the compile that produced them.
+        fmt, streamed, raw_uses, code = marshal.loads(blob)  # noqa: S302
+        if fmt != _CODE_FORMAT or not isinstance(code, CodeType) or not isinstance(streamed, bool):
+            return None
+        uses = [VariableUse(str(name), part, int(line), bool(fb)) for name, line, fb in raw_uses]
+    except (EOFError, ValueError, TypeError):
+        return None
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    return JinjaPart(part, env, template.root_render_func, streamed), uses
+
+
 def compile_part(
-    part: str, source: str, escaping: str, origin: str | None
+    part: str, source: str, escaping: str, origin: str | None, *, cache: LocalCache | None = None
 ) -> tuple[JinjaPart, list[VariableUse]]:
-    """Parse, validate, analyse, harden and compile one part."""
+    """Parse, validate, analyse, harden and compile one part.
+
+    With a ``cache``, the compiled Python code, the variable analysis and the loop flag of a
+    part that compiled before are reused, skipping parsing and code generation. The code runs
+    in the same sandboxed environment either way; only a process-local cache is accepted, as
+    its entries can only have been written by this process (see ``docs/architecture.md``).
+    Templates that fail to compile are never cached: they fail the same way every time.
+    """
     env = environment(escaping)
     source = normalize_newlines(source)
+    key = ""
+    if cache is not None:
+        key = code_cache_key(source, escaping)
+        blob = cache.get(key)
+        hit = _cached_part(env, part, blob) if blob is not None else None
+        if hit is not None:
+            return hit
     try:
         tree = env.parse(source)
     except JinjaSyntaxError as exc:
@@ -960,7 +1030,7 @@ def compile_part(
     uses = analyze(tree, part)
     streamed = harden(tree, env)
     try:
-        template = env.from_string(tree)
+        code = env.compile(tree)
     except JinjaSyntaxError as exc:
         line = exc.lineno or 1
         quoted = _QUOTED.search(exc.message or "")
@@ -972,4 +1042,13 @@ def compile_part(
             column=column,
             origin=origin,
         ) from None
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    if cache is not None:
+        entry = (
+            _CODE_FORMAT,
+            streamed,
+            tuple((u.name, u.line, u.has_fallback) for u in uses),
+            code,
+        )
+        cache.set(key, marshal.dumps(entry), CODE_TTL)
     return JinjaPart(part, env, template.root_render_func, streamed), uses

@@ -12,10 +12,13 @@ expression output; everything else is raw text. Contact data is never re-rendere
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from brandloom import __version__
+from brandloom.cache import Cache, LocalCache
+from brandloom.kit.hashing import sha256_hex
 from brandloom.templates import _jinja, _liquid
 from brandloom.templates._types import (
     ENGINES,
@@ -53,6 +56,8 @@ __all__ = [
 _PART_ORDER = {name: i for i, name in enumerate(PART_NAMES)}
 _MAX_PLANS = 64
 _EMPTY_CONTEXT: Mapping[str, Any] = MappingProxyType({})
+# Derived text/markdown depends on the HTML and on the derivation code (the brandloom version).
+_DERIVE_SALT = f"brandloom {__version__}\0".encode()
 
 
 class _PartRenderer(Protocol):
@@ -145,17 +150,51 @@ def _recompile(engine: str, parts: dict[str, str], origins: dict[str, str]) -> C
     return compile_template(TemplateSource(parts, engine, origins))
 
 
+# Compiled code is executable: it is only ever kept in this process's memory. Callers that hold
+# a shared cache (Redis) get this process-wide one for code instead; workers that hold no cache
+# can pass it directly.
+PROCESS_CODE_CACHE = LocalCache(max_entries=4096, max_bytes=64 * 1024 * 1024)
+
+
+def _code_cache(cache: Cache | None) -> LocalCache | None:
+    if cache is None:
+        return None
+    return cache if isinstance(cache, LocalCache) else PROCESS_CODE_CACHE
+
+
 def _compile_part(
-    engine: str, part: str, text: str, origin: str | None
+    engine: str, part: str, text: str, origin: str | None, cache: LocalCache | None
 ) -> tuple[_PartRenderer, list[VariableUse]]:
     escaping = PART_ESCAPING[part]
     if engine == "liquid":
         return _liquid.compile_part(part, text, escaping, origin)
-    return _jinja.compile_part(part, text, escaping, origin)
+    return _jinja.compile_part(part, text, escaping, origin, cache=cache)
 
 
-def compile_template(source: TemplateSource) -> CompiledTemplate:
-    """Compile every part; raises :class:`TemplateSyntaxError` (or its security subclass)."""
+def _derive(derive: Callable[[str], str], kind: str, html: str, cache: LocalCache | None) -> str:
+    """``derive(html)``, remembered in ``cache`` by a digest of its input and the version."""
+    if cache is None:
+        return derive(html)
+    digest = sha256_hex(_DERIVE_SALT + html.encode("utf-8", "surrogatepass"))
+    key = f"template-derived:{kind}:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached.decode("utf-8", "surrogatepass")
+    text = derive(html)
+    cache.set(key, text.encode("utf-8", "surrogatepass"), _jinja.CODE_TTL)
+    return text
+
+
+def compile_template(source: TemplateSource, *, cache: Cache | None = None) -> CompiledTemplate:
+    """Compile every part; raises :class:`TemplateSyntaxError` (or its security subclass).
+
+    With a ``cache``, parts that compiled before in this process skip parsing and code
+    generation (Jinja), and text/markdown derived from the same HTML are not derived again.
+    The result renders exactly as a fresh compile. Compiled code is kept only in process
+    memory: a :class:`~brandloom.cache.LocalCache` given here is used, any other cache (Redis,
+    shared with other machines) is replaced by a process-wide ``LocalCache``.
+    """
+    code_cache = _code_cache(cache)
     engine = source.engine
     if engine not in ENGINES:
         raise TemplateError(
@@ -177,7 +216,8 @@ def compile_template(source: TemplateSource) -> CompiledTemplate:
         text = source.parts[part]
         if not isinstance(text, str):
             raise TemplateError(f"template part {part!r} must be text", code="template.invalid")
-        renderer, uses = _compile_part(engine, part, text, source.origins.get(part) or "inline")
+        origin = source.origins.get(part) or "inline"
+        renderer, uses = _compile_part(engine, part, text, origin, code_cache)
         renderers[part] = renderer
         variables.extend(uses)
 
@@ -191,7 +231,8 @@ def compile_template(source: TemplateSource) -> CompiledTemplate:
             if part in source.parts:
                 continue
             origin = f"derived from html ({source.origins.get('html') or 'inline'})"
-            renderers[part], _ = _compile_part(engine, part, derive(html), origin)
+            derived_source = _derive(derive, part, html, code_cache)
+            renderers[part], _ = _compile_part(engine, part, derived_source, origin, code_cache)
             derived.add(part)
     return CompiledTemplate(source, renderers, frozenset(derived), tuple(variables))
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brandloom.cache import Cache
+from brandloom.cache.session import attach, set_after_commit
 from brandloom.documents.formats.docx import DocxTemplate
 from brandloom.errors import NotFoundError
 from brandloom.kit.hashing import sha256_hex
@@ -16,6 +19,9 @@ from brandloom.templates._jinja import environment as jinja_environment
 from brandloom.templates.engine import CompiledTemplate, TemplateSource, compile_template
 from brandloom.templates.models import Template
 from brandloom.workspaces.models import Workspace
+
+# Seconds a stored template may be served from the cache (the API passes its setting).
+DEFAULT_TEMPLATE_TTL = 300
 
 
 def content_digest(engine: str, parts: Mapping[str, str], docx: bytes | None) -> str:
@@ -35,9 +41,13 @@ def save_template(
     engine: str,
     parts: Mapping[str, str],
     docx: bytes | None = None,
+    cache: Cache | None = None,
 ) -> Template:
-    """Compile-check and store a template; identical content in the workspace is reused."""
-    compile_template(TemplateSource(parts=dict(parts), engine=engine))
+    """Compile-check and store a template; identical content in the workspace is reused.
+
+    A ``cache`` keeps the compiled parts for the jobs and previews that follow in this process.
+    """
+    compile_template(TemplateSource(parts=dict(parts), engine=engine), cache=cache)
     if docx is not None:
         compile_docx(docx)
     digest = content_digest(engine, parts, docx)
@@ -62,14 +72,73 @@ def save_template(
     return template
 
 
-def get_template(session: Session, workspace: Workspace | str, *, template_id: str) -> Template:
+def template_cache_key(workspace_id: str, template_id: str) -> str:
+    return f"template:{workspace_id}:{template_id}"
+
+
+def get_template(
+    session: Session,
+    workspace: Workspace | str,
+    *,
+    template_id: str,
+    cache: Cache | None = None,
+    ttl: int = DEFAULT_TEMPLATE_TTL,
+) -> Template:
+    """A template of the workspace; ``NotFoundError`` when the workspace has no such template.
+
+    With a ``cache``, the row (without its Word document, which loads on first access) is
+    served from the cache for ``ttl`` seconds. Stored templates never change: saving different
+    content creates a new template, so a cached row can only be stale if it was deleted.
+    """
     ws_id = workspace if isinstance(workspace, str) else workspace.id
+    key = template_cache_key(ws_id, template_id)
+    if cache is not None:
+        cached = cache.get(key)
+        hit = _cached_template(session, cached, ws_id, template_id) if cached else None
+        if hit is not None:
+            return hit
     template = session.scalar(
         select(Template).where(Template.id == template_id, Template.workspace_id == ws_id)
     )
     if template is None:
         raise NotFoundError(f"template '{template_id}' not found", code="template.not_found")
+    if cache is not None:
+        entry = {
+            "id": template.id,
+            "workspace_id": template.workspace_id,
+            "name": template.name,
+            "engine": template.engine,
+            "parts": template.parts,
+            "content_sha256": template.content_sha256,
+            "created_at": template.created_at.isoformat(),
+        }
+        set_after_commit(session, cache, key, orjson.dumps(entry), ttl)
     return template
+
+
+def _cached_template(
+    session: Session, cached: bytes, workspace_id: str, template_id: str
+) -> Template | None:
+    """The template of a cache entry, attached to ``session``; ``None`` if it does not fit."""
+    try:
+        entry = orjson.loads(cached)
+        parts = entry["parts"]
+        if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
+            return None
+        template = Template(
+            id=str(entry["id"]),
+            workspace_id=str(entry["workspace_id"]),
+            name=str(entry["name"]),
+            engine=str(entry["engine"]),
+            parts={str(k): v for k, v in parts.items()},
+            content_sha256=str(entry["content_sha256"]),
+            created_at=datetime.fromisoformat(entry["created_at"]),
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if template.id != template_id or template.workspace_id != workspace_id:
+        return None
+    return attach(session, template)
 
 
 def compile_variants(
@@ -78,15 +147,23 @@ def compile_variants(
     parts: Mapping[str, str],
     variants: Mapping[str, Mapping[str, str]],
     origins: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
 ) -> dict[str | None, CompiledTemplate]:
-    """One compiled template per variant (``None`` when there are no variants)."""
+    """One compiled template per variant (``None`` when there are no variants).
+
+    With a ``cache``, parts compiled before in this process (by another variant, job or
+    preview) are not compiled again; see :func:`~brandloom.templates.engine.compile_template`.
+    """
     if not variants:
-        return {None: compile_template(TemplateSource(dict(parts), engine, dict(origins or {})))}
+        source = TemplateSource(dict(parts), engine, dict(origins or {}))
+        return {None: compile_template(source, cache=cache)}
     compiled: dict[str | None, CompiledTemplate] = {}
     for name, overrides in variants.items():
         merged = {**parts, **overrides}
         merged_origins = {**(origins or {}), **{p: f"variant {name}" for p in overrides}}
-        compiled[name] = compile_template(TemplateSource(merged, engine, merged_origins))
+        compiled[name] = compile_template(
+            TemplateSource(merged, engine, merged_origins), cache=cache
+        )
     return compiled
 
 

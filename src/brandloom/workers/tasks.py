@@ -17,6 +17,7 @@ import socket
 import threading
 from typing import Any, ClassVar
 
+import structlog
 from celery import bootsteps, signals
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,9 @@ from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.jobs import lifecycle, worker
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
+from brandloom.observability.logging import configure_logging
+from brandloom.observability.metrics import record_chunk
+from brandloom.observability.worker_metrics import child_exited, serve_worker_metrics
 from brandloom.settings import get_settings
 from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, create_celery
 from brandloom.workers.dispatch import CeleryDispatcher
@@ -44,15 +48,16 @@ _main_engine: Engine | None = None
 
 
 def _record(stats: dict[str, Any] | None, outcome: str) -> None:
-    try:
-        from brandloom.observability.metrics import record_chunk
-    except ImportError:  # metrics are optional in a stripped-down install
-        return
     record_chunk(stats or {}, outcome=outcome)
 
 
 @app.task(name=PROCESS_CHUNK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def process_chunk(job_id: str, index: int) -> None:
+    with structlog.contextvars.bound_contextvars(job_id=job_id, chunk=index):
+        _process_chunk(job_id, index)
+
+
+def _process_chunk(job_id: str, index: int) -> None:
     try:
         stats = worker.process_chunk(job_id, index, respect_lease=True)
     except Exception as exc:
@@ -97,6 +102,11 @@ def _chunk_failed(job_id: str, index: int, exc: Exception) -> None:
 
 @app.task(name=FINALIZE_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def finalize_job(job_id: str) -> None:
+    with structlog.contextvars.bound_contextvars(job_id=job_id):
+        _finalize_job(job_id)
+
+
+def _finalize_job(job_id: str) -> None:
     factory = worker.session_factory()
     lease = float(settings.chunk_lease_seconds)
     with unit_of_work(factory) as session:
@@ -134,13 +144,8 @@ def finalize_job(job_id: str) -> None:
 @signals.setup_logging.connect
 def _setup_logging(loglevel: Any = None, **_: Any) -> None:
     """Our log format for the worker too (connecting here stops Celery configuring its own)."""
-    try:
-        from brandloom.observability.logging import configure_logging
-    except ImportError:
-        logging.basicConfig(level=settings.log_level if hasattr(settings, "log_level") else "INFO")
-        return
-    level = getattr(settings, "log_level", "INFO")
-    configure_logging(fmt=getattr(settings, "log_format", "console"), level=level)
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else settings.log_level
+    configure_logging(fmt=settings.log_format, level=str(level))
 
 
 @signals.worker_init.connect
@@ -148,10 +153,6 @@ def _worker_init(**_: Any) -> None:
     """Main process, before the pool starts: serve the workers' Prometheus metrics."""
     port = int(os.environ.get("BRANDLOOM_WORKER_METRICS_PORT", "0") or 0)
     if port <= 0:
-        return
-    try:
-        from brandloom.observability.worker_metrics import serve_worker_metrics
-    except ImportError:
         return
     serve_worker_metrics(port)
 
@@ -168,10 +169,6 @@ def _child_init(**_: Any) -> None:
 
 @signals.worker_process_shutdown.connect
 def _child_exit(pid: int | None = None, **_: Any) -> None:
-    try:
-        from brandloom.observability.worker_metrics import child_exited
-    except ImportError:
-        return
     child_exited(pid or os.getpid())
 
 

@@ -6,16 +6,23 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brandloom.cache import Cache
+from brandloom.cache.session import attach, invalidate
+from brandloom.db.base import utcnow
 from brandloom.errors import AuthError, ConflictError, NotFoundError, ValidationFailed
 from brandloom.kit.ids import new_id
 from brandloom.workspaces.models import ApiKey, Workspace
 
 KEY_PREFIX = "bl_"
 DEFAULT_WORKSPACE = "default"
+# Seconds an API key lookup may be served from the cache (the API passes its setting).
+DEFAULT_AUTH_TTL = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +96,78 @@ def resolve_workspace(session: Session, *, name: str | None) -> Workspace:
     return workspace
 
 
-def authenticate(session: Session, *, api_key: str) -> Workspace:
-    """The workspace an API key belongs to; ``AuthError`` for unknown or revoked keys."""
+def auth_cache_key(key_hash: str) -> str:
+    """Cache key of an API key lookup: the key's SHA-256, never the key itself."""
+    return f"auth:{key_hash}"
+
+
+def authenticate(
+    session: Session,
+    *,
+    api_key: str,
+    cache: Cache | None = None,
+    ttl: int = DEFAULT_AUTH_TTL,
+) -> Workspace:
+    """The workspace an API key belongs to; ``AuthError`` for unknown or revoked keys.
+
+    With a ``cache``, a key that authenticated recently costs no query: its hash maps to the
+    workspace for ``ttl`` seconds. Unknown and revoked keys are never cached, and
+    :func:`revoke_key` removes the mapping, so a revoked key is refused on its next use.
+    """
     digest = hash_key(api_key)
+    if cache is not None:
+        cached = cache.get(auth_cache_key(digest))
+        workspace = _cached_workspace(session, cached) if cached is not None else None
+        if workspace is not None:
+            return workspace
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         raise AuthError("invalid API key")
     workspace = session.get(Workspace, row.workspace_id)
     if workspace is None:
         raise AuthError("invalid API key")
+    if cache is not None:
+        entry = {
+            "key_id": row.id,
+            "workspace_id": workspace.id,
+            "workspace_name": workspace.name,
+            "workspace_created_at": workspace.created_at.isoformat(),
+        }
+        cache.set(auth_cache_key(digest), orjson.dumps(entry), ttl)
     return workspace
+
+
+def _cached_workspace(session: Session, cached: bytes) -> Workspace | None:
+    """The workspace of a cached lookup, attached to ``session``; ``None`` if unreadable."""
+    try:
+        entry = orjson.loads(cached)
+        workspace = Workspace(
+            id=str(entry["workspace_id"]),
+            name=str(entry["workspace_name"]),
+            created_at=datetime.fromisoformat(entry["workspace_created_at"]),
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    return attach(session, workspace)
+
+
+def revoke_key(
+    session: Session, workspace: Workspace, *, key_id: str, cache: Cache | None = None
+) -> ApiKey:
+    """Revoke one of the workspace's API keys; it is refused from its next use on.
+
+    Revoking a revoked key is a no-op. The cached lookup is deleted now and again when the
+    transaction commits; give the cache every API process reads (Redis in production) so the
+    revocation reaches all of them.
+    """
+    key = session.scalar(
+        select(ApiKey).where(ApiKey.id == key_id, ApiKey.workspace_id == workspace.id)
+    )
+    if key is None:
+        raise NotFoundError(f"API key '{key_id}' not found", code="api_key.not_found")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    if cache is not None:
+        invalidate(session, cache, auth_cache_key(key.key_hash))
+    return key

@@ -1,0 +1,91 @@
+"""The API authenticates through the app's cache, tags requests with the workspace, and keeps
+serving when Redis is down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+from fastapi import Request
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from brandloom.api.app import create_app
+from brandloom.api.deps import CurrentWorkspace
+from brandloom.db.engine import unit_of_work
+from brandloom.settings import Settings
+from brandloom.workspaces.models import ApiKey, Workspace
+from brandloom.workspaces.service import auth_cache_key, create_workspace, hash_key, revoke_key
+
+
+def _client(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[TestClient]:
+    app = create_app(
+        Settings(data_dir=tmp_path / "data", database_url=database_url, **settings), workers=1
+    )
+
+    @app.get("/_probe")
+    def probe(request: Request, workspace: CurrentWorkspace) -> dict[str, Any]:
+        return {
+            "workspace": workspace.name,
+            "state": getattr(request.state, "workspace_id", None),
+            "log_context": structlog.contextvars.get_contextvars().get("workspace_id"),
+        }
+
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    yield from _client(database_url, tmp_path)
+
+
+def _issue(client: TestClient, name: str = "acme") -> tuple[str, dict[str, str]]:
+    factory = client.app.state.brandloom.factory  # type: ignore[attr-defined]
+    with unit_of_work(factory) as session:
+        issued = create_workspace(session, name=name)
+        return issued.workspace.id, {"Authorization": f"Bearer {issued.api_key}"}
+
+
+def test_requests_carry_the_workspace_id(client: TestClient) -> None:
+    ws_id, headers = _issue(client)
+    body = client.get("/_probe", headers=headers).json()
+    assert body == {"workspace": "acme", "state": ws_id, "log_context": ws_id}
+
+
+def test_revocation_through_the_app_cache_takes_effect_on_the_next_request(
+    client: TestClient,
+) -> None:
+    ws_id, headers = _issue(client)
+    state = client.app.state.brandloom  # type: ignore[attr-defined]
+    key = headers["Authorization"].removeprefix("Bearer ")
+    assert client.get("/_probe", headers=headers).status_code == 200
+    assert state.cache.get(auth_cache_key(hash_key(key))) is not None
+    with unit_of_work(state.factory) as session:
+        workspace = session.get(Workspace, ws_id)
+        assert workspace is not None
+        key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
+        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+    resp = client.get("/_probe", headers=headers)
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "auth.unauthorized"
+
+
+def test_the_api_works_while_redis_is_down(database_url: str, tmp_path: Path) -> None:
+    for client in _client(database_url, tmp_path, redis_url="redis://:hunter2@127.0.0.1:1/0"):
+        assert client.app.state.brandloom.cache.name == "redis"  # type: ignore[attr-defined]
+        ws_id, headers = _issue(client)
+        for _ in range(3):
+            assert client.get("/_probe", headers=headers).json()["state"] == ws_id
+        created = client.post(
+            "/v1/templates",
+            headers=headers,
+            json={"name": "t", "parts": {"subject": "Hi {{ first_name }}"}},
+        )
+        assert created.status_code == 201, created.text
+        tpl = client.get(f"/v1/templates/{created.json()['id']}", headers=headers)
+        assert tpl.status_code == 200
+        assert client.get("/_probe").status_code == 401
