@@ -107,9 +107,7 @@ def _run_job(env: dict[str, str], spec: Path, out: Path, processes: int, db: str
         _stop(workers)
 
 
-def bench_workers(
-    contacts: int, *, database_url: str | None, broker_url: str | None
-) -> None:
+def bench_workers(contacts: int, *, database_url: str | None, broker_url: str | None) -> None:
     broker = broker_url or os.environ.get("BRANDLOOM_TEST_REDIS_URL")
     if not broker:
         print("workers   skipped: give --broker-url or set BRANDLOOM_TEST_REDIS_URL")

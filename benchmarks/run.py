@@ -2,7 +2,13 @@
 
     python benchmarks/run.py                 # the full set (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick         # smaller sizes, for a smoke run
-    python benchmarks/run.py --only render   # one of: import, render, latency, pdf, docx, million
+    python benchmarks/run.py --only render   # one of: import, render, latency, pdf, docx, million,
+                                             # api, import-pg, workers
+    python benchmarks/run.py --only api --database-url postgresql://user@host/db
+
+api and import-pg also run on PostgreSQL when BRANDLOOM_TEST_DATABASE_URL (or --database-url) is
+set, each in a throwaway schema that is dropped afterwards. workers (the same job on 1 and 2 Celery
+worker processes) needs a broker: --broker-url or BRANDLOOM_TEST_REDIS_URL.
 
 Memory is the peak of the summed RSS of the generate process and all its worker processes.
 """
@@ -237,8 +243,31 @@ def bench_latency(contacts: int, outputs: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--only", choices=["import", "render", "latency", "pdf", "docx", "million"])
+    parser.add_argument(
+        "--only",
+        choices=[
+            "import",
+            "render",
+            "latency",
+            "pdf",
+            "docx",
+            "million",
+            "api",
+            "import-pg",
+            "workers",
+        ],
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL for api, import-pg and workers (default: BRANDLOOM_TEST_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--broker-url",
+        default=None,
+        help="Celery broker for workers (default: BRANDLOOM_TEST_REDIS_URL)",
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     print(f"brandloom benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -276,6 +305,18 @@ def main() -> None:
             workers=args.workers,
             label="million",
         )
+    if args.only in (None, "import-pg"):
+        from import_pg import bench_import_pg
+
+        bench_import_pg(1_000_000 // scale, args.database_url)
+    if args.only in (None, "api"):
+        from api_load import bench_api
+
+        bench_api(args.database_url, quick=args.quick)
+    if args.only in (None, "workers"):
+        from distributed import bench_workers
+
+        bench_workers(100_000 // scale, database_url=args.database_url, broker_url=args.broker_url)
 
 
 if __name__ == "__main__":

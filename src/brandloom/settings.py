@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 2 * 1024**3
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    # Render processes for jobs the API runs in-process (no broker); default: all cores.
+    job_workers: int | None = None
 
     # Output storage: where API job outputs are written. Unset keeps them under the data dir; an
     # ``s3://bucket/prefix`` URL puts them in an S3-compatible bucket, reachable from workers on

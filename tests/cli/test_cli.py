@@ -105,3 +105,30 @@ def test_unknown_workspace_is_a_clear_error(env: dict[str, str], tmp_path: Path)
     out = tmp_path / "out"
     result = run(env, "generate", str(_spec(tmp_path)), "--out", str(out), "--workspace", "nope")
     assert result.returncode == 2 and "workspace create nope" in result.stderr
+
+
+def test_api_keys_are_listed_issued_and_revoked(env: dict[str, str], tmp_path: Path) -> None:
+    from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+    from brandloom.errors import AuthError
+    from brandloom.workspaces.service import authenticate
+
+    first = json.loads(run(env, "workspace", "create", "acme", "--json").stdout)["api_key"]
+    issued = run(env, "workspace", "issue-key", "acme", "--name", "ci")
+    assert issued.returncode == 0, issued.stderr
+    second = issued.stdout.split(":", 1)[1].strip()
+    listed = run(env, "workspace", "keys", "acme", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert first not in listed.stdout and second not in listed.stdout  # never shown again
+    keys = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [k["name"] for k in keys] == ["default", "ci"]
+    key_id = keys[1]["id"]
+
+    revoked = run(env, "workspace", "revoke-key", "acme", key_id)
+    assert revoked.returncode == 0, revoked.stderr
+    factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'data' / 'brandloom.db'}"))
+    with unit_of_work(factory) as session:
+        assert authenticate(session, api_key=first).name == "acme"
+        with pytest.raises(AuthError):
+            authenticate(session, api_key=second)
+    missing = run(env, "workspace", "revoke-key", "acme", "key_nope")
+    assert missing.returncode == 2 and "not found" in missing.stderr

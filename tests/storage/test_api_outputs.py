@@ -122,10 +122,10 @@ def test_api_job_outputs_in_a_bucket_match_local_outputs(
         assert not any(name.startswith(".brandloom") for name in names)
 
     # The same job rendered to the local data dir gives the same files, byte for byte.
-    local = Settings(data_dir=tmp_path / "local-data", database_url=database_url)
     get_settings.cache_clear()
     with pytest.MonkeyPatch.context() as env:
         env.delenv("BRANDLOOM_STORAGE_URL")
+        local = Settings(data_dir=tmp_path / "local-data", database_url=database_url)
         reference = _run_job(local, database_url, sink, workers=1)
     get_settings.cache_clear()
     assert reference["out_dir"] == str(tmp_path / "local-data" / "jobs" / reference["job"]["id"])

@@ -17,8 +17,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
@@ -55,9 +57,16 @@ class Cluster:
         self.workers: list[subprocess.Popen[bytes]] = []
         self.factory = make_session_factory(make_engine(database_url))
 
-    def start_worker(self, concurrency: int = 1) -> subprocess.Popen[bytes]:
+    def start_worker(self, concurrency: int = 1, metrics_port: int = 0) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [*BRANDLOOM, "worker", "--concurrency", str(concurrency), "--metrics-port", "0"],
+            [
+                *BRANDLOOM,
+                "worker",
+                "--concurrency",
+                str(concurrency),
+                "--metrics-port",
+                str(metrics_port),
+            ],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -273,3 +282,31 @@ def _job_for(cluster: Cluster, out: Path) -> str:
         job_id = session.scalar(select(Job.id).where(Job.out_dir == str(out.resolve())))
     assert job_id is not None
     return job_id
+
+
+def test_workers_serve_their_metrics_and_heartbeats(cluster: Cluster, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(inputs / "contacts.csv", contacts(400))
+    spec = write_spec(inputs, outputs=["html", "txt"], chunk_size=50)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cluster.start_worker(concurrency=2, metrics_port=port)
+    cluster.wait_for_workers(1)
+    done = cluster.cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+    # Summed over the worker's pool processes (Prometheus multiprocess mode).
+    assert samples[("brandloom_documents_rendered_total", (("format", "html"),))] == 400
+    assert samples[("brandloom_chunks_processed_total", (("outcome", "done"),))] == 8
+    assert samples[("brandloom_chunk_duration_seconds_count", ())] == 8
+    with unit_of_work(cluster.factory) as session:
+        beat = session.scalars(select(WorkerHeartbeat)).one()
+    assert beat.concurrency == 2 and beat.name.startswith("brandloom-")

@@ -92,7 +92,8 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
             return {} if depth is None else {queue: depth}
 
     else:
-        executor = JobExecutor(factory, url, workers=workers or os.cpu_count() or 1)
+        workers = workers or settings.job_workers or os.cpu_count() or 1
+        executor = JobExecutor(factory, url, workers=workers)
     cache = open_cache(settings)
     state = AppState(
         settings=settings, database_url=url, factory=factory, executor=executor, cache=cache
@@ -170,3 +171,8 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
     app.include_router(templates_router)
     app.include_router(jobs_router)
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """Application factory for ``uvicorn --factory`` (one app per server process)."""
+    return create_app(get_settings())

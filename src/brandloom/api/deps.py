@@ -19,7 +19,7 @@ from brandloom.workspaces.service import authenticate
 _bearer = HTTPBearer(auto_error=False, description="A workspace API key.")
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.brandloom
     return state
 
@@ -33,7 +33,9 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the transaction commits before the response is sent, so a client that got
+# 201 can read what it created, and a failed commit answers an error instead of a success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def authenticate_request(

@@ -275,6 +275,97 @@ def workspace_create(
     console.print(f"API key (shown once, store it now): [bold]{api_key}[/]", highlight=False)
 
 
+def _workspace(session: Any, name: str) -> Any:
+    from brandloom.workspaces.service import get_by_name
+
+    workspace = get_by_name(session, name=name)
+    if workspace is None:
+        raise BrandloomError(f"workspace '{name}' not found", code="workspace.not_found")
+    return workspace
+
+
+@workspace_app.command("keys")
+def workspace_keys(
+    name: Annotated[str, typer.Argument(help="Workspace name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List a workspace's API keys (id, name, prefix, created, revoked); never the keys."""
+    from sqlalchemy import select
+
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.workspaces.models import ApiKey
+
+    def go() -> list[tuple[str, str, str, str, str]]:
+        with unit_of_work(app_context().factory) as session:
+            ws = _workspace(session, name)
+            keys = session.scalars(
+                select(ApiKey).where(ApiKey.workspace_id == ws.id).order_by(ApiKey.created_at)
+            )
+            return [
+                (
+                    k.id,
+                    k.name,
+                    k.prefix + "…",
+                    k.created_at.isoformat(timespec="seconds"),
+                    k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+                )
+                for k in keys
+            ]
+
+    rows = _run(go)
+    if as_json:
+        for row in rows:
+            fields = dict(
+                zip(("id", "name", "prefix", "created_at", "revoked_at"), row, strict=True)
+            )
+            sys.stdout.write(orjson.dumps(fields).decode() + "\n")
+        return
+    table = Table("id", "name", "prefix", "created", "revoked")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@workspace_app.command("issue-key")
+def workspace_issue_key(
+    name: Annotated[str, typer.Argument(help="Workspace name.")],
+    key_name: Annotated[str, typer.Option("--name", help="A label for the key.")] = "default",
+) -> None:
+    """Issue another API key for a workspace (shown once), e.g. to rotate keys."""
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.workspaces.service import issue_key
+
+    def go() -> str:
+        with unit_of_work(app_context().factory) as session:
+            return issue_key(session, workspace=_workspace(session, name), name=key_name)
+
+    api_key = _run(go)
+    console.print(f"API key (shown once, store it now): [bold]{api_key}[/]", highlight=False)
+
+
+@workspace_app.command("revoke-key")
+def workspace_revoke_key(
+    name: Annotated[str, typer.Argument(help="Workspace name.")],
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `workspace keys`).")],
+) -> None:
+    """Revoke an API key at once, in every API process (through the shared cache)."""
+    from brandloom.cache import open_cache
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.workspaces.service import revoke_key
+
+    def go() -> None:
+        ctx = app_context()
+        cache = open_cache(ctx.settings)
+        with unit_of_work(ctx.factory) as session:
+            revoke_key(session, _workspace(session, name), key_id=key_id, cache=cache)
+
+    _run(go)
+    console.print(f"revoked {key_id}")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
@@ -322,22 +413,34 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1)] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", "-j", min=1, help="Render processes for in-process jobs (no broker)."
+        ),
+    ] = None,
+    http_workers: Annotated[
+        int,
+        typer.Option("--http-workers", min=1, help="API server processes (one per core)."),
+    ] = 1,
 ) -> None:
     """Run the REST API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from brandloom.api.app import create_app
+    from brandloom.cli.context import app_context
     from brandloom.observability.logging import configure_logging
-    from brandloom.settings import get_settings
 
-    settings = get_settings()
+    settings = _run(app_context).settings  # migrates once, before any server process starts
     configure_logging(fmt=settings.log_format, level=settings.log_level)
+    if workers is not None:
+        os.environ["BRANDLOOM_JOB_WORKERS"] = str(workers)
     # Our middleware writes the access log (with request ids); uvicorn keeps our log format.
     uvicorn.run(
-        create_app(settings, workers=workers),
+        "brandloom.api.app:app_from_settings",
+        factory=True,
         host=host,
         port=port,
+        workers=http_workers,
         log_config=None,
         access_log=False,
     )

@@ -20,8 +20,9 @@ from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-def _read(repo: JobRepository, job: Job) -> JobRead:
-    chunks_done, contacts_done = repo.progress(job.id)
+def _read(job: Job) -> JobRead:
+    # Progress counters move in the same transaction as each chunk's commit.
+    chunks_done, contacts_done = job.chunks_done, job.contacts_done
     total = job.contacts_total
     return JobRead(
         id=job.id,
@@ -55,14 +56,14 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
             jobs_dir=state.settings.jobs_dir,
             settings=state.settings,
         )
-        read = _read(JobRepository(session, workspace), job)
+        read = _read(job)
     state.executor.submit(job.id)
     return read
 
 
 @router.get("/{job_id}", response_model=JobRead)
 def read_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
-    return _read(JobRepository(session, workspace), get_job(session, workspace, job_id=job_id))
+    return _read(get_job(session, workspace, job_id=job_id))
 
 
 @router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])
@@ -135,7 +136,7 @@ def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) ->
     """Stop a job for good: no more chunks are rendered, on any worker."""
     job = lifecycle.cancel_job(session, get_job(session, workspace, job_id=job_id))
     session.flush()
-    return _read(JobRepository(session, workspace), job)
+    return _read(job)
 
 
 @router.post("/{job_id}/pause", response_model=JobRead)
@@ -143,7 +144,7 @@ def pause_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> 
     """Pause a job: chunks in hand finish, no new ones start; ``resume`` continues it."""
     job = lifecycle.pause_job(session, get_job(session, workspace, job_id=job_id))
     session.flush()
-    return _read(JobRepository(session, workspace), job)
+    return _read(job)
 
 
 @router.post("/{job_id}/resume", response_model=JobRead)
@@ -157,6 +158,6 @@ def resume_job(job_id: str, state: StateDep, workspace: CurrentWorkspace) -> Job
             )
         job.state = "queued"
         job.error = None
-        read = _read(JobRepository(session, workspace), job)
+        read = _read(job)
     state.executor.submit(job_id)
     return read
