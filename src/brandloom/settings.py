@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 2 * 1024**3
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    # Test pooled connections before use (one round trip per request; survives DB restarts).
+    db_pool_pre_ping: bool = True
+    # One log line per API request (``http.request``); server errors are logged regardless.
+    access_log: bool = True
+    # Worker threads per API process for blocking work (database queries, uploads).
+    api_threads: int = Field(default=8, ge=1, le=256)
     # Render processes for jobs the API runs in-process (no broker); default: all cores.
     job_workers: int | None = None
 

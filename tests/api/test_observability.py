@@ -207,3 +207,23 @@ def test_access_log_and_unhandled_errors(
     assert isinstance(access[0]["duration_ms"], float) and access[0]["logger"] == "brandloom.access"
     error = next(line for line in lines if line["event"] == "http.unhandled_error")
     assert error["request_id"] == "req-boom" and "RuntimeError" in error["exception"]
+
+
+@pytest.mark.usefixtures("json_logs")
+def test_without_the_access_log_only_server_errors_are_logged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _app(tmp_path, access_log=False)
+
+    @app.get("/test/boom")
+    def boom() -> None:
+        raise RuntimeError("broken")
+
+    with TestClient(app) as client:
+        capsys.readouterr()
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/v1/jobs/job_x").status_code == 401
+        assert client.get("/test/boom").status_code == 500
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line[:1] == "{"]
+    access = [(a["route"], a["status"]) for a in lines if a["event"] == "http.request"]
+    assert access == [("/test/boom", 500)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -74,7 +76,10 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
         configure_logging(fmt=settings.log_format, level=settings.log_level)
     url = settings.resolved_database_url()
     engine = make_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pre_ping=settings.db_pool_pre_ping,
     )
     upgrade(engine)
     factory = make_session_factory(engine)
@@ -96,7 +101,12 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
         executor = JobExecutor(factory, url, workers=workers)
     cache = open_cache(settings)
     state = AppState(
-        settings=settings, database_url=url, factory=factory, executor=executor, cache=cache
+        settings=settings,
+        database_url=url,
+        factory=factory,
+        read_factory=make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
+        executor=executor,
+        cache=cache,
     )
     sources = CollectorSources(
         jobs_by_state=jobs_by_state_counter(factory),
@@ -108,6 +118,9 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Few threads for sync endpoints: each holds the GIL for short bursts, and dozens of
+        # them contending make tail latency worse without adding throughput.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         with unit_of_work(factory) as session:
             if not executor.distributed:
                 # In-process jobs that were running when the process stopped wait for an
@@ -120,6 +133,10 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
                 retention_days=settings.retention_days,
                 settings=settings,
             )
+        # Everything loaded at start-up lives as long as the process: keep it out of the
+        # garbage collector's full passes, which otherwise stall requests for a long moment.
+        gc.collect()
+        gc.freeze()
         yield
         collector.uninstall(sources)
         executor.shutdown()
@@ -136,7 +153,7 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
     )
     app.state.brandloom = state
     install_error_handlers(app)
-    app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(ObservabilityMiddleware, access_log=settings.access_log)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,8 @@ from brandloom.db.engine import unit_of_work
 from brandloom.errors import AuthError
 from brandloom.workspaces.models import Workspace
 from brandloom.workspaces.service import authenticate
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="A workspace API key.")
 
@@ -38,20 +41,60 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def authenticate_request(
-    state: StateDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Workspace:
-    """The workspace of the request's API key, looked up through the cache."""
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _api_key(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
+    return credentials.credentials
+
+
+def authenticate_request(state: StateDep, session: SessionDep, credentials: BearerDep) -> Workspace:
+    """The workspace of the request's API key, looked up through the cache."""
     return authenticate(
         session,
-        api_key=credentials.credentials,
+        api_key=_api_key(credentials),
         cache=state.cache,
         ttl=state.settings.cache_ttl_seconds,
     )
+
+
+def _tag_request(request: Request, workspace_id: str) -> None:
+    request.state.workspace_id = workspace_id
+    structlog.contextvars.bind_contextvars(workspace_id=workspace_id)
+
+
+async def in_workspace(
+    request: Request,
+    state: AppState,
+    credentials: HTTPAuthorizationCredentials | None,
+    work: Callable[[Session, Workspace], T],
+    *,
+    read_only: bool = False,
+) -> T:
+    """Authenticate and run ``work`` in one transaction, in one worker-thread hop.
+
+    For hot endpoints (job status polling): the dependency chain of ``CurrentWorkspace`` costs a
+    thread hop per sync step, this costs one. ``read_only`` work runs in autocommit mode, which
+    saves the BEGIN and COMMIT round trips.
+    """
+    api_key = _api_key(credentials)
+    factory = state.read_factory if read_only else state.factory
+
+    def run() -> tuple[str, T]:
+        with unit_of_work(factory) as session:
+            workspace = authenticate(
+                session,
+                api_key=api_key,
+                cache=state.cache,
+                ttl=state.settings.cache_ttl_seconds,
+            )
+            return workspace.id, work(session, workspace)
+
+    workspace_id, result = await run_in_threadpool(run)
+    _tag_request(request, workspace_id)
+    return result
 
 
 async def get_workspace(
@@ -63,8 +106,7 @@ async def get_workspace(
     context, so log context bound there would not reach the endpoint. The lookup itself
     (database, cache) stays in the sync dependency, off the event loop.
     """
-    request.state.workspace_id = workspace.id
-    structlog.contextvars.bind_contextvars(workspace_id=workspace.id)
+    _tag_request(request, workspace.id)
     return workspace
 
 

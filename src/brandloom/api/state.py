@@ -16,6 +16,8 @@ class AppState:
     settings: Settings
     database_url: str
     factory: sessionmaker[Session]
+    # Autocommit sessions for read-only hot paths: one round trip per query, no BEGIN/COMMIT.
+    read_factory: sessionmaker[Session]
     executor: Executor
     # Redis when BRANDLOOM_REDIS_URL is set, else an in-process cache; read-through only.
     cache: Cache

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from brandloom.settings import normalize_database_url
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, pre_ping: bool = True
+) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys so processes share it."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
@@ -33,7 +35,16 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    # Pre-ping tests every pooled connection before use (one round trip): a restarted database
+    # costs no failed request. Without it, connections are recycled after 30 minutes and a
+    # dead one fails its request once, after which the pool reconnects.
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=pre_ping,
+        pool_recycle=1800,
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.api.deps import BearerDep, CurrentWorkspace, SessionDep, StateDep, in_workspace
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
@@ -62,8 +62,17 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
 
 
 @router.get("/{job_id}", response_model=JobRead)
-def read_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
-    return _read(get_job(session, workspace, job_id=job_id))
+async def read_job(
+    job_id: str, request: Request, state: StateDep, credentials: BearerDep
+) -> JobRead:
+    """A job's state and progress. Clients poll this: it costs one query and one thread hop."""
+    return await in_workspace(
+        request,
+        state,
+        credentials,
+        lambda session, workspace: _read(get_job(session, workspace, job_id=job_id)),
+        read_only=True,
+    )
 
 
 @router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])

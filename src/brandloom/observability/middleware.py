@@ -66,8 +66,9 @@ def route_template(scope: Scope) -> str:
 class ObservabilityMiddleware:
     """Request id in and out, ``brandloom_http_request_duration_seconds``, ``http.request`` log."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,8 +106,7 @@ class ObservabilityMiddleware:
             finally:
                 self._observe(scope, status, time.perf_counter() - started, request_id)
 
-    @staticmethod
-    def _observe(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    def _observe(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
         route = route_template(scope)
         method = str(scope.get("method", ""))
         if method not in KNOWN_METHODS:
@@ -114,6 +114,8 @@ class ObservabilityMiddleware:
         HTTP_REQUEST_DURATION.labels(method=method, route=route, status=str(status)).observe(
             seconds
         )
+        if not self.access_log and status < 500:
+            return
         fields: dict[str, Any] = {
             "method": method,
             "route": route,
