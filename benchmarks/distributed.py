@@ -125,6 +125,12 @@ def bench_workers(contacts: int, *, database_url: str | None, broker_url: str | 
             "BRANDLOOM_BROKER_URL": broker,
             "BRANDLOOM_BROKER_QUEUE": queue,
         }
+        from brandloom.db.engine import make_engine
+        from brandloom.db.migrate import upgrade
+
+        engine = make_engine(db)
+        upgrade(engine)  # before the workers start, so their heartbeats can be counted
+        engine.dispose()
         backend = "postgresql" if db.startswith("postgresql") else "sqlite"
         rates = {}
         for processes in (1, 2):

@@ -69,7 +69,23 @@ def worker_heartbeats(factory: sessionmaker[Session]) -> Callable[[], list[tuple
     return read
 
 
-def create_app(settings: Settings | None = None, *, workers: int | None = None) -> FastAPI:
+def recover_interrupted_jobs(session: Session) -> int:
+    """In-process jobs left ``running`` by a server that stopped wait for an explicit resume.
+
+    Run once per server start, before any server process takes requests: a process started
+    next to running siblings must not pause the jobs they are rendering.
+    """
+    jobs = list(session.scalars(select(Job).where(Job.state == "running")))
+    for job in jobs:
+        job.state = "paused"
+    return len(jobs)
+
+
+def create_app(
+    settings: Settings | None = None, *, workers: int | None = None, recover: bool = True
+) -> FastAPI:
+    """The API application. ``recover=False`` when the caller already ran the start-up recovery
+    of interrupted jobs (``brandloom serve`` does, once, for all its server processes)."""
     settings = settings or get_settings()
     if not is_configured():
         # The CLI configures logging before it builds the app; embedded uses get the defaults.
@@ -122,11 +138,9 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
         # them contending make tail latency worse without adding throughput.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         with unit_of_work(factory) as session:
-            if not executor.distributed:
-                # In-process jobs that were running when the process stopped wait for an
-                # explicit resume (distributed jobs keep running on their workers).
-                for job in session.scalars(select(Job).where(Job.state == "running")):
-                    job.state = "paused"
+            if recover and not executor.distributed:
+                # Distributed jobs keep running on their workers.
+                recover_interrupted_jobs(session)
             purge_expired_outputs(
                 session,
                 jobs_dir=settings.jobs_dir,
@@ -191,5 +205,6 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
 
 
 def app_from_settings() -> FastAPI:
-    """Application factory for ``uvicorn --factory`` (one app per server process)."""
-    return create_app(get_settings())
+    """Application factory for ``brandloom serve`` (one app per server process); the command
+    has recovered interrupted jobs before starting them."""
+    return create_app(get_settings(), recover=False)

@@ -430,8 +430,15 @@ def serve(
     from brandloom.cli.context import app_context
     from brandloom.observability.logging import configure_logging
 
-    settings = _run(app_context).settings  # migrates once, before any server process starts
+    ctx = _run(app_context)  # migrates once, before any server process starts
+    settings = ctx.settings
     configure_logging(fmt=settings.log_format, level=settings.log_level)
+    if not settings.broker_url:
+        from brandloom.api.app import recover_interrupted_jobs
+        from brandloom.db.engine import unit_of_work
+
+        with unit_of_work(ctx.factory) as session:
+            recover_interrupted_jobs(session)
     if workers is not None:
         os.environ["BRANDLOOM_JOB_WORKERS"] = str(workers)
     # Our middleware writes the access log (with request ids); uvicorn keeps our log format.

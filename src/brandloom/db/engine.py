@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.settings import normalize_database_url
@@ -35,16 +37,44 @@ def make_engine(
             cur.close()
 
         return engine
-    # Pre-ping tests every pooled connection before use (one round trip): a restarted database
-    # costs no failed request. Without it, connections are recycled after 30 minutes and a
-    # dead one fails its request once, after which the pool reconnects.
-    return create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_pre_ping=pre_ping,
-        pool_recycle=1800,
-    )
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
+    if pre_ping:
+        _ping_idle_connections(engine)
+    return engine
+
+
+# A connection that sat in the pool longer than this is tested before use.
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pessimistic disconnect handling, but only for connections that sat idle.
+
+    A restarted or failed-over database leaves dead connections in the pool; testing one
+    before use (a round trip) lets the pool replace it instead of failing a request. Testing
+    every checkout would cost a round trip per request under load, when connections are busy
+    and known good; so only connections idle for ``IDLE_PING_SECONDS`` are tested.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get("checked_in_at")
+        if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:
+            # The pool invalidates this connection and checks out another (or a new one).
+            raise DisconnectionError("pooled connection failed its liveness check") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
