@@ -30,6 +30,7 @@ from brandloom.workers.models import WorkerHeartbeat
 from tests.factories import contacts, tree_bytes, write_csv, write_spec
 
 REDIS_URL = os.environ.get("BRANDLOOM_TEST_REDIS_URL")
+AMQP_URL = os.environ.get("BRANDLOOM_TEST_AMQP_URL")
 PG_URL = os.environ.get("BRANDLOOM_TEST_DATABASE_URL")
 BRANDLOOM = [sys.executable, "-m", "brandloom.cli.app"]
 
@@ -39,8 +40,16 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="BRANDLOOM_TEST_REDIS_URL 
 class Cluster:
     """Worker processes and the environment they share with the CLI."""
 
-    def __init__(self, database_url: str, data_dir: Path, *, lease_seconds: int = 4) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        data_dir: Path,
+        *,
+        lease_seconds: int = 4,
+        broker_url: str | None = None,
+    ) -> None:
         assert REDIS_URL is not None
+        self.broker_url = broker_url or REDIS_URL
         self.database_url = database_url
         self.queue = f"brandloom-test-{secrets.token_hex(4)}"
         self.local_env = {
@@ -50,7 +59,7 @@ class Cluster:
         }
         self.env = {
             **self.local_env,
-            "BRANDLOOM_BROKER_URL": REDIS_URL,
+            "BRANDLOOM_BROKER_URL": self.broker_url,
             "BRANDLOOM_BROKER_QUEUE": self.queue,
             "BRANDLOOM_CHUNK_LEASE_SECONDS": str(lease_seconds),
         }
@@ -122,9 +131,15 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        if self.broker_url.startswith("amqp"):
+            from kombu import Connection
+
+            with Connection(self.broker_url) as conn:
+                conn.default_channel.queue_delete(self.queue)
+            return
         import redis
 
-        client = redis.Redis.from_url(REDIS_URL or "")
+        client = redis.Redis.from_url(self.broker_url)
         client.delete(self.queue)
         client.close()
 
@@ -310,3 +325,23 @@ def test_workers_serve_their_metrics_and_heartbeats(cluster: Cluster, tmp_path: 
     with unit_of_work(cluster.factory) as session:
         beat = session.scalars(select(WorkerHeartbeat)).one()
     assert beat.concurrency == 2 and beat.name.startswith("brandloom-")
+
+
+@pytest.mark.skipif(not AMQP_URL, reason="BRANDLOOM_TEST_AMQP_URL is not set")
+def test_rabbitmq_as_the_broker(database_url: str, tmp_path: Path) -> None:
+    cluster = Cluster(database_url, tmp_path / "data", broker_url=AMQP_URL)
+    try:
+        inputs = tmp_path / "in"
+        inputs.mkdir()
+        write_csv(inputs / "contacts.csv", contacts(600))
+        spec = write_spec(inputs, outputs=["html", "txt"], chunk_size=50)
+        local = cluster.cli("generate", str(spec), "--out", str(tmp_path / "ref"), local=True)
+        assert local.returncode == 0, local.stderr
+        cluster.start_worker()
+        cluster.wait_for_workers(1)
+        out = tmp_path / "out"
+        done = cluster.cli("generate", str(spec), "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        assert tree_bytes(tmp_path / "ref") == tree_bytes(out)
+    finally:
+        cluster.close()
