@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,41 @@ def test_without_the_access_log_only_server_errors_are_logged(
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line[:1] == "{"]
     access = [(a["route"], a["status"]) for a in lines if a["event"] == "http.request"]
     assert access == [("/test/boom", 500)]
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="BRANDLOOM_TEST_REDIS_URL is not set")
+def test_metrics_with_a_broker_report_queue_depth_and_workers(tmp_path: Path) -> None:
+    import redis
+
+    from brandloom.db.base import utcnow
+    from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+    from brandloom.workers.models import WorkerHeartbeat
+
+    queue = f"brandloom-test-{uuid.uuid4().hex[:8]}"
+    client_redis = redis.Redis.from_url(REDIS_URL or "")
+    client_redis.rpush(queue, b"{}", b"{}", b"{}")
+    try:
+        app = _app(tmp_path, broker_url=REDIS_URL, broker_queue=queue)
+        factory = make_session_factory(
+            make_engine(f"sqlite:///{tmp_path / 'data' / 'brandloom.db'}")
+        )
+        with unit_of_work(factory) as session:
+            now = utcnow()
+            session.add(
+                WorkerHeartbeat(
+                    name="w1@host",
+                    hostname="host",
+                    pid=1,
+                    concurrency=2,
+                    started_at=now,
+                    last_seen=now,
+                )
+            )
+        with TestClient(app) as client:
+            body = client.get("/metrics").text
+    finally:
+        client_redis.delete(queue)
+        client_redis.close()
+    assert f'brandloom_queue_depth{{queue="{queue}"}} 3.0' in body
+    assert "brandloom_workers_alive 1.0" in body
+    assert 'brandloom_worker_last_heartbeat_timestamp_seconds{worker="w1@host"}' in body
