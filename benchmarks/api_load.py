@@ -357,21 +357,19 @@ def _client_process(
     go.wait()
     measure_from = start.value + load.warmup_s
     measure_to = measure_from + load.duration_s
-    # At a fixed rate every connection sends every ``interval`` seconds, the connections
-    # staggered evenly over that interval.
-    interval = load.connections / load.rate if load.rate else 0.0
-    first = load.threads * index
+    # At a fixed rate this process sends every ``interval`` seconds (the processes staggered),
+    # each request on whichever of its connections is free first, as a connection pool would.
+    schedule = (
+        Schedule(start.value + index / load.rate, load.processes / load.rate) if load.rate else None
+    )
     threads = [
         threading.Thread(
             target=_client_loop,
             args=(conn, path, headers, measure_from, measure_to, out),
-            kwargs={
-                "interval": interval,
-                "offset": start.value + interval * (first + i) / load.connections,
-            },
+            kwargs={"schedule": schedule},
             daemon=True,
         )
-        for i, (conn, out) in enumerate(zip(conns, per_thread, strict=True))
+        for conn, out in zip(conns, per_thread, strict=True)
     ]
     for thread in threads:
         thread.start()
@@ -389,6 +387,21 @@ def _client_process(
     results.put(merged)
 
 
+class Schedule:
+    """Send times ``first + k * interval``, handed out one at a time to whichever thread asks."""
+
+    def __init__(self, first: float, interval: float) -> None:
+        self._next = first
+        self._interval = interval
+        self._lock = threading.Lock()
+
+    def take(self) -> float:
+        with self._lock:
+            due = self._next
+            self._next += self._interval
+            return due
+
+
 def _client_loop(
     conn: http.client.HTTPConnection,
     path: str,
@@ -397,23 +410,23 @@ def _client_loop(
     measure_to: float,
     out: ClientResult,
     *,
-    interval: float = 0.0,
-    offset: float = 0.0,
+    schedule: Schedule | None = None,
 ) -> None:
     """Read ``path`` until ``measure_to``; requests started after warm-up count.
 
-    With an ``interval`` requests go out on a fixed schedule, and latency counts from the
-    scheduled time: a server that falls behind is charged for the wait it caused.
+    With a ``schedule`` requests go out at fixed times, and latency counts from the scheduled
+    time: a server that falls behind is charged for the wait it caused.
     """
     clock = time.perf_counter_ns
-    due = offset
     while (now := time.time()) < measure_to:
-        if interval:
+        if schedule is not None:
+            due = schedule.take()
+            if due >= measure_to:
+                break
             if due > now:
                 time.sleep(due - now)
             began = clock() - max(0, int((time.time() - due) * 1e9))
             now = due
-            due += interval
         else:
             began = clock()
         try:

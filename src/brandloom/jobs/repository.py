@@ -36,6 +36,32 @@ class JobRepository:
             select(Job).where(Job.id == job_id, Job.workspace_id == self.workspace_id)
         )
 
+    # What a status read needs: no spec, no ORM identity (the polling hot path).
+    STATUS_COLUMNS = (
+        Job.id,
+        Job.name,
+        Job.state,
+        Job.contacts_total,
+        Job.contacts_done,
+        Job.chunks_total,
+        Job.chunks_done,
+        Job.audience_id,
+        Job.template_id,
+        Job.report,
+        Job.error,
+        Job.created_at,
+        Job.started_at,
+        Job.finished_at,
+    )
+
+    def status(self, job_id: str) -> Any | None:
+        """The job's status columns as one row (attribute access by column name), or None."""
+        return self.session.execute(
+            select(*self.STATUS_COLUMNS).where(
+                Job.id == job_id, Job.workspace_id == self.workspace_id
+            )
+        ).first()
+
     def add(self, job: Job) -> Job:
         job.workspace_id = self.workspace_id
         self.session.add(job)

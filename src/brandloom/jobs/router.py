@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from brandloom.api.deps import BearerDep, CurrentWorkspace, SessionDep, StateDep, in_workspace
 from brandloom.db.engine import unit_of_work
@@ -16,11 +19,13 @@ from brandloom.jobs.repository import JobRepository
 from brandloom.jobs.schemas import JobCreate, JobProgress, JobRead, ManifestEntry
 from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.workspaces.models import Workspace
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-def _read(job: Job) -> JobRead:
+def _read(job: Job | Any) -> JobRead:
+    """The API view of a job (an ORM object, or a row of ``JobRepository.STATUS_COLUMNS``)."""
     # Progress counters move in the same transaction as each chunk's commit.
     chunks_done, contacts_done = job.chunks_done, job.contacts_done
     total = job.contacts_total
@@ -66,13 +71,14 @@ async def read_job(
     job_id: str, request: Request, state: StateDep, credentials: BearerDep
 ) -> JobRead:
     """A job's state and progress. Clients poll this: it costs one query and one thread hop."""
-    return await in_workspace(
-        request,
-        state,
-        credentials,
-        lambda session, workspace: _read(get_job(session, workspace, job_id=job_id)),
-        read_only=True,
-    )
+
+    def read(session: Session, workspace: Workspace) -> JobRead:
+        row = JobRepository(session, workspace).status(job_id)
+        if row is None:
+            raise NotFoundError(f"job '{job_id}' not found", code="job.not_found")
+        return _read(row)
+
+    return await in_workspace(request, state, credentials, read, read_only=True)
 
 
 @router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import structlog
@@ -217,6 +218,12 @@ class Housekeeping(bootsteps.StartStopStep):
                 else:
                     row.last_seen = now
                     row.pid = os.getpid()
+                # Rows of workers that died without a clean shutdown fade out after an hour.
+                session.execute(
+                    delete(WorkerHeartbeat).where(
+                        WorkerHeartbeat.last_seen < now - timedelta(hours=1)
+                    )
+                )
             chunks, jobs = reap(
                 factory, _dispatcher, lease_seconds=float(settings.chunk_lease_seconds)
             )
