@@ -153,6 +153,12 @@ def cluster(database_url: str, tmp_path: Path) -> Iterator[Cluster]:
         c.close()
 
 
+def _pool_owners(worker: subprocess.Popen[bytes]) -> set[str]:
+    """Lease owner names of a worker's pool processes (``host:pid``)."""
+    host = socket.gethostname()
+    return {f"{host}:{p.pid}" for p in psutil.Process(worker.pid).children(recursive=True)}
+
+
 def _detach(cluster: Cluster, spec: Path, out: Path) -> str:
     done = cluster.cli("generate", str(spec), "--out", str(out), "--detach")
     assert done.returncode == 0, done.stderr
@@ -176,9 +182,12 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     )
     assert local.returncode == 0, local.stderr
 
-    victim = cluster.start_worker()
-    cluster.start_worker()
+    workers = [cluster.start_worker(), cluster.start_worker()]
     cluster.wait_for_workers(2)
+    owners_ready = time.monotonic() + 60
+    while not _pool_owners(workers[0]):
+        assert time.monotonic() < owners_ready, "the worker started no pool process"
+        time.sleep(0.1)
     out = tmp_path / "distributed"
     follower = subprocess.Popen(
         [*BRANDLOOM, "generate", str(spec), "--out", str(out)],
@@ -187,24 +196,33 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
         stderr=subprocess.PIPE,
         text=True,
     )
-    # Kill one worker (and its pool process) while it holds a chunk, a fifth of the way in.
-    owners = {f"{socket.gethostname()}:{p.pid}" for p in psutil.Process(victim.pid).children()}
+    # A fifth of the way in, kill one worker (with its pool process) while it holds a chunk:
+    # freeze it, look at what it holds, and either kill it or let it go on and look again.
+    victim = workers[0]
     deadline = time.monotonic() + 600
-    held: int | None = None
-    while held is None:
+    orphaned: list[int] = []
+    while not orphaned:
         assert follower.poll() is None, follower.communicate()[1]
         assert time.monotonic() < deadline, "the distributed job made no progress"
+        time.sleep(0.01)
         with unit_of_work(cluster.factory) as session:
             done = session.scalar(
                 select(func.count()).select_from(JobChunk).where(JobChunk.state == "done")
             )
-            if (done or 0) >= 40:
-                held = session.scalar(
+        if (done or 0) < 40:
+            continue
+        os.killpg(victim.pid, signal.SIGSTOP)
+        owners = _pool_owners(victim)
+        with unit_of_work(cluster.factory) as session:
+            orphaned = list(
+                session.scalars(
                     select(JobChunk.index).where(
                         JobChunk.state == "running", JobChunk.lease_owner.in_(owners)
                     )
                 )
-        time.sleep(0.01)
+            )
+        if not orphaned:
+            os.killpg(victim.pid, signal.SIGCONT)
     cluster.kill(victim)
     _, stderr = follower.communicate(timeout=900)
     assert follower.returncode == 0, stderr
@@ -221,12 +239,16 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
             select(func.count()).select_from(DocumentRecord).where(DocumentRecord.job_id == job_id)
         )
         states = set(session.scalars(select(JobChunk.state).where(JobChunk.job_id == job_id)))
-        retried = session.scalar(
-            select(JobChunk.attempts).where(JobChunk.job_id == job_id, JobChunk.index == held)
+        retried = min(
+            session.scalars(
+                select(JobChunk.attempts).where(
+                    JobChunk.job_id == job_id, JobChunk.index.in_(orphaned)
+                )
+            )
         )
     assert records == 100_000
     assert states == {"done"}
-    assert retried is not None and retried >= 2  # the dead worker's chunk was taken over
+    assert retried >= 2  # every chunk the dead worker held was taken over and rendered
     report = json.loads((out / "report.json").read_text())
     assert report["documents"] == {"html": 100_000, "txt": 100_000}
 
