@@ -4,8 +4,11 @@ Run through ``benchmarks/run.py --only api``. Starts the real server (``brandloo
 subprocess on embedded SQLite, and also on PostgreSQL when ``--database-url`` or
 ``BRANDLOOM_TEST_DATABASE_URL`` is set (in a throwaway schema). Each server gets a workspace, a
 small audience and a finished job; then keep-alive connections spread over client processes read
-the job's status for a fixed time after a warm-up. The load generator shares the machine's cores
-with the server, so the CPU each side used during the measured window is printed too.
+the job's status for a fixed time after a warm-up: first flat out (the server's maximum), then on
+a fixed schedule of 500 requests/s (latency counted from each request's scheduled time). The load
+generator shares the machine's cores with the server, so the CPU each side used during the
+measured window is printed too. The server runs one process per core (``BENCH_HTTP_WORKERS``
+overrides that).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from import_pg import postgres_url, throwaway_schema
 from run import write_audience, write_spec
 
 BRANDLOOM = [sys.executable, "-m", "brandloom.cli.app"]
@@ -29,25 +30,12 @@ BRANDLOOM = [sys.executable, "-m", "brandloom.cli.app"]
 
 @contextlib.contextmanager
 def _database(url: str | None, folder: Path) -> Iterator[str]:
-    if not url:
+    """A throwaway PostgreSQL schema for ``url``, or an embedded SQLite file without one."""
+    if url:
+        with throwaway_schema(url, prefix="bench_workers") as schema_url:
+            yield schema_url
+    else:
         yield f"sqlite:///{folder / 'brandloom.db'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    from brandloom.settings import normalize_database_url
-
-    base = normalize_database_url(url)
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in base else "?"
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _alive_workers(database_url: str) -> int:
@@ -112,7 +100,7 @@ def bench_workers(contacts: int, *, database_url: str | None, broker_url: str | 
     if not broker:
         print("workers   skipped: give --broker-url or set BRANDLOOM_TEST_REDIS_URL")
         return
-    database_url = database_url or os.environ.get("BRANDLOOM_TEST_DATABASE_URL")
+    database_url = postgres_url(database_url)
     queue = f"bench-{secrets.token_hex(4)}"
     with tempfile.TemporaryDirectory() as tmp, _database(database_url, Path(tmp)) as db:
         folder = Path(tmp)

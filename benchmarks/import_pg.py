@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from run import TreeMemory, write_audience
+from run import TreeMemory, import_file, write_audience
 
 
 def postgres_url(explicit: str | None) -> str | None:
@@ -65,11 +65,8 @@ def bench_import_pg(rows: int, database_url: str | None) -> None:
     from sqlalchemy import text
 
     from brandloom.audiences.models import Contact
-    from brandloom.audiences.reader import ImportOptions
-    from brandloom.audiences.service import import_audience
-    from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+    from brandloom.db.engine import make_engine, make_session_factory
     from brandloom.db.migrate import upgrade
-    from brandloom.workspaces.service import resolve_workspace
 
     with tempfile.TemporaryDirectory() as tmp, throwaway_schema(base) as url:
         path = Path(tmp) / "contacts.csv"
@@ -82,11 +79,7 @@ def bench_import_pg(rows: int, database_url: str | None) -> None:
             with TreeMemory(os.getpid()) as mem:
                 cpu_before = time.process_time()
                 started = time.perf_counter()
-                with unit_of_work(factory) as session:
-                    ws = resolve_workspace(session, name=None)
-                    audience, _ = import_audience(
-                        session, ws, path=path, options=ImportOptions(key="email")
-                    )
+                audience = import_file(factory, path)
                 total_s = time.perf_counter() - started
                 cpu_s = time.process_time() - cpu_before
             with engine.connect() as conn:

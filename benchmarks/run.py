@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import yaml
@@ -161,12 +162,23 @@ def run_generate(folder: Path, spec: Path, out: Path, workers: int) -> tuple[dic
     return report, wall, mem.peak
 
 
+def import_file(factory: Any, path: Path) -> Any:
+    """Import a benchmark audience (key: email) into the default workspace; the Audience."""
+    from brandloom.audiences.reader import ImportOptions
+    from brandloom.audiences.service import import_audience
+    from brandloom.db.engine import unit_of_work
+    from brandloom.workspaces.service import resolve_workspace
+
+    with unit_of_work(factory) as session:
+        ws = resolve_workspace(session, name=None)
+        audience, _ = import_audience(session, ws, path=path, options=ImportOptions(key="email"))
+    return audience
+
+
 def bench_import(rows: int) -> None:
     from brandloom.audiences.reader import ImportOptions, open_audience
-    from brandloom.audiences.service import import_audience
-    from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+    from brandloom.db.engine import make_engine, make_session_factory
     from brandloom.db.migrate import upgrade
-    from brandloom.workspaces.service import resolve_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -178,13 +190,8 @@ def bench_import(rows: int) -> None:
         read_s = time.perf_counter() - started
         engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
         upgrade(engine)
-        factory = make_session_factory(engine)
         started = time.perf_counter()
-        with unit_of_work(factory) as session:
-            ws = resolve_workspace(session, name=None)
-            audience, _ = import_audience(
-                session, ws, path=path, options=ImportOptions(key="email")
-            )
+        audience = import_file(make_session_factory(engine), path)
         total_s = time.perf_counter() - started
         print(
             f"import    {rows:>9,} rows ({size_mb:.0f} MB CSV): read+validate {read_s:6.2f} s "

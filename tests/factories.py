@@ -37,6 +37,13 @@ def contacts(
     ]
 
 
+# Two variants, the second of which breaks (divides by zero) for every contact it gets.
+HALF_FAILING_VARIANTS: list[dict[str, Any]] = [
+    {"name": "A", "weight": 1},
+    {"name": "B", "weight": 1, "subject": "{{ 1 // 0 }}"},
+]
+
+
 def write_spec(folder: Path, **overrides: Any) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "email.html").write_text(HTML, encoding="utf-8")

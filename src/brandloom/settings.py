@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 2 * 1024**3
     db_pool_size: int = 5
     db_max_overflow: int = 10
-    # Test pooled connections before use (one round trip per request; survives DB restarts).
+    # Test a pooled connection that sat idle for a few seconds before handing it out, so a
+    # restarted database fails no request (busy connections are not tested: no extra round trip).
     db_pool_pre_ping: bool = True
     # One log line per API request (``http.request``); server errors are logged regardless.
     access_log: bool = True
@@ -90,7 +91,8 @@ class Settings(BaseSettings):
     broker_url: str | None = None
     # The queue chunk tasks go to (and `brandloom worker` consumes by default).
     broker_queue: str = "brandloom"
-    # Seconds a worker may hold a chunk without a heartbeat before another worker takes it over.
+    # A worker renews its lease on a chunk every third of this; a chunk whose lease ran out (its
+    # worker died) is taken over by another worker.
     chunk_lease_seconds: int = 60
     # Redis visibility timeout for unacknowledged task messages (Redis broker only).
     broker_visibility_timeout: int = 3600

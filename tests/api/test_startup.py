@@ -31,3 +31,16 @@ def test_a_sibling_server_process_does_not_pause_running_jobs(
         assert client.get(f"/v1/jobs/{job['id']}", headers=headers).json()["state"] == "running"
     with TestClient(create_app(settings, workers=1)) as client:  # a lone server restarting
         assert client.get(f"/v1/jobs/{job['id']}", headers=headers).json()["state"] == "paused"
+
+
+def test_blocking_work_runs_on_the_configured_number_of_threads(tmp_path: Path) -> None:
+    import anyio.to_thread
+
+    app = create_app(Settings(data_dir=tmp_path / "data", api_threads=3), workers=1)
+
+    @app.get("/test/threads")
+    async def threads() -> int:
+        return int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    with TestClient(app) as client:
+        assert client.get("/test/threads").json() == 3

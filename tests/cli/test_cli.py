@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,54 @@ def test_api_keys_are_listed_issued_and_revoked(env: dict[str, str], tmp_path: P
             authenticate(session, api_key=second)
     missing = run(env, "workspace", "revoke-key", "acme", "key_nope")
     assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_status_shows_a_job_and_follows_it_to_the_end(env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run(env, "generate", str(_spec(tmp_path)), "--out", str(out), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    job_id = json.loads((out / "report.json").read_text())["job_id"]
+
+    shown = run(env, "status", job_id, "--json")
+    assert shown.returncode == 0, shown.stderr
+    status = json.loads(shown.stdout)
+    assert (status["state"], status["contacts_done"], status["contacts_total"]) == ("done", 8, 8)
+    assert run(env, "status", job_id, "--follow").returncode == 0
+    missing = run(env, "status", "job_nope")
+    assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_serve_runs_several_server_processes_on_one_port(env: dict[str, str]) -> None:
+    import socket
+    import time
+
+    import httpx
+    import psutil
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [*BRANDLOOM, "serve", "--port", str(port), "--http-workers", "2", "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        answered = 0
+        while answered < 5:
+            assert proc.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "the server did not answer"
+            try:
+                answered += httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.2)
+        servers = [
+            p for p in psutil.Process(proc.pid).children(recursive=True) if "python" in p.name()
+        ]
+        assert len(servers) >= 2
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -27,7 +27,7 @@ from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.documents.models import DocumentRecord
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.workers.models import WorkerHeartbeat
-from tests.factories import contacts, tree_bytes, write_csv, write_spec
+from tests.factories import HALF_FAILING_VARIANTS, contacts, tree_bytes, write_csv, write_spec
 
 REDIS_URL = os.environ.get("BRANDLOOM_TEST_REDIS_URL")
 AMQP_URL = os.environ.get("BRANDLOOM_TEST_AMQP_URL")
@@ -291,15 +291,11 @@ def test_a_job_that_keeps_failing_pauses_itself(cluster: Cluster, tmp_path: Path
     inputs = tmp_path / "in"
     inputs.mkdir()
     write_csv(inputs / "contacts.csv", contacts(4000))
-    # Variant B divides by zero for every contact: half the audience would fail.
     spec = write_spec(
         inputs,
         outputs=["txt"],
         chunk_size=50,
-        variants=[
-            {"name": "A", "weight": 1},
-            {"name": "B", "weight": 1, "subject": "{{ 1 // 0 }}"},
-        ],
+        variants=HALF_FAILING_VARIANTS,
         error_threshold={"min_failed": 100, "rate": 0.2},
     )
     cluster.start_worker()

@@ -16,7 +16,7 @@ from brandloom.jobs.repository import JobRepository
 from brandloom.jobs.service import JobRuntime, build_runtime, commit_chunk
 from brandloom.templates.models import Template
 from brandloom.workers.leases import claim_finalize, reap
-from tests.factories import contacts, write_csv, write_spec
+from tests.factories import HALF_FAILING_VARIANTS, contacts, write_csv, write_spec
 
 
 class RecordingDispatcher:
@@ -147,10 +147,7 @@ def test_the_error_threshold_pauses_an_in_process_job(
         inputs,
         outputs=["txt"],
         chunk_size=20,
-        variants=[
-            {"name": "A", "weight": 1},
-            {"name": "B", "weight": 1, "subject": "{{ 1 // 0 }}"},
-        ],
+        variants=HALF_FAILING_VARIANTS,
         error_threshold={"min_failed": 30, "rate": 0.25},
     )
     out = tmp_path / "out"

@@ -50,14 +50,15 @@ def _api_key(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
+def _authenticate(state: AppState, session: Session, api_key: str) -> Workspace:
+    return authenticate(
+        session, api_key=api_key, cache=state.cache, ttl=state.settings.cache_ttl_seconds
+    )
+
+
 def authenticate_request(state: StateDep, session: SessionDep, credentials: BearerDep) -> Workspace:
     """The workspace of the request's API key, looked up through the cache."""
-    return authenticate(
-        session,
-        api_key=_api_key(credentials),
-        cache=state.cache,
-        ttl=state.settings.cache_ttl_seconds,
-    )
+    return _authenticate(state, session, _api_key(credentials))
 
 
 def _tag_request(request: Request, workspace_id: str) -> None:
@@ -84,12 +85,7 @@ async def in_workspace(
 
     def run() -> tuple[str, T]:
         with unit_of_work(factory) as session:
-            workspace = authenticate(
-                session,
-                api_key=api_key,
-                cache=state.cache,
-                ttl=state.settings.cache_ttl_seconds,
-            )
+            workspace = _authenticate(state, session, api_key)
             return workspace.id, work(session, workspace)
 
     workspace_id, result = await run_in_threadpool(run)

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import orjson
 import typer
@@ -14,6 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from brandloom.errors import BrandloomError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from brandloom.jobs.lifecycle import Dispatcher
+    from brandloom.settings import Settings
 
 app = typer.Typer(
     name="brandloom",
@@ -117,7 +123,9 @@ def generate(
     _run(go)
 
 
-def _distributed(settings: Any, factory: Any) -> tuple[Any, Callable[[], object]] | None:
+def _distributed(
+    settings: Settings, factory: sessionmaker[Session]
+) -> tuple[Dispatcher, Callable[[], object]] | None:
     """(dispatcher, lease housekeeping) when a broker is configured, else None."""
     if not settings.broker_url:
         return None

@@ -403,10 +403,13 @@ def execute_job(
         job.started_at = job.started_at or utcnow()
         repo = JobRepository(session, job.workspace_id)
         pending = repo.pending_chunks(job.id)
-        chunks_done, contacts_done = repo.progress(job.id)
-        documents_done = sum(sum(s.get("documents", {}).values()) for s in repo.chunk_stats(job.id))
         progress = Progress(
-            job.id, job.contacts_total, contacts_done, documents_done, job.chunks_total, chunks_done
+            job.id,
+            job.contacts_total,
+            job.contacts_done,
+            repo.documents_done(job.id),
+            job.chunks_total,
+            job.chunks_done,
         )
 
     if on_start:
@@ -450,16 +453,13 @@ def execute_job(
         job = session.get(Job, job_id)
         assert job is not None
         job.elapsed_s += time.perf_counter() - started
-        if job.state != "running" or repo_open_chunks(session, job):
+        open_chunks = JobRepository(session, job.workspace_id).count_open_chunks(job.id)
+        if job.state != "running" or open_chunks:
             # Paused meanwhile (by a user or the error threshold), or chunks were skipped.
             if job.state == "running":
                 job.state = "paused"
             return None
         return job_service.finalize_job(session, job)
-
-
-def repo_open_chunks(session: Session, job: Job) -> int:
-    return JobRepository(session, job.workspace_id).count_open_chunks(job.id)
 
 
 def _create(

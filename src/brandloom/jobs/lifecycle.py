@@ -26,6 +26,8 @@ STOPPED_STATES = ("done", "failed", "paused", "cancelled")
 
 
 class Dispatcher(Protocol):
+    """Delivers work to workers (``workers.dispatch.CeleryDispatcher`` in production)."""
+
     def enqueue_chunks(self, job_id: str, indexes: list[int]) -> int: ...
 
     def enqueue_finalize(self, job_id: str) -> None: ...
@@ -102,16 +104,14 @@ def job_status(factory: sessionmaker[Session], job_id: str) -> JobStatus:
         job = session.get(Job, job_id)
         if job is None:
             raise BrandloomError(f"job '{job_id}' not found", code="job.not_found", status=404)
-        repo = JobRepository(session, job.workspace_id)
-        chunks_done, contacts_done = repo.progress(job.id)
-        documents = sum(sum(s.get("documents", {}).values()) for s in repo.chunk_stats(job.id))
+        documents = JobRepository(session, job.workspace_id).documents_done(job.id)
         return JobStatus(
             job_id=job.id,
             state=job.state,
             contacts_total=job.contacts_total,
-            contacts_done=contacts_done,
+            contacts_done=job.contacts_done,  # moved in each chunk's commit
             chunks_total=job.chunks_total,
-            chunks_done=chunks_done,
+            chunks_done=job.chunks_done,
             documents_done=documents,
             error=job.error,
             report=job.report,

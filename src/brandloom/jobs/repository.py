@@ -123,18 +123,25 @@ class JobRepository:
         )
         return [s for s in self.session.scalars(stmt) if s]
 
-    def progress(self, job_id: str) -> tuple[int, int]:
-        """(chunks done, contacts done)."""
-        row = self.session.execute(
-            select(func.count(JobChunk.id), func.coalesce(func.sum(JobChunk.contacts), 0))
-            .join(Job, Job.id == JobChunk.job_id)
-            .where(
-                JobChunk.job_id == job_id,
-                JobChunk.state == "done",
-                Job.workspace_id == self.workspace_id,
-            )
-        ).one()
-        return int(row[0]), int(row[1])
+    def documents_done(self, job_id: str) -> int:
+        """Documents written by the job's finished chunks (every format)."""
+        return sum(sum(s.get("documents", {}).values()) for s in self.chunk_stats(job_id))
+
+    def _chunk_is(self, job_id: str, index: int | None = None) -> tuple[Any, ...]:
+        """WHERE clauses for one chunk (or every chunk) of a job of this workspace."""
+        in_workspace = (
+            select(Job.id).where(Job.id == job_id, Job.workspace_id == self.workspace_id).exists()
+        )
+        if index is None:
+            return (JobChunk.job_id == job_id, in_workspace)
+        return (JobChunk.job_id == job_id, JobChunk.index == index, in_workspace)
+
+    def _update_chunks(self, *where: Any, **values: Any) -> int:
+        result = self.session.execute(
+            update(JobChunk).where(*where).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        return _rowcount(result)
 
     def claim_chunk(
         self,
@@ -151,98 +158,87 @@ class JobRepository:
         ``respect_lease=False`` is for the single coordinator of an in-process run, which owns
         every chunk of its job (a chunk left ``running`` by a killed run is simply taken back).
         """
-        stmt = update(JobChunk).where(
-            JobChunk.job_id == job_id,
-            JobChunk.index == index,
+        where = [
+            *self._chunk_is(job_id, index),
             JobChunk.state.in_(("pending", "running")),
-            select(Job.id)
-            .where(Job.id == job_id, Job.workspace_id == self.workspace_id, Job.state == "running")
-            .exists(),
-        )
+            select(Job.id).where(Job.id == job_id, Job.state == "running").exists(),
+        ]
         if respect_lease:
-            stmt = stmt.where(
+            where.append(
                 or_(
                     JobChunk.state == "pending",
                     JobChunk.lease_expires_at.is_(None),
                     JobChunk.lease_expires_at < now,
                 )
             )
-        result = self.session.execute(
-            stmt.values(
-                state="running",
-                lease_owner=owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=JobChunk.attempts + 1,
-            ),
-            execution_options={"synchronize_session": False},
+        claimed = self._update_chunks(
+            *where,
+            state="running",
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=JobChunk.attempts + 1,
         )
-        return _rowcount(result) == 1
+        return claimed == 1
+
+    def _held_by(self, job_id: str, index: int, owner: str) -> tuple[Any, ...]:
+        return (
+            *self._chunk_is(job_id, index),
+            JobChunk.state == "running",
+            JobChunk.lease_owner == owner,
+        )
 
     def renew_lease(self, job_id: str, index: int, *, owner: str, until: datetime) -> bool:
-        result = self.session.execute(
-            update(JobChunk)
-            .where(
-                JobChunk.job_id == job_id,
-                JobChunk.index == index,
-                JobChunk.state == "running",
-                JobChunk.lease_owner == owner,
-            )
-            .values(lease_expires_at=until),
-            execution_options={"synchronize_session": False},
+        return (
+            self._update_chunks(*self._held_by(job_id, index, owner), lease_expires_at=until) == 1
         )
-        return _rowcount(result) == 1
 
     def release_chunk(self, job_id: str, index: int, *, owner: str, error: str) -> int:
         """Give a chunk back after an error; returns how many attempts it has had."""
-        self.session.execute(
-            update(JobChunk)
-            .where(
-                JobChunk.job_id == job_id,
-                JobChunk.index == index,
-                JobChunk.state == "running",
-                JobChunk.lease_owner == owner,
-            )
-            .values(state="pending", lease_owner=None, lease_expires_at=None, error=error),
-            execution_options={"synchronize_session": False},
+        self._update_chunks(
+            *self._held_by(job_id, index, owner),
+            state="pending",
+            lease_owner=None,
+            lease_expires_at=None,
+            error=error,
         )
         chunk = self.chunk(job_id, index)
         return chunk.attempts if chunk is not None else 0
 
     def fail_chunk(self, job_id: str, index: int, *, error: str) -> None:
-        self.session.execute(
-            update(JobChunk)
-            .where(JobChunk.job_id == job_id, JobChunk.index == index, JobChunk.state != "done")
-            .values(state="failed", lease_owner=None, lease_expires_at=None, error=error),
-            execution_options={"synchronize_session": False},
+        self._update_chunks(
+            *self._chunk_is(job_id, index),
+            JobChunk.state != "done",
+            state="failed",
+            lease_owner=None,
+            lease_expires_at=None,
+            error=error,
         )
 
     def reopen_failed_chunks(self, job_id: str) -> None:
         """On resume: failed chunks get a fresh set of attempts."""
-        self.session.execute(
-            update(JobChunk)
-            .where(JobChunk.job_id == job_id, JobChunk.state == "failed")
-            .values(state="pending", attempts=0, error=None),
-            execution_options={"synchronize_session": False},
+        self._update_chunks(
+            *self._chunk_is(job_id),
+            JobChunk.state == "failed",
+            state="pending",
+            attempts=0,
+            error=None,
         )
 
     def complete_chunk(
         self, job_id: str, index: int, *, stats: dict[str, Any], now: datetime
     ) -> bool:
         """Mark a chunk done; False when it already was (a duplicate delivery finished first)."""
-        result = self.session.execute(
-            update(JobChunk)
-            .where(JobChunk.job_id == job_id, JobChunk.index == index, JobChunk.state != "done")
-            .values(
-                state="done",
-                stats=stats,
-                finished_at=now,
-                lease_owner=None,
-                lease_expires_at=None,
-                error=None,
-            ),
-            execution_options={"synchronize_session": False},
+        completed = self._update_chunks(
+            *self._chunk_is(job_id, index),
+            JobChunk.state != "done",
+            state="done",
+            stats=stats,
+            finished_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            error=None,
         )
-        return _rowcount(result) == 1
+        return completed == 1
 
     def count_open_chunks(self, job_id: str) -> int:
         return int(

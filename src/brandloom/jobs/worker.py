@@ -148,6 +148,14 @@ def process_chunk(job_id: str, index: int, *, respect_lease: bool = False) -> di
     return stats if committed else None
 
 
+def open_chunks(job_id: str) -> int:
+    """Chunks of the job this process has rendered for that are not done yet."""
+    factory = session_factory()
+    runtime = _runtime(factory, job_id)
+    with unit_of_work(factory) as session:
+        return JobRepository(session, runtime.workspace_id).count_open_chunks(job_id)
+
+
 def release_chunk(job_id: str, index: int, error: str) -> int:
     """After a failed attempt: free the chunk for a retry; returns the attempts made so far."""
     factory = session_factory()

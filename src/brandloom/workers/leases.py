@@ -7,20 +7,14 @@ lease back is a conditional UPDATE, so several reapers never requeue the same ch
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
+from brandloom.jobs.lifecycle import Dispatcher
 from brandloom.jobs.models import Job, JobChunk
-
-
-class Dispatcher(Protocol):
-    def enqueue_chunks(self, job_id: str, indexes: list[int]) -> int: ...
-
-    def enqueue_finalize(self, job_id: str) -> None: ...
 
 
 def reap(

@@ -67,13 +67,7 @@ def _process_chunk(job_id: str, index: int) -> None:
     _record(stats, "done" if stats is not None else "skipped")
     if stats is None:
         return
-    factory = worker.session_factory()
-    workspace_id = worker.job_workspace(factory, job_id)
-    if workspace_id is None:
-        return
-    with unit_of_work(factory) as session:
-        remaining = JobRepository(session, workspace_id).count_open_chunks(job_id)
-    if remaining == 0:
+    if worker.open_chunks(job_id) == 0:
         _dispatcher.enqueue_finalize(job_id)
 
 
