@@ -275,6 +275,12 @@ def main() -> None:
         default=None,
         help="Celery broker for workers (default: BRANDLOOM_TEST_REDIS_URL)",
     )
+    parser.add_argument(
+        "--api-rounds",
+        type=int,
+        default=3,
+        help="fixed-rate passes of the api benchmark per database (the tail moves between runs)",
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     print(f"brandloom benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -319,7 +325,7 @@ def main() -> None:
     if args.only in (None, "api"):
         from api_load import bench_api
 
-        bench_api(args.database_url, quick=args.quick)
+        bench_api(args.database_url, quick=args.quick, rounds=args.api_rounds)
     if args.only in (None, "workers"):
         from distributed import bench_workers
 

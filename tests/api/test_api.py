@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from brandloom.api.app import create_app
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.jobs.schemas import JobRead
 from brandloom.settings import Settings
 from brandloom.workspaces.service import create_workspace
 from tests.factories import HTML
@@ -112,6 +113,31 @@ def test_full_flow(api: tuple[TestClient, dict[str, str], dict[str, str]]) -> No
     assert archive.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
     assert "manifest.jsonl" in names and "html/ann@example.com.html" in names
+
+
+def test_status_reads_speak_the_same_json_as_the_other_job_endpoints(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    """The polling endpoint serializes its own response: same fields, same formats."""
+    client, a, _ = api
+    audience = _upload(client, a)
+    template = _template(client, a)
+    created = client.post(
+        "/v1/jobs",
+        headers=a,
+        json={"name": "same-json", "audience_id": audience["id"], "template_id": template["id"]},
+    )
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    client.app.state.brandloom.executor.wait(job_id, timeout=120)  # type: ignore[attr-defined]
+    status = client.get(f"/v1/jobs/{job_id}", headers=a)
+    assert status.status_code == 200 and status.headers["content-type"] == "application/json"
+    body, before = status.json(), created.json()  # ``before``: serialized by FastAPI
+    assert body.keys() == before.keys() == set(JobRead.model_fields)
+    for field in ("id", "name", "audience_id", "template_id", "created_at"):
+        assert body[field] == before[field], field
+    assert body["state"] == "done" and body["progress"]["percent"] == 100.0
+    assert JobRead.model_validate(body).model_dump(mode="json") == body
 
 
 def test_errors_have_one_shape(api: tuple[TestClient, dict[str, str], dict[str, str]]) -> None:

@@ -89,3 +89,31 @@ def test_the_api_works_while_redis_is_down(database_url: str, tmp_path: Path) ->
         tpl = client.get(f"/v1/templates/{created.json()['id']}", headers=headers)
         assert tpl.status_code == 200
         assert client.get("/_probe").status_code == 401
+        missing = client.get("/v1/jobs/job_missing", headers=headers)
+        assert missing.status_code == 404, "the polling endpoint falls back to the database"
+
+
+def test_job_status_reads_authenticate_through_the_cache_and_honour_revocation(
+    client: TestClient,
+) -> None:
+    """The polling endpoint's own authentication path: cache hit, miss, revocation."""
+    ws_id, headers = _issue(client)
+    state = client.app.state.brandloom  # type: ignore[attr-defined]
+    key = headers["Authorization"].removeprefix("Bearer ")
+    assert state.cache.get(auth_cache_key(hash_key(key))) is None
+    for _ in range(2):  # a miss (looked up in the database), then a hit
+        resp = client.get("/v1/jobs/job_missing", headers=headers)
+        assert resp.status_code == 404 and resp.json()["error"]["code"] == "job.not_found"
+        assert state.cache.get(auth_cache_key(hash_key(key))) is not None
+    assert resp.headers["X-Request-ID"]
+    forged = {"Authorization": "Bearer bl_" + "x" * 43}
+    assert client.get("/v1/jobs/job_missing", headers=forged).status_code == 401
+    assert client.get("/v1/jobs/job_missing").status_code == 401
+    with unit_of_work(state.factory) as session:
+        workspace = session.get(Workspace, ws_id)
+        assert workspace is not None
+        key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
+        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+    resp = client.get("/v1/jobs/job_missing", headers=headers)
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "auth.unauthorized"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -152,3 +153,65 @@ def test_ping_closes_the_breaker_when_redis_is_back(
     assert cache.available
     cache.set("k", b"v", 30)
     assert cache.get("k") == b"v"
+
+
+# --- asyncio reads -------------------------------------------------------------------------
+
+
+def test_aget_on_a_down_redis_is_a_miss_that_opens_the_breaker(clock: FakeClock) -> None:
+    cache = RedisCache(DOWN_URL, clock=clock)
+
+    async def read() -> bytes | None:
+        try:
+            return await cache.aget("k")
+        finally:
+            await cache.aclose()
+
+    assert asyncio.run(read()) is None
+    assert not cache.available, "the sync and asyncio paths share one breaker"
+    assert cache.get("k") is None
+
+
+def test_aget_reads_what_get_reads_from_any_event_loop(redis_url: str, redis_prefix: str) -> None:
+    cache = RedisCache(redis_url, prefix=redis_prefix)
+    cache.set("k", b"\x00value", 30)
+
+    async def read(key: str) -> bytes | None:
+        return await cache.aget(key)
+
+    # Each asyncio.run is a new event loop, as a restarted server or a new test client has.
+    assert asyncio.run(read("k")) == b"\x00value"
+    assert asyncio.run(read("missing")) is None
+    cache.delete("k")
+    assert asyncio.run(read("k")) is None
+
+    async def close() -> None:
+        await cache.aclose()
+
+    asyncio.run(close())
+
+
+def test_aget_sends_deletes_missed_during_an_outage_first(
+    redis_url: str,
+    redis_prefix: str,
+    redis_client: redis.Redis,
+    proxy: CuttableProxy,
+    clock: FakeClock,
+) -> None:
+    """A key revoked while Redis was unreachable must not be served by ``aget`` afterwards."""
+    cache = RedisCache(proxied_url(redis_url, proxy), prefix=redis_prefix, clock=clock)
+    cache.set("revoked", b"stale", 60)
+    proxy.cut()
+    cache.delete("revoked")  # cannot reach Redis: remembered
+    assert redis_client.get(redis_prefix + "revoked") == b"stale"
+    proxy.restore()
+    clock.advance(cache.retry_after)
+
+    async def read() -> bytes | None:
+        try:
+            return await cache.aget("revoked")
+        finally:
+            await cache.aclose()
+
+    assert asyncio.run(read()) is None
+    assert redis_client.get(redis_prefix + "revoked") is None

@@ -6,6 +6,7 @@ worker, pool processes included, like a lost machine) on a private queue name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -253,20 +254,42 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     assert report["documents"] == {"html": 100_000, "txt": 100_000}
 
 
+@contextlib.contextmanager
+def _frozen(worker: subprocess.Popen[bytes]) -> Iterator[None]:
+    """The worker (all its processes) stopped for the block: it cannot race the test."""
+    os.killpg(worker.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)
+
+
+def _wait_started(cluster: Cluster, job_id: str, timeout: float = 120) -> None:
+    """Until the job has committed its first chunk: it is running on the worker."""
+    deadline = time.monotonic() + timeout
+    while cluster.job(job_id).chunks_done < 1:
+        assert time.monotonic() < deadline, "the job made no progress"
+        time.sleep(0.02)
+
+
 def test_pause_resume_and_cancel_across_workers(cluster: Cluster, tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
     write_csv(inputs / "contacts.csv", contacts(3000))
     spec = write_spec(inputs, outputs=["html", "txt"], chunk_size=20)
-    cluster.start_worker()
+    worker = cluster.start_worker()
     cluster.wait_for_workers(1)
 
+    # Each order is given while the job runs; the worker is held still meanwhile, so a warm
+    # worker cannot finish the job before the command arrives.
     out = tmp_path / "out"
     job_id = _detach(cluster, spec, out)
-    paused = cluster.cli("pause", job_id)
+    _wait_started(cluster, job_id)
+    with _frozen(worker):
+        paused = cluster.cli("pause", job_id)
     assert paused.returncode == 0, paused.stderr
     job = cluster.wait_state(job_id, ("paused",))
-    time.sleep(1.0)  # chunks already in flight may still commit; then nothing moves
+    time.sleep(1.0)  # the chunk in hand may still commit; then nothing moves
     frozen = cluster.job(job_id).chunks_done
     time.sleep(1.5)
     assert cluster.job(job_id).chunks_done == frozen < job.chunks_total
@@ -278,7 +301,9 @@ def test_pause_resume_and_cancel_across_workers(cluster: Cluster, tmp_path: Path
 
     second = tmp_path / "second"
     other = _detach(cluster, spec, second)
-    cancelled = cluster.cli("cancel", other)
+    _wait_started(cluster, other)
+    with _frozen(worker):
+        cancelled = cluster.cli("cancel", other)
     assert cancelled.returncode == 0, cancelled.stderr
     time.sleep(1.0)
     job = cluster.job(other)

@@ -22,6 +22,7 @@ from brandloom.audiences.router import router as audiences_router
 from brandloom.cache import open_cache
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.db.migrate import upgrade
+from brandloom.db.reads import QuickReads
 from brandloom.jobs.models import JOB_STATES, Job
 from brandloom.jobs.router import router as jobs_router
 from brandloom.jobs.service import purge_expired_outputs
@@ -120,7 +121,12 @@ def create_app(
         settings=settings,
         database_url=url,
         factory=factory,
-        read_factory=make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
+        reads=QuickReads(
+            engine,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pre_ping=settings.db_pool_pre_ping,
+        ),
         executor=executor,
         cache=cache,
     )
@@ -154,6 +160,11 @@ def create_app(
         yield
         collector.uninstall(sources)
         executor.shutdown()
+        # Asyncio connections belong to this event loop: close them before it ends.
+        await state.reads.aclose()
+        aclose_cache = getattr(cache, "aclose", None)
+        if callable(aclose_cache):
+            await aclose_cache()
         close_cache = getattr(cache, "close", None)
         if callable(close_cache):
             close_cache()

@@ -9,13 +9,14 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from brandloom.api.state import AppState
 from brandloom.db.engine import unit_of_work
 from brandloom.errors import AuthError
 from brandloom.workspaces.models import Workspace
-from brandloom.workspaces.service import authenticate
+from brandloom.workspaces.service import authenticate, cached_workspace_id
 
 T = TypeVar("T")
 
@@ -66,31 +67,32 @@ def _tag_request(request: Request, workspace_id: str) -> None:
     structlog.contextvars.bind_contextvars(workspace_id=workspace_id)
 
 
-async def in_workspace(
+async def read_in_workspace(
     request: Request,
     state: AppState,
     credentials: HTTPAuthorizationCredentials | None,
-    work: Callable[[Session, Workspace], T],
-    *,
-    read_only: bool = False,
+    read: Callable[[Connection, str], T],
 ) -> T:
-    """Authenticate and run ``work`` in one transaction, in one worker-thread hop.
+    """Authenticate and run one short read-only query without a worker-thread hop.
 
-    For hot endpoints (job status polling): the dependency chain of ``CurrentWorkspace`` costs a
-    thread hop per sync step, this costs one. ``read_only`` work runs in autocommit mode, which
-    saves the BEGIN and COMMIT round trips.
+    For hot endpoints (job status polling): ``read`` gets a connection and the workspace id
+    that scopes its query, and runs as :class:`~brandloom.db.reads.QuickReads` decides (on an
+    asyncio connection for PostgreSQL, on the event loop for SQLite). A key that
+    authenticated recently costs no query (the cache maps its hash to the workspace); others
+    go through :func:`authenticate` once, in a worker thread.
     """
     api_key = _api_key(credentials)
-    factory = state.read_factory if read_only else state.factory
+    workspace_id = await cached_workspace_id(state.cache, api_key=api_key)
+    if workspace_id is None:
 
-    def run() -> tuple[str, T]:
-        with unit_of_work(factory) as session:
-            workspace = _authenticate(state, session, api_key)
-            return workspace.id, work(session, workspace)
+        def sign_in() -> str:
+            with unit_of_work(state.factory) as session:
+                return _authenticate(state, session, api_key).id
 
-    workspace_id, result = await run_in_threadpool(run)
+        workspace_id = await run_in_threadpool(sign_in)
     _tag_request(request, workspace_id)
-    return result
+    scope = workspace_id
+    return await state.reads.run(lambda conn: read(conn, scope))
 
 
 async def get_workspace(

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.api.executor import Executor
 from brandloom.cache import Cache
+from brandloom.db.reads import QuickReads
 from brandloom.settings import Settings
 
 
@@ -16,8 +17,8 @@ class AppState:
     settings: Settings
     database_url: str
     factory: sessionmaker[Session]
-    # Autocommit sessions for read-only hot paths: one round trip per query, no BEGIN/COMMIT.
-    read_factory: sessionmaker[Session]
+    # Short read-only queries of hot endpoints (status polling), run without a thread hop.
+    reads: QuickReads
     executor: Executor
     # Redis when BRANDLOOM_REDIS_URL is set, else an in-process cache; read-through only.
     cache: Cache

@@ -66,6 +66,10 @@ class LocalCache:
         count(self.name, "miss" if entry is None else "hit")
         return None if entry is None else entry[1]
 
+    async def aget(self, key: str) -> bytes | None:
+        """``get`` for code on the event loop (it never blocks: the lock is held for a lookup)."""
+        return self.get(key)
+
     def set(self, key: str, value: bytes, ttl: int) -> None:
         check_ttl(ttl)
         with self._lock:

@@ -13,6 +13,7 @@ kept its data.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from brandloom.cache.base import check_ttl, count
 
 if TYPE_CHECKING:
     import redis
+    import redis.asyncio
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,11 @@ class RedisCache:
             retry=Retry(NoBackoff(), 0),
             retry_on_timeout=False,
         )
+        self._url = url  # for the asyncio client; never logged (it may hold a password)
+        self._timeout = timeout
+        # asyncio connections belong to the event loop that opened them.
+        self._aclient: redis.asyncio.Redis | None = None
+        self._aclient_loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._retry_at = 0.0
         self._down = False
@@ -103,6 +110,29 @@ class RedisCache:
         try:
             self._send_pending()
             value: Any = self._client.get(self.prefix + key)
+        except self._failures as exc:
+            self._failed(exc)
+            count(self.name, "error")
+            return None
+        self._answered()
+        count(self.name, "miss" if value is None else "hit")
+        return bytes(value) if value is not None else None
+
+    async def aget(self, key: str) -> bytes | None:
+        """``get`` for code on the event loop: the same budget and breaker, awaited."""
+        if not self.available:
+            count(self.name, "error")
+            return None
+        client = self._async_client()
+        try:
+            if self._pending:
+                with self._lock:
+                    names = list(self._pending)
+                await client.delete(*names)
+                with self._lock:
+                    for name in names:
+                        self._pending.pop(name, None)
+            value: Any = await client.get(self.prefix + key)
         except self._failures as exc:
             self._failed(exc)
             count(self.name, "error")
@@ -151,6 +181,33 @@ class RedisCache:
     def close(self) -> None:
         """Close the connection pool (connections reopen on next use)."""
         self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the asyncio connections of the running event loop.
+
+        Connections of another (ended) loop cannot be closed from here; they are dropped.
+        """
+        client, loop = self._aclient, self._aclient_loop
+        self._aclient = self._aclient_loop = None
+        if client is not None and loop is asyncio.get_running_loop():
+            await client.aclose()
+
+    def _async_client(self) -> redis.asyncio.Redis:
+        loop = asyncio.get_running_loop()
+        if self._aclient is None or self._aclient_loop is not loop:
+            import redis.asyncio
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            self._aclient = redis.asyncio.Redis.from_url(
+                self._url,
+                socket_connect_timeout=self._timeout,
+                socket_timeout=self._timeout,
+                retry=Retry(NoBackoff(), 0),
+                retry_on_timeout=False,
+            )
+            self._aclient_loop = loop
+        return self._aclient
 
     # --- breaker ------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ def make_engine(
         return engine
     engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
     if pre_ping:
-        _ping_idle_connections(engine)
+        ping_idle_connections(engine)
     return engine
 
 
@@ -47,7 +47,7 @@ def make_engine(
 IDLE_PING_SECONDS = 5.0
 
 
-def _ping_idle_connections(engine: Engine) -> None:
+def ping_idle_connections(engine: Engine) -> None:
     """Pessimistic disconnect handling, but only for connections that sat idle.
 
     A restarted or failed-over database leaves dead connections in the pool; testing one
@@ -75,6 +75,15 @@ def _ping_idle_connections(engine: Engine) -> None:
         except Exception as exc:
             # The pool invalidates this connection and checks out another (or a new one).
             raise DisconnectionError("pooled connection failed its liveness check") from exc
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """``engine`` for single-statement reads: autocommit on PostgreSQL (no BEGIN and ROLLBACK
+    round trips around the query); SQLite as it is, since its driver opens no transaction for a
+    SELECT and switching its isolation level costs more than it saves."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,26 +6,31 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
-from brandloom.api.deps import BearerDep, CurrentWorkspace, SessionDep, StateDep, in_workspace
+from brandloom.api.deps import (
+    BearerDep,
+    CurrentWorkspace,
+    SessionDep,
+    StateDep,
+    read_in_workspace,
+)
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
 from brandloom.jobs import lifecycle
 from brandloom.jobs.flows import create_job_from_request
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.repository import JobRepository, job_status
 from brandloom.jobs.schemas import JobCreate, JobProgress, JobRead, ManifestEntry
 from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
-from brandloom.workspaces.models import Workspace
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
 def _read(job: Job | Any) -> JobRead:
-    """The API view of a job (an ORM object, or a row of ``JobRepository.STATUS_COLUMNS``)."""
+    """The API view of a job (an ORM object, or a row of ``repository.STATUS_COLUMNS``)."""
     # Progress counters move in the same transaction as each chunk's commit.
     chunks_done, contacts_done = job.chunks_done, job.contacts_done
     total = job.contacts_total
@@ -69,16 +74,18 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
 @router.get("/{job_id}", response_model=JobRead)
 async def read_job(
     job_id: str, request: Request, state: StateDep, credentials: BearerDep
-) -> JobRead:
+) -> Response:
     """A job's state and progress. Clients poll this: it costs one query and one thread hop."""
 
-    def read(session: Session, workspace: Workspace) -> JobRead:
-        row = JobRepository(session, workspace).status(job_id)
+    def read(conn: Connection, workspace_id: str) -> bytes:
+        row = job_status(conn, workspace_id=workspace_id, job_id=job_id)
         if row is None:
             raise NotFoundError(f"job '{job_id}' not found", code="job.not_found")
-        return _read(row)
+        return _read(row).model_dump_json().encode()
 
-    return await in_workspace(request, state, credentials, read, read_only=True)
+    # Serialized here, off the event loop; the response model above documents the shape.
+    body = await read_in_workspace(request, state, credentials, read)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])

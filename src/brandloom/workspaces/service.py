@@ -116,10 +116,16 @@ def authenticate(
     """
     digest = hash_key(api_key)
     if cache is not None:
-        cached = cache.get(auth_cache_key(digest))
-        workspace = _cached_workspace(session, cached) if cached is not None else None
-        if workspace is not None:
-            return workspace
+        entry = _cached_entry(cache, digest)
+        if entry is not None:
+            return attach(
+                session,
+                Workspace(
+                    id=entry.workspace_id,
+                    name=entry.workspace_name,
+                    created_at=entry.workspace_created_at,
+                ),
+            )
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         raise AuthError("invalid API key")
@@ -127,28 +133,51 @@ def authenticate(
     if workspace is None:
         raise AuthError("invalid API key")
     if cache is not None:
-        entry = {
+        entry_json = {
             "key_id": row.id,
             "workspace_id": workspace.id,
             "workspace_name": workspace.name,
             "workspace_created_at": workspace.created_at.isoformat(),
         }
-        cache.set(auth_cache_key(digest), orjson.dumps(entry), ttl)
+        cache.set(auth_cache_key(digest), orjson.dumps(entry_json), ttl)
     return workspace
 
 
-def _cached_workspace(session: Session, cached: bytes) -> Workspace | None:
-    """The workspace of a cached lookup, attached to ``session``; ``None`` if unreadable."""
+async def cached_workspace_id(cache: Cache, *, api_key: str) -> str | None:
+    """The workspace id of a key that authenticated recently, from the cache alone.
+
+    No database work, and the event loop is never blocked: the polling hot path needs only the
+    id to scope its query. ``None`` means "not cached" (never "invalid"): fall back to
+    :func:`authenticate`.
+    """
+    entry = _parse_cached(await cache.aget(auth_cache_key(hash_key(api_key))))
+    return entry.workspace_id if entry is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedKey:
+    workspace_id: str
+    workspace_name: str
+    workspace_created_at: datetime
+
+
+def _cached_entry(cache: Cache, digest: str) -> _CachedKey | None:
+    """The cached lookup of a key hash; ``None`` if absent or unreadable."""
+    return _parse_cached(cache.get(auth_cache_key(digest)))
+
+
+def _parse_cached(cached: bytes | None) -> _CachedKey | None:
+    if cached is None:
+        return None
     try:
         entry = orjson.loads(cached)
-        workspace = Workspace(
-            id=str(entry["workspace_id"]),
-            name=str(entry["workspace_name"]),
-            created_at=datetime.fromisoformat(entry["workspace_created_at"]),
+        return _CachedKey(
+            workspace_id=str(entry["workspace_id"]),
+            workspace_name=str(entry["workspace_name"]),
+            workspace_created_at=datetime.fromisoformat(entry["workspace_created_at"]),
         )
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
-    return attach(session, workspace)
 
 
 def revoke_key(
