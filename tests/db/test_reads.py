@@ -112,7 +112,7 @@ def test_a_postgresql_connection_killed_while_idle_is_replaced(
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL connection pooling")
     monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
-    reads = QuickReads(engine, pool_size=1, max_overflow=0)
+    reads = QuickReads(engine, max_connections=1)
 
     def backend_pid(conn: Connection) -> int:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())

@@ -123,8 +123,7 @@ def create_app(
         factory=factory,
         reads=QuickReads(
             engine,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
+            max_connections=settings.db_pool_size + settings.db_max_overflow,
             pre_ping=settings.db_pool_pre_ping,
         ),
         executor=executor,
