@@ -50,6 +50,15 @@ def _issue(client: TestClient, name: str = "acme") -> tuple[str, dict[str, str]]
         return issued.workspace.id, {"Authorization": f"Bearer {issued.api_key}"}
 
 
+def _revoke_key_of(state: Any, ws_id: str) -> None:
+    """Revoke the workspace's only key through the app's cache, as the CLI would."""
+    with unit_of_work(state.factory) as session:
+        workspace = session.get(Workspace, ws_id)
+        assert workspace is not None
+        key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
+        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+
+
 def test_requests_carry_the_workspace_id(client: TestClient) -> None:
     ws_id, headers = _issue(client)
     body = client.get("/_probe", headers=headers).json()
@@ -64,11 +73,7 @@ def test_revocation_through_the_app_cache_takes_effect_on_the_next_request(
     key = headers["Authorization"].removeprefix("Bearer ")
     assert client.get("/_probe", headers=headers).status_code == 200
     assert state.cache.get(auth_cache_key(hash_key(key))) is not None
-    with unit_of_work(state.factory) as session:
-        workspace = session.get(Workspace, ws_id)
-        assert workspace is not None
-        key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
-        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+    _revoke_key_of(state, ws_id)
     resp = client.get("/_probe", headers=headers)
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == "auth.unauthorized"
@@ -109,11 +114,7 @@ def test_job_status_reads_authenticate_through_the_cache_and_honour_revocation(
     forged = {"Authorization": "Bearer bl_" + "x" * 43}
     assert client.get("/v1/jobs/job_missing", headers=forged).status_code == 401
     assert client.get("/v1/jobs/job_missing").status_code == 401
-    with unit_of_work(state.factory) as session:
-        workspace = session.get(Workspace, ws_id)
-        assert workspace is not None
-        key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
-        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+    _revoke_key_of(state, ws_id)
     resp = client.get("/v1/jobs/job_missing", headers=headers)
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == "auth.unauthorized"

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from brandloom.db.base import utcnow
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.documents.models import DocumentRecord
 from brandloom.jobs.models import Job, JobChunk
@@ -160,6 +162,17 @@ def _pool_owners(worker: subprocess.Popen[bytes]) -> set[str]:
     return {f"{host}:{p.pid}" for p in psutil.Process(worker.pid).children(recursive=True)}
 
 
+def _follow_in_background(cluster: Cluster, spec: Path, out: Path) -> subprocess.Popen[str]:
+    """``brandloom generate`` (enqueue and follow) as a child process."""
+    return subprocess.Popen(
+        [*BRANDLOOM, "generate", str(spec), "--out", str(out)],
+        env=cluster.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _detach(cluster: Cluster, spec: Path, out: Path) -> str:
     done = cluster.cli("generate", str(spec), "--out", str(out), "--detach")
     assert done.returncode == 0, done.stderr
@@ -190,13 +203,7 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
         assert time.monotonic() < owners_ready, "the worker started no pool process"
         time.sleep(0.1)
     out = tmp_path / "distributed"
-    follower = subprocess.Popen(
-        [*BRANDLOOM, "generate", str(spec), "--out", str(out)],
-        env=cluster.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    follower = _follow_in_background(cluster, spec, out)
     # A fifth of the way in, kill one worker (with its pool process) while it holds a chunk:
     # freeze it, look at what it holds, and either kill it or let it go on and look again.
     victim = workers[0]
@@ -269,7 +276,7 @@ def _wait_started(cluster: Cluster, job_id: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while cluster.job(job_id).chunks_done < 1:
         assert time.monotonic() < deadline, "the job made no progress"
-        time.sleep(0.02)
+        time.sleep(0.005)
 
 
 def test_pause_resume_and_cancel_across_workers(cluster: Cluster, tmp_path: Path) -> None:
@@ -283,7 +290,8 @@ def test_pause_resume_and_cancel_across_workers(cluster: Cluster, tmp_path: Path
     # Each order is given while the job runs; the worker is held still meanwhile, so a warm
     # worker cannot finish the job before the command arrives.
     out = tmp_path / "out"
-    job_id = _detach(cluster, spec, out)
+    with _frozen(worker):  # held until the job is enqueued: it cannot be over before we look
+        job_id = _detach(cluster, spec, out)
     _wait_started(cluster, job_id)
     with _frozen(worker):
         paused = cluster.cli("pause", job_id)
@@ -300,7 +308,8 @@ def test_pause_resume_and_cancel_across_workers(cluster: Cluster, tmp_path: Path
     assert len((out / "manifest.jsonl").read_text().splitlines()) == 3000
 
     second = tmp_path / "second"
-    other = _detach(cluster, spec, second)
+    with _frozen(worker):
+        other = _detach(cluster, spec, second)
     _wait_started(cluster, other)
     with _frozen(worker):
         cancelled = cluster.cli("cancel", other)
@@ -340,6 +349,65 @@ def _job_for(cluster: Cluster, out: Path) -> str:
         job_id = session.scalar(select(Job.id).where(Job.out_dir == str(out.resolve())))
     assert job_id is not None
     return job_id
+
+
+def test_ctrl_c_while_following_pauses_the_job(cluster: Cluster, tmp_path: Path) -> None:
+    """No worker runs, so the job waits in the queue while ``generate`` follows it."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(inputs / "contacts.csv", contacts(200))
+    spec = write_spec(inputs, outputs=["txt"], chunk_size=50)
+    out = tmp_path / "out"
+    follower = _follow_in_background(cluster, spec, out)
+    deadline = time.monotonic() + 120
+    job_id: str | None = None
+    while job_id is None or cluster.job(job_id).state != "running":
+        assert follower.poll() is None, follower.communicate()
+        assert time.monotonic() < deadline, "the job was not submitted"
+        time.sleep(0.1)
+        with unit_of_work(cluster.factory) as session:
+            job_id = session.scalar(select(Job.id).where(Job.out_dir == str(out.resolve())))
+    follower.send_signal(signal.SIGINT)
+    _, stderr = follower.communicate(timeout=60)
+    assert follower.returncode == 130, stderr
+    assert "--resume" in stderr
+    job = cluster.job(job_id)
+    assert job.state == "paused" and job.chunks_done == 0
+
+    # The paused job's tasks stay harmless; resuming with a worker finishes it.
+    cluster.start_worker()
+    resumed = cluster.cli("generate", str(spec), "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 200
+
+
+def test_heartbeat_rows_of_stopped_and_long_dead_workers_go_away(cluster: Cluster) -> None:
+    with unit_of_work(cluster.factory) as session:
+        session.add(
+            WorkerHeartbeat(
+                name="gone:1",
+                hostname="gone",
+                pid=1,
+                concurrency=1,
+                started_at=utcnow() - timedelta(hours=3),
+                last_seen=utcnow() - timedelta(hours=2),
+            )
+        )
+
+    def names() -> set[str]:
+        with unit_of_work(cluster.factory) as session:
+            return set(session.scalars(select(WorkerHeartbeat.name)))
+
+    worker = cluster.start_worker()
+    deadline = time.monotonic() + 90
+    while (seen := names()) == {"gone:1"} or "gone:1" in seen:
+        assert worker.poll() is None, "the worker exited"
+        assert time.monotonic() < deadline, f"heartbeats stayed {seen}"
+        time.sleep(0.2)
+    assert len(seen) == 1, "the worker's own row; the hour-old one was pruned"
+    os.killpg(worker.pid, signal.SIGTERM)  # a clean shutdown
+    assert worker.wait(timeout=60) == 0
+    assert names() == set(), "a cleanly stopped worker removes its row"
 
 
 def test_workers_serve_their_metrics_and_heartbeats(cluster: Cluster, tmp_path: Path) -> None:

@@ -111,12 +111,8 @@ class RedisCache:
             self._send_pending()
             value: Any = self._client.get(self.prefix + key)
         except self._failures as exc:
-            self._failed(exc)
-            count(self.name, "error")
-            return None
-        self._answered()
-        count(self.name, "miss" if value is None else "hit")
-        return bytes(value) if value is not None else None
+            return self._missed(exc)
+        return self._got(value)
 
     async def aget(self, key: str) -> bytes | None:
         """``get`` for code on the event loop: the same budget and breaker, awaited."""
@@ -134,12 +130,8 @@ class RedisCache:
                         self._pending.pop(name, None)
             value: Any = await client.get(self.prefix + key)
         except self._failures as exc:
-            self._failed(exc)
-            count(self.name, "error")
-            return None
-        self._answered()
-        count(self.name, "miss" if value is None else "hit")
-        return bytes(value) if value is not None else None
+            return self._missed(exc)
+        return self._got(value)
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         check_ttl(ttl)
@@ -208,6 +200,17 @@ class RedisCache:
             )
             self._aclient_loop = loop
         return self._aclient
+
+    def _got(self, value: Any) -> bytes | None:
+        self._answered()
+        count(self.name, "miss" if value is None else "hit")
+        return bytes(value) if value is not None else None
+
+    def _missed(self, exc: BaseException) -> bytes | None:
+        """A read that failed: counted, the breaker opened, answered as a miss."""
+        self._failed(exc)
+        count(self.name, "error")
+        return None
 
     # --- breaker ------------------------------------------------------------------------
 

@@ -120,7 +120,16 @@ def generate(
             return
         _print_report(result.report, result.out_dir)
 
-    _run(go)
+    try:
+        _run(go)
+    except KeyboardInterrupt:
+        # The job is paused (in-process or on workers) with its finished chunks committed.
+        err_console.print(
+            f"interrupted: the job is paused; continue it with `brandloom generate {spec} "
+            f"--out {out} --resume`",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
 
 
 def _distributed(

@@ -304,12 +304,26 @@ def generate(
         job_id, audience_reused = _create(factory, workspace_name, prepared, out_dir)
 
     if dispatcher is not None:
-        lifecycle.submit_job(factory, job_id, dispatcher)
-        if detach:
-            return GenerateResult(
-                job_id, out_dir, {}, resumed=resumed, audience_reused=audience_reused, detached=True
-            )
-        followed = _follow(factory, job_id, on_start, on_progress, housekeeping)
+        try:
+            lifecycle.submit_job(factory, job_id, dispatcher)
+            if detach:
+                return GenerateResult(
+                    job_id,
+                    out_dir,
+                    {},
+                    resumed=resumed,
+                    audience_reused=audience_reused,
+                    detached=True,
+                )
+            followed = _follow(factory, job_id, on_start, on_progress, housekeeping)
+        except KeyboardInterrupt:
+            # Ctrl-C while enqueuing or following: the workers stop taking the job's chunks
+            # (those in hand finish) and ``--resume`` continues it.
+            with unit_of_work(factory) as session:
+                job = session.get(Job, job_id)
+                if job is not None and job.state in ("queued", "running"):
+                    lifecycle.pause_job(session, job)
+            raise
         return GenerateResult(
             job_id, out_dir, followed, resumed=resumed, audience_reused=audience_reused
         )
@@ -345,7 +359,7 @@ def _follow(
     on_progress: ProgressFn | None,
     housekeeping: Callable[[], object] | None,
 ) -> dict[str, Any]:
-    """Follow a distributed job to its end; Ctrl-C pauses it (resume with ``--resume``)."""
+    """Follow a distributed job to its end."""
     started = False
 
     def progressed(status: lifecycle.JobStatus) -> None:
@@ -357,16 +371,9 @@ def _follow(
         elif on_progress:
             on_progress(_as_progress(status))
 
-    try:
-        status = lifecycle.follow_job(
-            factory, job_id, on_progress=progressed, housekeeping=housekeeping
-        )
-    except KeyboardInterrupt:
-        with unit_of_work(factory) as session:
-            job = session.get(Job, job_id)
-            if job is not None and job.state in ("queued", "running"):
-                lifecycle.pause_job(session, job)
-        raise
+    status = lifecycle.follow_job(
+        factory, job_id, on_progress=progressed, housekeeping=housekeeping
+    )
     if status.state != "done":
         detail = f": {status.error}" if status.error else ""
         raise BrandloomError(
