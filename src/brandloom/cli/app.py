@@ -60,7 +60,14 @@ def _run(fn: Callable[[], T]) -> T:
 @app.command()
 def generate(
     spec: SpecArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder, or an s3://bucket/prefix location (BRANDLOOM_S3_* settings).",
+        ),
+    ],
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores)."),
@@ -80,8 +87,9 @@ def generate(
     """Render every contact of the spec's audience into documents under --out.
 
     Without BRANDLOOM_BROKER_URL the job renders here on --workers processes. With it, the job's
-    chunks are enqueued for `brandloom worker` processes (which must see --out: same machine or a
-    shared filesystem) and this command follows the job until it finishes.
+    chunks are enqueued for `brandloom worker` processes and this command follows the job until
+    it finishes. The workers write into --out: give them a folder they all see (same machine or
+    a shared filesystem) or an s3:// location.
     """
     from brandloom.cli.context import app_context
     from brandloom.cli.progress import ProgressReporter
@@ -190,7 +198,7 @@ def status(
         raise typer.Exit(1)
 
 
-def _print_report(report: dict[str, Any], out: Path) -> None:
+def _print_report(report: dict[str, Any], out: Path | str) -> None:
     table = Table(
         title=f"{report.get('name', 'job')} — {report.get('job_id', '')}", show_header=False
     )
@@ -405,6 +413,7 @@ def demo(
             raise ConflictError(f"{out_dir} is not empty and is not a previous demo output")
         spec_path = write_demo(inputs, count=contacts)
         ctx = app_context()
+        documents = out_dir / "documents"
         console.print(f"demo inputs: {inputs} (contacts.csv, email.html, spec.yaml)")
         with ProgressReporter(console) as reporter:
             result = run_generate(
@@ -412,14 +421,14 @@ def demo(
                 database_url=ctx.database_url,
                 workspace_name=workspace,
                 spec_path=spec_path,
-                out_dir=out_dir / "documents",
+                out_dir=documents,
                 workers=workers or os.cpu_count() or 1,
                 on_start=reporter.start,
                 on_progress=reporter.update,
             )
-        _print_report(result.report, result.out_dir)
+        _print_report(result.report, documents)
         console.print(
-            f"open {result.out_dir / 'html'} for e-mails, {result.out_dir / 'manifest.jsonl'} "
+            f"open {documents / 'html'} for e-mails, {documents / 'manifest.jsonl'} "
             "for every contact's outcome, rejected.csv for the rows the import refused."
         )
 

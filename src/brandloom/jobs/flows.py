@@ -44,7 +44,7 @@ from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
 from brandloom.observability.metrics import record_chunk
 from brandloom.settings import Settings, get_settings
-from brandloom.storage import api_jobs_location, is_remote, join_location, open_location
+from brandloom.storage import Store, api_jobs_location, is_remote, join_location, open_location
 from brandloom.templates.engine import CompiledTemplate, check_variables
 from brandloom.templates.errors import TemplateVariableError
 from brandloom.templates.models import Template
@@ -238,7 +238,7 @@ class Progress:
 @dataclass(slots=True)
 class GenerateResult:
     job_id: str
-    out_dir: Path
+    out_dir: Path | str  # a local folder, or an object-storage location (s3://...)
     report: dict[str, Any]
     resumed: bool = False
     audience_reused: bool = False
@@ -255,7 +255,7 @@ def generate(
     database_url: str,
     workspace_name: str | None,
     spec_path: Path,
-    out_dir: Path,
+    out_dir: Path | str,
     workers: int,
     resume: bool = False,
     on_start: Callable[[Progress], None] | None = None,
@@ -273,7 +273,7 @@ def generate(
     """
     spec, base = load_spec(spec_path)
     prepared = prepare(spec, base)
-    out_dir = out_dir.resolve()
+    out_dir = output_location(out_dir)
     runner = runner or InProcessRunner(database_url, workers=workers)
     resumed = False
     audience_reused = False
@@ -298,7 +298,7 @@ def generate(
             resumed = True
         else:
             unfinished = previous if previous and previous.state != "done" else None
-            job_service.check_out_dir(out_dir, unfinished=unfinished)
+            job_service.check_out_dir(_out_store(out_dir), unfinished=unfinished)
             job_id = ""
     if not resume:
         job_id, audience_reused = _create(factory, workspace_name, prepared, out_dir)
@@ -339,6 +339,22 @@ def generate(
             code="job.stopped",
         )
     return GenerateResult(job_id, out_dir, report, resumed=resumed, audience_reused=audience_reused)
+
+
+def output_location(out: Path | str) -> Path | str:
+    """``--out`` as a job records it: a resolved local folder, or an ``s3://`` location.
+
+    With a bucket as the destination, workers on any machine write the job's outputs there
+    (the S3 settings give the endpoint and credentials), and nothing lands on this machine.
+    """
+    if isinstance(out, str) and is_remote(out):
+        open_location(out)  # refuses credentials in the URL and names a bad location now
+        return out.rstrip("/")
+    return Path(out).resolve()
+
+
+def _out_store(out_dir: Path | str) -> Path | Store:
+    return out_dir if isinstance(out_dir, Path) else open_location(out_dir)
 
 
 def _as_progress(status: lifecycle.JobStatus) -> Progress:
@@ -473,7 +489,7 @@ def _create(
     factory: sessionmaker[Session],
     workspace_name: str | None,
     prepared: PreparedSpec,
-    out_dir: Path,
+    out_dir: Path | str,
 ) -> tuple[str, bool]:
     spec = prepared.spec
     if prepared.audience_path is None:
@@ -485,7 +501,7 @@ def _create(
         )
     # The import is committed on its own: a failed template check below keeps it for reuse.
     check_template_variables(prepared, list(audience.variables))
-    job_service.clear_out_dir(out_dir)
+    job_service.clear_out_dir(_out_store(out_dir))
     with unit_of_work(factory) as session:
         workspace = resolve_workspace(session, name=workspace_name)
         template = save_template(
