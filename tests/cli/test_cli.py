@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -90,6 +91,23 @@ def test_preview_prints_one_document(env: dict[str, str], tmp_path: Path) -> Non
     )
     missing = run(env, "preview", str(spec), "--contact", "nobody@example.com")
     assert missing.returncode == 2 and "nobody@example.com" in missing.stderr
+
+
+def test_a_preview_is_the_document_the_job_writes(env: dict[str, str], tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    out = tmp_path / "out"
+    assert run(env, "generate", str(spec), "--out", str(out)).returncode == 0
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    entry = next(m for m in manifest if m["key"] == "user000003@example.com")
+    for fmt in ("html", "eml"):
+        shown = subprocess.run(
+            [*BRANDLOOM, "preview", str(spec), "--contact", entry["key"], "--format", fmt],
+            env=env,
+            capture_output=True,
+            timeout=300,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout == (out / entry["files"][fmt]).read_bytes(), fmt
 
 
 def test_workspace_create_prints_the_key_once_as_json(env: dict[str, str]) -> None:
@@ -184,3 +202,6 @@ def test_serve_runs_several_server_processes_on_one_port(env: dict[str, str]) ->
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+        # Anything of the group still there (a server process caught mid-start) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +22,7 @@ from brandloom.audiences.service import get_audience, import_audience
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.formats.docx import DocxTemplate
-from brandloom.documents.formats.eml import EmailSettings
-from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
+from brandloom.documents.pipeline import ContactData, JobRenderer
 from brandloom.errors import BrandloomError, ConflictError
 from brandloom.jobs import lifecycle
 from brandloom.jobs import service as job_service
@@ -225,8 +224,21 @@ def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
 # ---------------------------------------------------------------------------------------------
 
 
+class Progress(Protocol):
+    """What progress callbacks see: an in-process run's counters or a followed job's status."""
+
+    job_id: str
+    contacts_total: int
+    contacts_done: int
+    documents_done: int
+    chunks_total: int
+    chunks_done: int
+
+
 @dataclass(slots=True)
-class Progress:
+class _RunProgress:
+    """The counters of a job rendering in this process, moved by each finished chunk."""
+
     job_id: str
     contacts_total: int
     contacts_done: int
@@ -357,17 +369,6 @@ def _out_store(out_dir: Path | str) -> Path | Store:
     return out_dir if isinstance(out_dir, Path) else open_location(out_dir)
 
 
-def _as_progress(status: lifecycle.JobStatus) -> Progress:
-    return Progress(
-        status.job_id,
-        status.contacts_total,
-        status.contacts_done,
-        status.documents_done,
-        status.chunks_total,
-        status.chunks_done,
-    )
-
-
 def _follow(
     factory: sessionmaker[Session],
     job_id: str,
@@ -383,9 +384,9 @@ def _follow(
         if not started:
             started = True
             if on_start:
-                on_start(_as_progress(status))
+                on_start(status)
         elif on_progress:
-            on_progress(_as_progress(status))
+            on_progress(status)
 
     status = lifecycle.follow_job(
         factory, job_id, on_progress=progressed, housekeeping=housekeeping
@@ -426,7 +427,7 @@ def execute_job(
         job.started_at = job.started_at or utcnow()
         repo = JobRepository(session, job.workspace_id)
         pending = repo.pending_chunks(job.id)
-        progress = Progress(
+        progress = _RunProgress(
             job.id,
             job.contacts_total,
             job.contacts_done,
@@ -573,20 +574,15 @@ def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
         weights=prepared.weights,
         qa=spec.qa,
         docx_template=prepared.docx_compiled,
-        settings=RenderSettings(
-            job_key=f"{spec.seed}\x1f{spec.name}",
+        settings=job_service.render_settings(
+            name=spec.name,
             seed=str(spec.seed),
-            default_locale=spec.locale,
+            locale=spec.locale,
             outputs=tuple(spec.outputs),
-            email=EmailSettings(
-                from_addr=spec.email.from_,
-                from_name=spec.email.from_name,
-                reply_to=spec.email.reply_to,
-                unsubscribe_mailto=spec.email.unsubscribe_mailto,
-            )
-            if spec.email.from_
-            else None,
-            email_domain=(spec.email.from_ or "x@brandloom.invalid").rpartition("@")[2],
+            from_addr=spec.email.from_,
+            from_name=spec.email.from_name,
+            reply_to=spec.email.reply_to,
+            unsubscribe_mailto=spec.email.unsubscribe_mailto,
             eml_date=eml_date_for(
                 prepared,
                 datetime.fromtimestamp(
@@ -595,7 +591,6 @@ def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
                 ),
             ),
             keep_parts=True,
-            title=spec.name,
         ),
     )
 

@@ -154,31 +154,58 @@ class JobRuntime:
     threshold: ErrorThreshold | None = None
 
 
-def build_runtime(job: Job, template: Template) -> JobRuntime:
-    stored = job.spec
-    spec = stored["spec"]
-    email = spec.get("email") or {}
-    outputs: tuple[str, ...] = tuple(spec["outputs"])
-    from_addr = email.get("from")
-    settings = RenderSettings(
-        job_key=f"{job.seed}\x1f{job.name}",
-        seed=job.seed,
-        default_locale=spec.get("locale") or "en-US",
+def render_settings(
+    *,
+    name: str,
+    seed: str,
+    locale: str,
+    outputs: tuple[str, ...],
+    from_addr: str | None,
+    from_name: str | None,
+    reply_to: str | None,
+    unsubscribe_mailto: str | None,
+    eml_date: datetime,
+    keep_parts: bool,
+) -> RenderSettings:
+    """How a job renders: the same for its chunks on any worker and for its previews."""
+    return RenderSettings(
+        job_key=f"{seed}\x1f{name}",
+        seed=seed,
+        default_locale=locale,
         outputs=outputs,
         email=(
             EmailSettings(
                 from_addr=from_addr,
-                from_name=email.get("from_name"),
-                reply_to=email.get("reply_to"),
-                unsubscribe_mailto=email.get("unsubscribe_mailto"),
+                from_name=from_name,
+                reply_to=reply_to,
+                unsubscribe_mailto=unsubscribe_mailto,
             )
             if from_addr
             else None
         ),
         email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
+        eml_date=eml_date,
+        keep_parts=keep_parts,
+        title=name,
+    )
+
+
+def build_runtime(job: Job, template: Template) -> JobRuntime:
+    stored = job.spec
+    spec = stored["spec"]
+    email = spec.get("email") or {}
+    outputs: tuple[str, ...] = tuple(spec["outputs"])
+    settings = render_settings(
+        name=job.name,
+        seed=job.seed,
+        locale=spec.get("locale") or "en-US",
+        outputs=outputs,
+        from_addr=email.get("from"),
+        from_name=email.get("from_name"),
+        reply_to=email.get("reply_to"),
+        unsubscribe_mailto=email.get("unsubscribe_mailto"),
         eml_date=datetime.fromisoformat(stored["eml_date"]),
         keep_parts=spec.get("sink") == "jsonl",
-        title=job.name,
     )
     templates = compile_variants(
         engine=template.engine,
