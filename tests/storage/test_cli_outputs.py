@@ -42,6 +42,13 @@ def _generate(env: dict[str, str], spec: Path, out: str, *extra: str) -> str:
     return done.stdout
 
 
+def _inputs(tmp_path: Path, count: int, **spec: object) -> Path:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_csv(inputs / "contacts.csv", contacts(count))
+    return write_spec(inputs, **spec)
+
+
 def _bucket_tree(location: str, settings: Settings, into: Path) -> dict[str, bytes]:
     download_tree(open_location(location, settings), into)
     return tree_bytes(into)
@@ -50,10 +57,7 @@ def _bucket_tree(location: str, settings: Settings, into: Path) -> dict[str, byt
 def test_generate_into_a_bucket_writes_what_a_local_run_writes(
     s3_settings: Settings, s3_bucket: str, database_url: str, tmp_path: Path
 ) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    write_csv(inputs / "contacts.csv", contacts(300))
-    spec = write_spec(inputs, chunk_size=40)
+    spec = _inputs(tmp_path, 300, chunk_size=40)
     env = _env(s3_settings, database_url, tmp_path)
     local = tmp_path / "local"
     _generate(env, spec, str(local))
@@ -76,10 +80,7 @@ def test_generate_into_a_bucket_writes_what_a_local_run_writes(
 def test_a_bucket_location_with_credentials_is_refused(
     s3_settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    write_csv(inputs / "contacts.csv", contacts(5))
-    spec = write_spec(inputs)
+    spec = _inputs(tmp_path, 5)
     done = subprocess.run(
         [*BRANDLOOM, "generate", str(spec), "--out", "s3://key:hunter2@bucket/x"],
         env=_env(s3_settings, database_url, tmp_path),
@@ -101,10 +102,7 @@ def test_workers_write_a_cli_job_into_the_bucket(
 
     if not REDIS_URL:
         pytest.skip("BRANDLOOM_TEST_REDIS_URL is not set")
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    write_csv(inputs / "contacts.csv", contacts(1000))
-    spec = write_spec(inputs, chunk_size=100)
+    spec = _inputs(tmp_path, 1000, chunk_size=100)
     env = _env(s3_settings, database_url, tmp_path)
     local = tmp_path / "local"
     _generate(env, spec, str(local))  # in-process reference run

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
@@ -224,27 +224,9 @@ def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
 # ---------------------------------------------------------------------------------------------
 
 
-class Progress(Protocol):
-    """What progress callbacks see: an in-process run's counters or a followed job's status."""
-
-    job_id: str
-    contacts_total: int
-    contacts_done: int
-    documents_done: int
-    chunks_total: int
-    chunks_done: int
-
-
-@dataclass(slots=True)
-class _RunProgress:
-    """The counters of a job rendering in this process, moved by each finished chunk."""
-
-    job_id: str
-    contacts_total: int
-    contacts_done: int
-    documents_done: int
-    chunks_total: int
-    chunks_done: int
+# What progress callbacks see: a followed job's status, or the counters of a job rendering in
+# this process (the same fields, moved by each finished chunk).
+Progress = lifecycle.JobStatus
 
 
 @dataclass(slots=True)
@@ -427,13 +409,16 @@ def execute_job(
         job.started_at = job.started_at or utcnow()
         repo = JobRepository(session, job.workspace_id)
         pending = repo.pending_chunks(job.id)
-        progress = _RunProgress(
-            job.id,
-            job.contacts_total,
-            job.contacts_done,
-            repo.documents_done(job.id),
-            job.chunks_total,
-            job.chunks_done,
+        progress = Progress(
+            job_id=job.id,
+            state=job.state,
+            contacts_total=job.contacts_total,
+            contacts_done=job.contacts_done,
+            chunks_total=job.chunks_total,
+            chunks_done=job.chunks_done,
+            documents_done=repo.documents_done(job.id),
+            error=None,
+            report=None,
         )
 
     if on_start:
