@@ -354,10 +354,11 @@ def test_ctrl_c_while_following_pauses_the_job(cluster: Cluster, tmp_path: Path)
             job_id = session.scalar(select(Job.id).where(Job.out_dir == str(out.resolve())))
     follower.send_signal(signal.SIGINT)
     _, stderr = follower.communicate(timeout=60)
-    assert follower.returncode == 130, stderr
-    assert "--resume" in stderr
     job = cluster.job(job_id)
-    assert job.state == "paused" and job.chunks_done == 0
+    assert job.state == "paused" and job.chunks_done == 0, stderr
+    assert "--resume" in stderr
+    # An interrupted command: 130, or ended by the SIGINT itself (a shell shows 130 for both).
+    assert follower.returncode in (130, -signal.SIGINT), stderr
 
     # The paused job's tasks stay harmless; resuming with a worker finishes it.
     cluster.start_worker()
