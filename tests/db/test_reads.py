@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, select, text
@@ -15,7 +16,7 @@ from brandloom.workspaces.models import Workspace
 from brandloom.workspaces.service import create_workspace
 
 
-def _name_of(workspace_id: str) -> object:
+def _name_of(workspace_id: str) -> Callable[[Connection], str | None]:
     def read(conn: Connection) -> str | None:
         return conn.execute(select(Workspace.name).where(Workspace.id == workspace_id)).scalar()
 
@@ -29,12 +30,12 @@ def test_reads_see_every_committed_change(engine: Engine, factory: sessionmaker[
     assert reads.mode == ("asyncio" if engine.dialect.name == "postgresql" else "event loop")
 
     async def scenario() -> list[str | None]:
-        seen = [await reads.run(_name_of(workspace_id))]  # type: ignore[arg-type]
+        seen = [await reads.run(_name_of(workspace_id))]
         with unit_of_work(factory) as session:
             session.get_one(Workspace, workspace_id).name = "acme-renamed"
         # A pooled connection must not keep an old snapshot (no transaction left open).
-        seen.append(await reads.run(_name_of(workspace_id)))  # type: ignore[arg-type]
-        seen.append(await reads.run(_name_of("ws_missing")))  # type: ignore[arg-type]
+        seen.append(await reads.run(_name_of(workspace_id)))
+        seen.append(await reads.run(_name_of("ws_missing")))
         await reads.aclose()
         return seen
 
@@ -45,7 +46,7 @@ def test_reads_see_every_committed_change(engine: Engine, factory: sessionmaker[
 
 async def _once(reads: QuickReads, workspace_id: str) -> str | None:
     try:
-        return await reads.run(_name_of(workspace_id))  # type: ignore[arg-type]
+        return await reads.run(_name_of(workspace_id))
     finally:
         await reads.aclose()
 

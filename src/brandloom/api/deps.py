@@ -82,17 +82,15 @@ async def read_in_workspace(
     go through :func:`authenticate` once, in a worker thread.
     """
     api_key = _api_key(credentials)
-    workspace_id = await cached_workspace_id(state.cache, api_key=api_key)
-    if workspace_id is None:
 
-        def sign_in() -> str:
-            with unit_of_work(state.factory) as session:
-                return _authenticate(state, session, api_key).id
+    def sign_in() -> str:
+        with unit_of_work(state.factory) as session:
+            return _authenticate(state, session, api_key).id
 
-        workspace_id = await run_in_threadpool(sign_in)
+    cached = await cached_workspace_id(state.cache, api_key=api_key)
+    workspace_id: str = cached if cached is not None else await run_in_threadpool(sign_in)
     _tag_request(request, workspace_id)
-    scope = workspace_id
-    return await state.reads.run(lambda conn: read(conn, scope))
+    return await state.reads.run(lambda conn: read(conn, workspace_id))
 
 
 async def get_workspace(

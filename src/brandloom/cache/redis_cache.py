@@ -121,13 +121,9 @@ class RedisCache:
             return None
         client = self._async_client()
         try:
-            if self._pending:
-                with self._lock:
-                    names = list(self._pending)
+            if names := self._pending_names():
                 await client.delete(*names)
-                with self._lock:
-                    for name in names:
-                        self._pending.pop(name, None)
+                self._forget_pending(names)
             value: Any = await client.get(self.prefix + key)
         except self._failures as exc:
             return self._missed(exc)
@@ -249,11 +245,18 @@ class RedisCache:
                 del self._pending[next(iter(self._pending))]
 
     def _send_pending(self) -> None:
+        if names := self._pending_names():
+            self._client.delete(*names)
+            self._forget_pending(names)
+
+    def _pending_names(self) -> list[str]:
+        """Deletes that could not reach Redis, to send before anything is read from it."""
         if not self._pending:
-            return
+            return []
         with self._lock:
-            names = list(self._pending)
-        self._client.delete(*names)
+            return list(self._pending)
+
+    def _forget_pending(self, names: list[str]) -> None:
         with self._lock:
             for name in names:
                 self._pending.pop(name, None)

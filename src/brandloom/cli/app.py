@@ -131,9 +131,9 @@ def generate(
     try:
         _run(go)
     except KeyboardInterrupt:
-        # The job is paused (in-process or on workers) with its finished chunks committed.
+        # A started job is paused (in-process or on workers) with its finished chunks committed.
         err_console.print(
-            f"interrupted: the job is paused; continue it with `brandloom generate {spec} "
+            f"interrupted: a started job is paused; continue it with `brandloom generate {spec} "
             f"--out {out} --resume`",
             highlight=False,
         )

@@ -77,15 +77,6 @@ def ping_idle_connections(engine: Engine) -> None:
             raise DisconnectionError("pooled connection failed its liveness check") from exc
 
 
-def read_only_engine(engine: Engine) -> Engine:
-    """``engine`` for single-statement reads: autocommit on PostgreSQL (no BEGIN and ROLLBACK
-    round trips around the query); SQLite as it is, since its driver opens no transaction for a
-    SELECT and switching its isolation level costs more than it saves."""
-    if engine.dialect.name == "sqlite":
-        return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
-
-
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

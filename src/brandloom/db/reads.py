@@ -24,7 +24,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from brandloom.db.engine import ping_idle_connections, read_only_engine
+from brandloom.db.engine import ping_idle_connections
 from brandloom.settings import normalize_database_url
 
 T = TypeVar("T")
@@ -43,7 +43,8 @@ class QuickReads:
     """
 
     def __init__(self, engine: Engine, *, max_connections: int = 15, pre_ping: bool = True) -> None:
-        self._sync = read_only_engine(engine)
+        # SQLite's driver opens no transaction for a SELECT: the plain engine reads in one step.
+        self._sync = engine
         self._async: AsyncEngine | None = None
         if engine.dialect.name == "postgresql":
             self._async = create_async_engine(

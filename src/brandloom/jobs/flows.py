@@ -267,7 +267,7 @@ def generate(
     """
     spec, base = load_spec(spec_path)
     prepared = prepare(spec, base)
-    out_dir = output_location(out_dir)
+    out_dir = _output_location(out_dir)
     runner = runner or InProcessRunner(database_url, workers=workers)
     resumed = False
     audience_reused = False
@@ -335,7 +335,7 @@ def generate(
     return GenerateResult(job_id, out_dir, report, resumed=resumed, audience_reused=audience_reused)
 
 
-def output_location(out: Path | str) -> Path | str:
+def _output_location(out: Path | str) -> Path | str:
     """``--out`` as a job records it: a resolved local folder, or an ``s3://`` location.
 
     With a bucket as the destination, workers on any machine write the job's outputs there
@@ -409,17 +409,7 @@ def execute_job(
         job.started_at = job.started_at or utcnow()
         repo = JobRepository(session, job.workspace_id)
         pending = repo.pending_chunks(job.id)
-        progress = Progress(
-            job_id=job.id,
-            state=job.state,
-            contacts_total=job.contacts_total,
-            contacts_done=job.contacts_done,
-            chunks_total=job.chunks_total,
-            chunks_done=job.chunks_done,
-            documents_done=repo.documents_done(job.id),
-            error=None,
-            report=None,
-        )
+        progress = Progress.of(job, documents_done=repo.documents_done(job.id))
 
     if on_start:
         on_start(progress)

@@ -98,6 +98,21 @@ class JobStatus:
     error: str | None
     report: dict[str, Any] | None
 
+    @classmethod
+    def of(cls, job: Job, *, documents_done: int) -> JobStatus:
+        """The status of ``job``; its progress counters move in each chunk's commit."""
+        return cls(
+            job_id=job.id,
+            state=job.state,
+            contacts_total=job.contacts_total,
+            contacts_done=job.contacts_done,
+            chunks_total=job.chunks_total,
+            chunks_done=job.chunks_done,
+            documents_done=documents_done,
+            error=job.error,
+            report=job.report,
+        )
+
 
 def job_status(factory: sessionmaker[Session], job_id: str) -> JobStatus:
     with unit_of_work(factory) as session:
@@ -105,17 +120,7 @@ def job_status(factory: sessionmaker[Session], job_id: str) -> JobStatus:
         if job is None:
             raise BrandloomError(f"job '{job_id}' not found", code="job.not_found", status=404)
         documents = JobRepository(session, job.workspace_id).documents_done(job.id)
-        return JobStatus(
-            job_id=job.id,
-            state=job.state,
-            contacts_total=job.contacts_total,
-            contacts_done=job.contacts_done,  # moved in each chunk's commit
-            chunks_total=job.chunks_total,
-            chunks_done=job.chunks_done,
-            documents_done=documents,
-            error=job.error,
-            report=job.report,
-        )
+        return JobStatus.of(job, documents_done=documents)
 
 
 def follow_job(

@@ -75,7 +75,7 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
 async def read_job(
     job_id: str, request: Request, state: StateDep, credentials: BearerDep
 ) -> Response:
-    """A job's state and progress. Clients poll this: it costs one query and one thread hop."""
+    """A job's state and progress. Clients poll this: one query, and no worker-thread hop."""
 
     def read(conn: Connection, workspace_id: str) -> bytes:
         row = job_status(conn, workspace_id=workspace_id, job_id=job_id)

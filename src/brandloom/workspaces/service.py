@@ -116,16 +116,9 @@ def authenticate(
     """
     digest = hash_key(api_key)
     if cache is not None:
-        entry = _cached_entry(cache, digest)
-        if entry is not None:
-            return attach(
-                session,
-                Workspace(
-                    id=entry.workspace_id,
-                    name=entry.workspace_name,
-                    created_at=entry.workspace_created_at,
-                ),
-            )
+        cached = _parse_cached(cache.get(auth_cache_key(digest)))
+        if cached is not None:
+            return attach(session, cached)
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         raise AuthError("invalid API key")
@@ -133,13 +126,13 @@ def authenticate(
     if workspace is None:
         raise AuthError("invalid API key")
     if cache is not None:
-        entry_json = {
+        entry = {
             "key_id": row.id,
             "workspace_id": workspace.id,
             "workspace_name": workspace.name,
             "workspace_created_at": workspace.created_at.isoformat(),
         }
-        cache.set(auth_cache_key(digest), orjson.dumps(entry_json), ttl)
+        cache.set(auth_cache_key(digest), orjson.dumps(entry), ttl)
     return workspace
 
 
@@ -150,31 +143,21 @@ async def cached_workspace_id(cache: Cache, *, api_key: str) -> str | None:
     id to scope its query. ``None`` means "not cached" (never "invalid"): fall back to
     :func:`authenticate`.
     """
-    entry = _parse_cached(await cache.aget(auth_cache_key(hash_key(api_key))))
-    return entry.workspace_id if entry is not None else None
+    workspace = _parse_cached(await cache.aget(auth_cache_key(hash_key(api_key))))
+    return workspace.id if workspace is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class _CachedKey:
-    workspace_id: str
-    workspace_name: str
-    workspace_created_at: datetime
-
-
-def _cached_entry(cache: Cache, digest: str) -> _CachedKey | None:
-    """The cached lookup of a key hash; ``None`` if absent or unreadable."""
-    return _parse_cached(cache.get(auth_cache_key(digest)))
-
-
-def _parse_cached(cached: bytes | None) -> _CachedKey | None:
+def _parse_cached(cached: bytes | None) -> Workspace | None:
+    """The workspace of a cached key lookup (not attached to any session); ``None`` if absent
+    or unreadable."""
     if cached is None:
         return None
     try:
         entry = orjson.loads(cached)
-        return _CachedKey(
-            workspace_id=str(entry["workspace_id"]),
-            workspace_name=str(entry["workspace_name"]),
-            workspace_created_at=datetime.fromisoformat(entry["workspace_created_at"]),
+        return Workspace(
+            id=str(entry["workspace_id"]),
+            name=str(entry["workspace_name"]),
+            created_at=datetime.fromisoformat(entry["workspace_created_at"]),
         )
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
