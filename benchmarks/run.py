@@ -218,9 +218,9 @@ def bench_render(contacts: int, *, outputs: list[str], sink: str, workers: int, 
 def bench_latency(contacts: int, outputs: list[str]) -> None:
     """Per-document latency of the render path (template, QA, formats) in one process."""
     from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
+    from brandloom.documents.flows import _preview_renderer, prepare
     from brandloom.documents.pipeline import ContactData
-    from brandloom.jobs.flows import _preview_renderer, prepare
-    from brandloom.jobs.spec import load_spec
+    from brandloom.documents.spec import load_spec
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -14,6 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from brandloom.db.engine import make_engine, make_session_factory
 from brandloom.db.migrate import upgrade
 from brandloom.settings import normalize_database_url
+from brandloom.wiring import setup as setup_kinds
+
+# The job kinds, as the API, the CLI and the workers register them at start-up.
+setup_kinds()
 
 PG_URL = os.environ.get("BRANDLOOM_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -46,7 +46,7 @@ def api(
 
 def _upload(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     resp = client.post(
-        "/v1/audiences",
+        "/v1/audiences?wait=true",
         headers=headers,
         files={"file": ("contacts.csv", CSV.encode(), "text/csv")},
         data={"key": "email"},

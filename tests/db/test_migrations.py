@@ -55,3 +55,74 @@ def test_processes_starting_together_upgrade_one_at_a_time(engine: Engine) -> No
         thread.join()
     assert errors == []
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_job_kinds_migration_carries_existing_jobs_both_ways(engine: Engine) -> None:
+    """0003 -> 0004: a render job keeps its spec (as params), counters and references; the
+    downgrade gives seed and chunk size their columns back and drops jobs it cannot hold."""
+    from sqlalchemy import text
+
+    downgrade(engine, "0003")
+    now = "2026-11-30 10:00:00"
+    spec = '{"spec": {"seed": 7, "chunk_size": 250, "outputs": ["html"]}, "variants": {}}'
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO workspace (id, name, created_at) VALUES ('w', 'w', :t)"), {"t": now}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO audience (id, workspace_id, name, source_sha256, options_sha256,"
+                " source_mtime, format, encoding, delimiter, headers, mapping, variables,"
+                " rows_read, accepted, rejected, rejected_by_code, created_at) VALUES ('a', 'w',"
+                " 'a.csv', 's', 'o', :t, 'csv', NULL, ',', '[]', '{}', '[]', 3, 2, 1, '{}', :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO template (id, workspace_id, name, engine, parts, content_sha256,"
+                " created_at) VALUES ('t', 'w', 't', 'jinja', '{}', 'c', :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO job (id, workspace_id, name, state, spec, spec_sha256, audience_id,"
+                " template_id, out_dir, seed, chunk_size, chunks_total, chunks_done,"
+                " contacts_total, contacts_done, elapsed_s, created_at, documents_failed)"
+                " VALUES ('j', 'w', 'spring', 'paused', :spec, 'd', 'a', 't', '/out', '7', 250,"
+                " 4, 1, 1000, 250, 1.5, :t, 12)"
+            ),
+            {"spec": spec, "t": now},
+        )
+    upgrade(engine)
+    with engine.begin() as conn:
+        row = conn.execute(
+            text(
+                "SELECT kind, params, params_sha256, items_total, items_done, items_failed,"
+                " audience_id, template_id, out_dir, state FROM job WHERE id = 'j'"
+            )
+        ).one()
+        audience_state = conn.execute(text("SELECT state FROM audience WHERE id = 'a'")).scalar()
+        conn.execute(
+            text(
+                "INSERT INTO job (id, workspace_id, kind, name, state, params, chunks_total,"
+                " chunks_done, items_total, items_done, items_failed, elapsed_s, created_at)"
+                " VALUES ('i', 'w', 'audiences.import', 'import', 'done', '{}', 1, 1, 1, 1, 0,"
+                " 0, :t)"
+            ),
+            {"t": now},
+        )
+    assert row[0] == "documents.render" and '"chunk_size": 250' in row[1].replace(":250", ": 250")
+    assert tuple(row[2:]) == ("d", 1000, 250, 12, "a", "t", "/out", "paused")
+    assert audience_state == "ready"
+    downgrade(engine, "0003")
+    with engine.begin() as conn:
+        back = conn.execute(
+            text(
+                "SELECT seed, chunk_size, contacts_total, contacts_done, documents_failed,"
+                " spec_sha256 FROM job"
+            )
+        ).all()
+    assert [tuple(r) for r in back] == [("7", 250, 1000, 250, 12, "d")]
+    upgrade(engine)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from brandloom.documents.flows import generate
 from brandloom.errors import BrandloomError
-from brandloom.jobs.flows import generate
 from tests.factories import contacts, tree_bytes, write_csv, write_spec
 
 

@@ -325,7 +325,7 @@ def test_a_job_that_keeps_failing_pauses_itself(cluster: Cluster, tmp_path: Path
     assert "error threshold" in done.stderr
     job = cluster.wait_state(_job_for(cluster, out), ("paused",))
     assert job.error is not None and "template.render_error" in job.error
-    assert job.documents_failed >= 100 and job.contacts_done < 4000
+    assert job.items_failed >= 100 and job.items_done < 4000
     assert not (out / "report.json").exists()
 
 

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
-from brandloom.jobs import flows, lifecycle
+from brandloom.documents import flows
+from brandloom.jobs import lifecycle
+from brandloom.jobs.kinds import ChunkRun, WorkerContext
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.jobs.repository import JobRepository
-from brandloom.jobs.service import JobRuntime, build_runtime, commit_chunk
-from brandloom.templates.models import Template
+from brandloom.jobs.service import JobRuntime, commit_chunk, open_runtime
 from brandloom.workers.leases import claim_finalize, reap
 from tests.factories import HALF_FAILING_VARIANTS, contacts, write_csv, write_spec
 
@@ -48,9 +49,7 @@ def _runtime(factory: sessionmaker[Session], job_id: str) -> JobRuntime:
     with unit_of_work(factory) as session:
         job = session.get(Job, job_id)
         assert job is not None
-        template = session.get(Template, job.template_id)
-        assert template is not None
-        return build_runtime(job, template)
+        return open_runtime(session, job, WorkerContext(factory=factory))
 
 
 def _claim(
@@ -113,14 +112,14 @@ def test_a_chunk_committed_twice_counts_once(
     job_id = _job(factory, tmp_path)
     lifecycle.submit_job(factory, job_id, RecordingDispatcher())
     runtime = _runtime(factory, job_id)
-    stats = {"contacts": 25, "documents": {"txt": 25}, "qa": {"pass": 25}, "by_code": {}}
+    stats = {"items": 25, "documents": {"txt": 25}, "qa": {"pass": 25}, "by_code": {}}
     rows = [(job_id, 0, i, f"k{i}", None, "pass", "[]", "{}") for i in range(25)]
     with unit_of_work(factory) as session:
-        assert commit_chunk(session, runtime, 0, rows, stats)
+        assert commit_chunk(session, runtime, 0, ChunkRun(stats=stats, result=rows))
     with unit_of_work(factory) as session:
-        assert not commit_chunk(session, runtime, 0, rows, stats)
+        assert not commit_chunk(session, runtime, 0, ChunkRun(stats=stats, result=rows))
     job = _get(factory, job_id)
-    assert (job.chunks_done, job.contacts_done) == (1, 25)
+    assert (job.chunks_done, job.items_done) == (1, 25)
 
 
 def test_finalize_is_claimed_once_and_only_when_every_chunk_is_done(
@@ -168,7 +167,7 @@ def test_the_error_threshold_pauses_an_in_process_job(
     with unit_of_work(factory) as session:
         job = session.scalar(select(Job).where(Job.out_dir == str(out.resolve())))
         assert job is not None and job.state == "paused"
-        assert job.documents_failed >= 30 and job.contacts_done < 400
+        assert job.items_failed >= 30 and job.items_done < 400
     assert not (out / "report.json").exists()
 
 

@@ -23,9 +23,11 @@ from brandloom.cache import open_cache
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.db.migrate import upgrade
 from brandloom.db.reads import QuickReads
+from brandloom.documents.router import router as documents_router
 from brandloom.jobs.models import JOB_STATES, Job
 from brandloom.jobs.router import router as jobs_router
 from brandloom.jobs.service import purge_expired_outputs
+from brandloom.jobs.states import JobState, transition
 from brandloom.observability.collector import CollectorSources, shared_collector
 from brandloom.observability.health import (
     CheckResult,
@@ -39,6 +41,7 @@ from brandloom.observability.logging import configure_logging, is_configured
 from brandloom.observability.middleware import ObservabilityMiddleware
 from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
+from brandloom.wiring import setup as setup_kinds
 from brandloom.workers.models import WorkerHeartbeat
 
 # Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
@@ -76,9 +79,9 @@ def recover_interrupted_jobs(session: Session) -> int:
     Run once per server start, before any server process takes requests: a process started
     next to running siblings must not pause the jobs they are rendering.
     """
-    jobs = list(session.scalars(select(Job).where(Job.state == "running")))
+    jobs = list(session.scalars(select(Job).where(Job.state == JobState.RUNNING)))
     for job in jobs:
-        job.state = "paused"
+        transition(job, JobState.PAUSED, reason="server restarted")
     return len(jobs)
 
 
@@ -88,6 +91,7 @@ def create_app(
     """The API application. ``recover=False`` when the caller already ran the start-up recovery
     of interrupted jobs (``brandloom serve`` does, once, for all its server processes)."""
     settings = settings or get_settings()
+    setup_kinds()
     if not is_configured():
         # The CLI configures logging before it builds the app; embedded uses get the defaults.
         configure_logging(fmt=settings.log_format, level=settings.log_level)
@@ -211,6 +215,7 @@ def create_app(
     app.include_router(audiences_router)
     app.include_router(templates_router)
     app.include_router(jobs_router)
+    app.include_router(documents_router)
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,9 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from brandloom.db.base import Base, JSONText, UTCDateTime, utcnow
 
 
+class AudienceState(StrEnum):
+    IMPORTING = "importing"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class Audience(Base):
     __tablename__ = "audience"
-    __table_args__ = (UniqueConstraint("workspace_id", "source_sha256", "options_sha256"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "source_sha256", "options_sha256"),
+        Index("ix_audience_workspace_created", "workspace_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(
@@ -22,14 +32,19 @@ class Audience(Base):
     name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64))
     options_sha256: Mapped[str] = mapped_column(String(64))
+    # importing -> ready | failed. What the file holds (format, headers, ...) and the summary
+    # counts are known once the import (an ``audiences.import`` job, ``job_id``) has read it.
+    state: Mapped[str] = mapped_column(String(16), default=AudienceState.READY.value)
+    job_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The source file's modification time: the default, deterministic EML Date of its documents.
     source_mtime: Mapped[datetime] = mapped_column(UTCDateTime())
-    format: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str | None] = mapped_column(String(16), nullable=True)
     encoding: Mapped[str | None] = mapped_column(String(40), nullable=True)
     delimiter: Mapped[str | None] = mapped_column(String(4), nullable=True)
-    headers: Mapped[list[str]] = mapped_column(JSONText())
-    mapping: Mapped[dict[str, str]] = mapped_column(JSONText())
-    variables: Mapped[list[str]] = mapped_column(JSONText())
+    headers: Mapped[list[str] | None] = mapped_column(JSONText(), nullable=True)
+    mapping: Mapped[dict[str, str] | None] = mapped_column(JSONText(), nullable=True)
+    variables: Mapped[list[str] | None] = mapped_column(JSONText(), nullable=True)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,28 +1,32 @@
-"""HTTP endpoints for audiences: upload (streamed to disk) and import, read, rejects."""
+"""HTTP endpoints for audiences: upload (streamed to storage, imported by a job), read, rejects."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.api.state import AppState
+from brandloom.audiences.kind import delete_source, local_copy
+from brandloom.audiences.models import Audience
 from brandloom.audiences.reader import ImportOptions
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.schemas import AudienceImportRead, AudienceRead, RejectRead
-from brandloom.audiences.service import get_audience, import_audience
+from brandloom.audiences.service import begin_import, get_audience, import_audience
+from brandloom.audiences.uploads import Upload, stream_upload
+from brandloom.db.engine import unit_of_work
 from brandloom.errors import ValidationFailed
-from brandloom.kit.ids import new_id
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.workspaces.models import Workspace
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-COPY_BLOCK = 1 << 20
 
 
 def _parse_columns(columns: str | None) -> dict[str, str]:
@@ -41,10 +45,38 @@ def _parse_columns(columns: str | None) -> dict[str, str]:
     return value
 
 
-@router.post("", status_code=201, response_model=AudienceImportRead)
+def _options(
+    key: str | None,
+    columns: str | None,
+    required: str | None,
+    format: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+) -> ImportOptions:
+    return ImportOptions(
+        key=key or None,
+        columns=_parse_columns(columns),
+        required=tuple(r.strip() for r in (required or "").split(",") if r.strip()),
+        format=format or None,
+        delimiter=delimiter or None,
+        encoding=encoding or None,
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=AudienceImportRead,
+    responses={
+        201: {
+            "model": AudienceImportRead,
+            "description": "With `wait=true`: the imported audience; its summary counts every row.",
+        },
+        202: {"description": "The audience, `importing`; poll `GET /v1/audiences/{id}`."},
+    },
+)
 async def upload_audience(
     state: StateDep,
-    session: SessionDep,
     workspace: CurrentWorkspace,
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL or XLSX")],
     name: Annotated[str | None, Form()] = None,
@@ -54,39 +86,66 @@ async def upload_audience(
     format: Annotated[str | None, Form()] = None,
     delimiter: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
-) -> AudienceImportRead:
-    """Upload an audience file and import it; the summary counts every row."""
+    wait: Annotated[
+        bool, Query(description="Import within the request and answer 201 with the summary.")
+    ] = False,
+) -> Response:
+    """Upload an audience file; it is imported by a job (202) or, with ``wait=true``, now (201).
+
+    The file is streamed to storage; the import reads it as a stream and accounts for every
+    row (``GET /v1/audiences/{id}`` shows the summary once ``state`` is ``ready``).
+    """
+    options = _options(key, columns, required, format, delimiter, encoding)
     filename = _SAFE_NAME.sub("_", Path(file.filename or "audience.csv").name).strip("._")
-    folder = state.settings.uploads_dir / workspace.id / new_id("up")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (filename or "audience.csv")
-    written = 0
-    with open(target, "wb") as out:
-        while block := await file.read(COPY_BLOCK):
-            written += len(block)
-            if written > state.settings.max_upload_bytes:
-                out.close()
-                os.unlink(target)
-                raise ValidationFailed(
-                    f"upload larger than {state.settings.max_upload_bytes} bytes",
-                    code="audience.too_large",
-                    status=413,
-                )
-            out.write(block)
-    options = ImportOptions(
-        key=key or None,
-        columns=_parse_columns(columns),
-        required=tuple(r.strip() for r in (required or "").split(",") if r.strip()),
-        format=format or None,
-        delimiter=delimiter or None,
-        encoding=encoding or None,
-    )
-    audience, reused = import_audience(
-        session, workspace, path=target, options=options, name=name or file.filename
-    )
+    filename = filename or "audience.csv"
+    limit = state.settings.max_upload_bytes
+    upload = await stream_upload(file, state.settings, workspace.id, filename, limit=limit)
+    display = name or file.filename or filename
+    if wait:
+        audience, reused = await run_in_threadpool(
+            _import_now, state, workspace, upload, options, display
+        )
+        status = 201
+    else:
+        audience, reused = await run_in_threadpool(
+            _import_later, state, workspace, upload, options, display
+        )
+        status = 202
+    body = AudienceImportRead(**AudienceRead.model_validate(audience).model_dump(), reused=reused)
+    return Response(body.model_dump_json(), status_code=status, media_type="application/json")
+
+
+def _import_now(
+    state: AppState, workspace: Workspace, upload: Upload, options: ImportOptions, name: str
+) -> tuple[Audience, bool]:
+    try:
+        with (
+            local_copy(upload.location, state.settings) as path,
+            unit_of_work(state.factory) as session,
+        ):
+            return import_audience(session, workspace, path=path, options=options, name=name)
+    finally:
+        delete_source(upload.location, state.settings)
+
+
+def _import_later(
+    state: AppState, workspace: Workspace, upload: Upload, options: ImportOptions, name: str
+) -> tuple[Audience, bool]:
+    with unit_of_work(state.factory) as session:
+        audience, reused = begin_import(
+            session,
+            workspace,
+            source=upload.location,
+            source_sha256=upload.sha256,
+            source_mtime=upload.received_at,
+            options=options,
+            name=name,
+        )
     if reused:
-        os.unlink(target)
-    return AudienceImportRead(**AudienceRead.model_validate(audience).model_dump(), reused=reused)
+        delete_source(upload.location, state.settings)
+    elif audience.job_id is not None:
+        state.executor.submit(audience.job_id)
+    return audience, reused
 
 
 @router.get("/{audience_id}", response_model=AudienceRead)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,16 +11,18 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from brandloom.audiences.models import Audience, AudienceReject, Contact
-from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
+from brandloom.audiences.models import Audience, AudienceReject, AudienceState, Contact
+from brandloom.audiences.reader import AudienceReader, ContactRow, ImportOptions, open_audience
 from brandloom.audiences.repository import CONTACT_COLUMNS, REJECT_COLUMNS, AudienceRepository
 from brandloom.db.bulk import BackgroundWriter
 from brandloom.errors import NotFoundError
+from brandloom.jobs import service as job_service
 from brandloom.kit.hashing import file_sha256, sha256_hex
 from brandloom.kit.ids import new_id
 from brandloom.workspaces.models import Workspace
 
 BATCH = 5000
+IMPORT_KIND = "audiences.import"
 
 
 def options_digest(options: ImportOptions) -> str:
@@ -36,6 +39,24 @@ def options_digest(options: ImportOptions) -> str:
     return sha256_hex(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
 
 
+def options_to_json(options: ImportOptions) -> dict[str, Any]:
+    """The options as JSON (an import job's params)."""
+    data = dataclasses.asdict(options)
+    data["columns"] = dict(options.columns)
+    data["required"] = list(options.required)
+    return data
+
+
+def options_from_json(data: dict[str, Any]) -> ImportOptions:
+    return ImportOptions(
+        **{
+            **data,
+            "columns": dict(data.get("columns") or {}),
+            "required": tuple(data.get("required") or ()),
+        }
+    )
+
+
 def import_audience(
     session: Session,
     workspace: Workspace,
@@ -45,7 +66,7 @@ def import_audience(
     name: str | None = None,
     reuse: bool = True,
 ) -> tuple[Audience, bool]:
-    """Import ``path`` into the workspace; returns (audience, reused).
+    """Import ``path`` into the workspace now; returns (audience, reused).
 
     The same file content imported with the same options is reused instead of imported again.
     Raises ``AudienceError`` before anything is stored when the file cannot be read at all.
@@ -54,26 +75,37 @@ def import_audience(
     reader = open_audience(path, options)  # fails fast: unreadable file, no header, bad mapping
     source_sha = file_sha256(path)
     opts_sha = options_digest(options)
-    if reuse and (existing := repo.find_import(source_sha256=source_sha, options_sha256=opts_sha)):
+    existing = repo.find_import(source_sha256=source_sha, options_sha256=opts_sha)
+    if reuse and existing is not None and existing.state == AudienceState.READY:
         return existing, True
-
-    audience = repo.add(
-        Audience(
-            id=new_id("aud"),
-            name=name or path.name,
-            source_sha256=source_sha,
-            options_sha256=opts_sha,
-            source_mtime=datetime.fromtimestamp(int(path.stat().st_mtime), UTC),
-            format=reader.format,
-            encoding=reader.encoding,
-            delimiter=reader.delimiter,
-            headers=list(reader.headers),
-            mapping=dict(reader.mapping),
-            variables=list(reader.variables),
-        )
+    # An import of the same file that failed (or is asked for again) fills the same audience.
+    audience = existing or repo.add(
+        Audience(id=new_id("aud"), source_sha256=source_sha, options_sha256=opts_sha)
     )
+    audience.name = name or path.name
+    audience.state = AudienceState.IMPORTING
+    audience.source_mtime = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
     session.flush()
-    ws_id, aud_id = workspace.id, audience.id
+    fill_audience(session, audience, reader)
+    return audience, False
+
+
+def fill_audience(session: Session, audience: Audience, reader: AudienceReader) -> None:
+    """Stream every row of ``reader`` into ``audience`` (contacts and rejects) and mark it ready.
+
+    Rows an earlier, interrupted attempt left behind are deleted first, so running it again
+    imports the file exactly once.
+    """
+    repo = AudienceRepository(session, audience.workspace_id)
+    repo.delete_rows(audience.id)
+    audience.format = reader.format
+    audience.encoding = reader.encoding
+    audience.delimiter = reader.delimiter
+    audience.headers = list(reader.headers)
+    audience.mapping = dict(reader.mapping)
+    audience.variables = list(reader.variables)
+    session.flush()
+    ws_id, aud_id = audience.workspace_id, audience.id
     contacts: list[tuple[Any, ...]] = []
     rejects: list[tuple[Any, ...]] = []
     dumps = orjson.dumps
@@ -124,6 +156,52 @@ def import_audience(
     audience.accepted = accepted
     audience.rejected = rejected
     audience.rejected_by_code = dict(by_code)
+    audience.state = AudienceState.READY
+    audience.error = None
+    session.flush()
+
+
+def begin_import(
+    session: Session,
+    workspace: Workspace,
+    *,
+    source: str,
+    source_sha256: str,
+    source_mtime: datetime,
+    options: ImportOptions,
+    name: str,
+) -> tuple[Audience, bool]:
+    """Record an audience to be imported from ``source`` by an ``audiences.import`` job.
+
+    Returns (audience, reused): an audience imported from the same content with the same
+    options is reused (a running import of it too). The job starts once this commits.
+    """
+    repo = AudienceRepository(session, workspace)
+    opts_sha = options_digest(options)
+    existing = repo.find_import(source_sha256=source_sha256, options_sha256=opts_sha)
+    if existing is not None and existing.state != AudienceState.FAILED:
+        return existing, True
+    audience = existing or repo.add(
+        Audience(
+            id=new_id("aud"),
+            source_sha256=source_sha256,
+            options_sha256=opts_sha,
+        )
+    )
+    audience.name = name
+    audience.state = AudienceState.IMPORTING
+    audience.error = None
+    audience.source_mtime = source_mtime
+    session.flush()
+    job = job_service.create_job(
+        session,
+        workspace,
+        kind=IMPORT_KIND,
+        name=f"import {name}",
+        params={"source": source, "options": options_to_json(options)},
+        audience_id=audience.id,
+    )
+    audience.job_id = job.id
     session.flush()
     return audience, False
 

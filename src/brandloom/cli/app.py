@@ -93,7 +93,7 @@ def generate(
     """
     from brandloom.cli.context import app_context
     from brandloom.cli.progress import ProgressReporter
-    from brandloom.jobs.flows import generate as run_generate
+    from brandloom.documents.flows import generate as run_generate
 
     def go() -> None:
         ctx = app_context()
@@ -163,6 +163,7 @@ def status(
     """Show a job's state and progress; with --follow, wait for it to finish."""
     from brandloom.cli.context import app_context
     from brandloom.jobs import lifecycle
+    from brandloom.jobs.states import JobState
 
     def go() -> lifecycle.JobStatus:
         ctx = app_context()
@@ -173,7 +174,7 @@ def status(
         def show(st: lifecycle.JobStatus) -> None:
             if not as_json:
                 err_console.print(
-                    f"{st.state}: {st.contacts_done:,}/{st.contacts_total:,} contacts, "
+                    f"{st.state}: {st.items_done:,}/{st.items_total:,} {_items(st.kind)}, "
                     f"{st.chunks_done}/{st.chunks_total} chunks",
                     highlight=False,
                 )
@@ -187,15 +188,36 @@ def status(
 
     st = _run(go)
     if as_json:
-        sys.stdout.write(orjson.dumps(st, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(orjson.dumps(_status_json(st), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         console.print(
-            f"{st.job_id}: {st.state} — {st.contacts_done:,}/{st.contacts_total:,} contacts, "
+            f"{st.job_id}: {st.state} — {st.items_done:,}/{st.items_total:,} {_items(st.kind)}, "
             f"{st.documents_done:,} documents" + (f"\n{st.error}" if st.error else ""),
             highlight=False,
         )
-    if follow and st.state != "done":
+    if follow and st.state != JobState.DONE:
         raise typer.Exit(1)
+
+
+def _items(kind: str) -> str:
+    """What a job's items are, for people: contacts of a render, files of an import."""
+    return {"documents.render": "contacts", "audiences.import": "files"}.get(kind, "items")
+
+
+def _status_json(st: Any) -> dict[str, Any]:
+    """``status --json``: the job's counters under their documented names."""
+    return {
+        "job_id": st.job_id,
+        "kind": st.kind,
+        "state": st.state,
+        "contacts_total": st.items_total,
+        "contacts_done": st.items_done,
+        "chunks_total": st.chunks_total,
+        "chunks_done": st.chunks_done,
+        "documents_done": st.documents_done,
+        "error": st.error,
+        "report": st.report,
+    }
 
 
 def _print_report(report: dict[str, Any], out: Path | str) -> None:
@@ -226,7 +248,7 @@ def _print_report(report: dict[str, Any], out: Path | str) -> None:
 @app.command()
 def validate(spec: SpecArg) -> None:
     """Check the template and the audience and show three previews; writes nothing."""
-    from brandloom.jobs.flows import validate as run_validate
+    from brandloom.documents.flows import validate as run_validate
 
     summary = _run(lambda: run_validate(spec))
     console.print(
@@ -258,7 +280,7 @@ def preview(
     fmt: Annotated[str, typer.Option("--format", "-f", help="html, txt, md, sms or eml.")] = "html",
 ) -> None:
     """Print one contact's document in one format to standard output."""
-    from brandloom.jobs.flows import preview as run_preview
+    from brandloom.documents.flows import preview as run_preview
 
     item = _run(lambda: run_preview(spec, key=contact))
     data = item["files"].get(fmt)
@@ -402,7 +424,7 @@ def demo(
     from brandloom.cli.context import app_context
     from brandloom.cli.progress import ProgressReporter
     from brandloom.demo.data import write_demo
-    from brandloom.jobs.flows import generate as run_generate
+    from brandloom.documents.flows import generate as run_generate
 
     def go() -> None:
         out_dir = out.resolve()

@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from brandloom.jobs.flows import Progress as JobProgress
+from brandloom.jobs.lifecycle import Progress as JobProgress
 
 
 class ProgressReporter:
@@ -60,13 +60,13 @@ class ProgressReporter:
             self._bar.start()
             self._task = self._bar.add_task(
                 "rendering",
-                total=progress.contacts_total,
-                completed=progress.contacts_done,
+                total=progress.items_total,
+                completed=progress.items_done,
                 rate="-",
             )
         else:
             print(
-                f"job {progress.job_id}: {progress.contacts_done}/{progress.contacts_total} "
+                f"job {progress.job_id}: {progress.items_done}/{progress.items_total} "
                 f"contacts done, {progress.chunks_total - progress.chunks_done} chunks to go",
                 flush=True,
             )
@@ -75,17 +75,17 @@ class ProgressReporter:
         elapsed = max(time.perf_counter() - self._started, 1e-9)
         rate = (progress.documents_done - self._docs_at_start) / elapsed
         if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, completed=progress.contacts_done, rate=f"{rate:,.0f}")
+            self._bar.update(self._task, completed=progress.items_done, rate=f"{rate:,.0f}")
             return
         now = time.perf_counter()
         finished = progress.chunks_done == progress.chunks_total
         if finished or now - self._last_line >= self.interval_s:
             self._last_line = now
-            left = progress.contacts_total - progress.contacts_done
-            contacts_rate = progress.contacts_done / elapsed if progress.contacts_done else 0
+            left = progress.items_total - progress.items_done
+            contacts_rate = progress.items_done / elapsed if progress.items_done else 0
             eta = f"{left / contacts_rate:.0f}s" if contacts_rate and left else "0s"
             print(
-                f"progress: {progress.contacts_done}/{progress.contacts_total} contacts, "
+                f"progress: {progress.items_done}/{progress.items_total} contacts, "
                 f"{progress.documents_done} documents, {rate:,.0f} docs/s, ETA {eta}",
                 file=sys.stdout,
                 flush=True,

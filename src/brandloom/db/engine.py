@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -81,15 +81,39 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+_AFTER_COMMIT = "brandloom.after_commit"
+
+
+def after_commit(session: Session, fn: Callable[[], object]) -> None:
+    """Run ``fn`` once the unit of work that owns ``session`` has committed.
+
+    For what must not happen unless the transaction's writes are visible: sending tasks to
+    workers, starting jobs, emitting domain events. Dropped when the transaction rolls back.
+    Outside a unit of work (a bare session), ``fn`` runs after that session's next commit.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(fn)
+
+
+def _run_after_commit(session: Session) -> None:
+    callbacks: list[Callable[[], object]] = session.info.pop(_AFTER_COMMIT, [])
+    for fn in callbacks:
+        fn()
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit when the block succeeds, roll back when it raises."""
+    """One transaction: commit when the block succeeds, roll back when it raises.
+
+    Callbacks registered with :func:`after_commit` run after the commit, in order.
+    """
     session = factory()
     try:
         yield session
         session.commit()
     except BaseException:
+        session.info.pop(_AFTER_COMMIT, None)
         session.rollback()
         raise
     finally:
         session.close()
+    _run_after_commit(session)

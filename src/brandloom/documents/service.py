@@ -13,6 +13,7 @@ from typing import IO
 
 import orjson
 
+from brandloom.documents.kind import KIND as RENDER_KIND
 from brandloom.documents.models import DocumentRecord
 from brandloom.documents.sinks import BINARY_FORMATS, JsonlSink, ZipSink
 from brandloom.errors import BrandloomError, NotFoundError
@@ -29,6 +30,13 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+
+
+def outputs_of(job: Job) -> str:
+    """A render job's output location; other kinds of job have no documents (404)."""
+    if job.kind != RENDER_KIND or job.out_dir is None:
+        raise NotFoundError(f"job {job.id} is a {job.kind} job: it has no documents")
+    return job.out_dir
 
 
 def _gone() -> NotFoundError:
@@ -57,8 +65,8 @@ def stream_document(
                 code="document.not_written",
             )
         raise NotFoundError(f"no '{fmt}' document for '{record.key}'", code="document.not_found")
-    store = open_location(job.out_dir, settings)
-    sink = job.spec["spec"].get("sink") or "dir"
+    store = open_location(outputs_of(job), settings)
+    sink = job.params["spec"].get("sink") or "dir"
     if sink == "dir":
         try:
             return store.iter_bytes(rel, chunk_size)
@@ -157,8 +165,8 @@ def stream_archive(job: Job, *, settings: Settings | None = None) -> Iterator[by
     A zip-sink job's ``documents.zip`` is sent as stored; otherwise every output (not the
     working state under ``.brandloom``) is zipped on the fly, one block at a time.
     """
-    store = open_location(job.out_dir, settings)
-    if (job.spec["spec"].get("sink") or "dir") == "zip":
+    store = open_location(outputs_of(job), settings)
+    if (job.params["spec"].get("sink") or "dir") == "zip":
         try:
             return store.iter_bytes(ZipSink.archive)
         except FileNotFoundError:

@@ -1,13 +1,15 @@
-"""Job state changes that every runner shares: start a run, pause, cancel, follow, finalize.
+"""Running jobs of every kind: start, pause, cancel, resume, follow, execute, finalize.
 
-In-process jobs run inside ``flows.execute_job``. Distributed jobs are *submitted*: the job is
-marked running and its unfinished chunks are enqueued once that is committed; workers render the
-chunks and the worker that finds the last chunk done finalizes the job. Anyone may *follow* a job
-(the CLI does) by reading its row until it stops.
+In-process jobs run inside :func:`execute_job`. Distributed jobs are *submitted*: the job is
+marked running and its unfinished chunks are enqueued once that is committed; workers run the
+chunks and the worker that finds the last chunk done finalizes the job. Anyone may *follow* a
+job (the CLI does) by reading its row until it stops. Every state change goes through the
+transition table in ``jobs.states``.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +19,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
-from brandloom.errors import BrandloomError, ConflictError
+from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs import service as job_service
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.runner import Runner
+from brandloom.jobs.states import STOPPED_STATES, JobState, transition
+from brandloom.observability.metrics import record_chunk
 
-STOPPED_STATES = ("done", "failed", "paused", "cancelled")
+log = logging.getLogger(__name__)
+
+__all__ = ["STOPPED_STATES", "Dispatcher", "JobStatus"]
 
 
 class Dispatcher(Protocol):
@@ -33,6 +40,10 @@ class Dispatcher(Protocol):
     def enqueue_finalize(self, job_id: str) -> None: ...
 
 
+def _not_found(job_id: str) -> NotFoundError:
+    return NotFoundError(f"job '{job_id}' not found", code="job.not_found")
+
+
 def _close_run(job: Job) -> None:
     """Add the current distributed run's wall time to the job's elapsed seconds."""
     if job.resumed_at is not None:
@@ -41,44 +52,48 @@ def _close_run(job: Job) -> None:
 
 
 def pause_job(session: Session, job: Job, *, error: str | None = None) -> Job:
-    if job.state not in ("queued", "running"):
-        raise ConflictError(
-            f"job {job.id} is {job.state} and cannot be paused", code="job.not_pausable"
-        )
-    job.state = "paused"
-    if error:
-        job.error = error
-    _close_run(job)
+    """Pause a running job (a paused one stays paused): chunks in hand finish, no new start."""
+    if transition(job, JobState.PAUSED, reason=error or "paused"):
+        if error:
+            job.error = error
+        _close_run(job)
     return job
 
 
 def cancel_job(session: Session, job: Job) -> Job:
-    if job.state not in ("queued", "running", "paused"):
-        raise ConflictError(
-            f"job {job.id} is {job.state} and cannot be cancelled", code="job.not_cancellable"
-        )
-    job.state = "cancelled"
-    job.finished_at = utcnow()
-    _close_run(job)
+    """Stop a job for good (a cancelled one stays cancelled)."""
+    if transition(job, JobState.CANCELLED, reason="cancelled"):
+        _close_run(job)
+    return job
+
+
+def resume_job(session: Session, job: Job) -> Job:
+    """Take a paused or failed job up again (a running one is left as it is)."""
+    job_service.start_job(session, job)
     return job
 
 
 def submit_job(factory: sessionmaker[Session], job_id: str, dispatcher: Dispatcher) -> int:
-    """Mark the job running and enqueue its unfinished chunks; returns how many were sent."""
+    """Start the job and enqueue its unfinished chunks; returns how many were sent.
+
+    A job waiting for another stays queued (it is submitted again when that one ends).
+    """
     with unit_of_work(factory) as session:
         job = session.get(Job, job_id)
         if job is None:
-            raise BrandloomError(f"job '{job_id}' not found", code="job.not_found", status=404)
-        if job.state in ("done", "cancelled"):
+            raise _not_found(job_id)
+        if job.state in (JobState.DONE, JobState.CANCELLED):
             return 0
-        repo = JobRepository(session, job.workspace_id)
-        repo.reopen_failed_chunks(job.id)
-        job.state = "running"
-        job.error = None
-        job.started_at = job.started_at or utcnow()
-        job.resumed_at = utcnow()
-        job.finalize_lease_until = None
-        pending = repo.pending_chunks(job.id)
+        started = job_service.start_job(session, job)
+        failed_at_start = job.state == JobState.FAILED
+        if started:
+            job.resumed_at = utcnow()
+            job.finalize_lease_until = None
+            pending = JobRepository(session, job.workspace_id).pending_chunks(job.id)
+    if not started:
+        if failed_at_start:  # what it waited for failed: so did it, and so do its own waiters
+            submit_waiting(factory, job_id, dispatcher)
+        return 0
     # After the commit: a worker that receives a task always finds the job running.
     if not pending:
         dispatcher.enqueue_finalize(job_id)
@@ -86,12 +101,29 @@ def submit_job(factory: sessionmaker[Session], job_id: str, dispatcher: Dispatch
     return dispatcher.enqueue_chunks(job_id, pending)
 
 
+def submit_waiting(factory: sessionmaker[Session], job_id: str, dispatcher: Dispatcher) -> None:
+    """Submit the jobs that waited for ``job_id`` (call once it has finished)."""
+    for waiter in waiting_jobs(factory, job_id):
+        submit_job(factory, waiter, dispatcher)
+
+
+def waiting_jobs(factory: sessionmaker[Session], job_id: str) -> list[str]:
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.state not in (JobState.DONE, JobState.FAILED, JobState.CANCELLED):
+            return []
+        return job_service.waiting_on(session, job)
+
+
 @dataclass(slots=True)
 class JobStatus:
+    """What a follower sees of a job; the progress counters move in each chunk's commit."""
+
     job_id: str
+    kind: str
     state: str
-    contacts_total: int
-    contacts_done: int
+    items_total: int
+    items_done: int
     chunks_total: int
     chunks_done: int
     documents_done: int
@@ -100,12 +132,12 @@ class JobStatus:
 
     @classmethod
     def of(cls, job: Job, *, documents_done: int) -> JobStatus:
-        """The status of ``job``; its progress counters move in each chunk's commit."""
         return cls(
             job_id=job.id,
+            kind=job.kind,
             state=job.state,
-            contacts_total=job.contacts_total,
-            contacts_done=job.contacts_done,
+            items_total=job.items_total,
+            items_done=job.items_done,
             chunks_total=job.chunks_total,
             chunks_done=job.chunks_done,
             documents_done=documents_done,
@@ -114,11 +146,14 @@ class JobStatus:
         )
 
 
-def job_status(factory: sessionmaker[Session], job_id: str) -> JobStatus:
+def job_status(
+    factory: sessionmaker[Session], job_id: str, *, workspace_id: str | None = None
+) -> JobStatus:
+    """The job's status; with ``workspace_id``, a job of another workspace is not found."""
     with unit_of_work(factory) as session:
         job = session.get(Job, job_id)
-        if job is None:
-            raise BrandloomError(f"job '{job_id}' not found", code="job.not_found", status=404)
+        if job is None or (workspace_id is not None and job.workspace_id != workspace_id):
+            raise _not_found(job_id)
         documents = JobRepository(session, job.workspace_id).documents_done(job.id)
         return JobStatus.of(job, documents_done=documents)
 
@@ -154,7 +189,7 @@ def follow_job(
 def finalize_distributed(session: Session, job_id: str) -> dict[str, Any] | None:
     """Finalize a distributed job (the caller holds its finalize lease)."""
     job = session.get(Job, job_id)
-    if job is None or job.state != "running":
+    if job is None or job.state != JobState.RUNNING:
         return None
     _close_run(job)
     report = job_service.finalize_job(session, job)
@@ -163,8 +198,103 @@ def finalize_distributed(session: Session, job_id: str) -> dict[str, Any] | None
 
 
 def fail_job(session: Session, job_id: str, error: str) -> None:
+    """Fail a running job (finalize or a chunk failed for good)."""
     job = session.get(Job, job_id)
-    if job is not None and job.state == "running":
-        job.state = "failed"
-        job.error = error
+    if job is not None and job.state == JobState.RUNNING:
+        job_service.fail_job(session, job, error)
         _close_run(job)
+
+
+# What progress callbacks see: a followed job's status, or the counters of a job running in
+# this process (the same fields, moved by each finished chunk).
+Progress = JobStatus
+ProgressFn = Callable[[Progress], None]
+
+
+def execute_job(
+    factory: sessionmaker[Session],
+    *,
+    job_id: str,
+    runner: Runner,
+    on_start: ProgressFn | None = None,
+    on_progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any] | None:
+    """Run a job's pending chunks here and finalize it; returns the report, or None if stopped.
+
+    Used by the CLI and the API alike. A failure leaves the job ``failed`` with its error (a
+    ``BrandloomError`` from the kind is the user's to fix and is not raised again); an
+    interruption (Ctrl-C) leaves it ``paused``. Either way, finished chunks stay committed and
+    a resume picks up the rest. A job that must wait for another returns None and stays queued.
+    """
+    started = time.perf_counter()
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise _not_found(job_id)
+        if job.state == JobState.DONE:
+            return job.report or {}
+        if not job_service.start_job(session, job):
+            return None
+        repo = JobRepository(session, job.workspace_id)
+        pending = repo.pending_chunks(job.id)
+        progress = Progress.of(job, documents_done=repo.documents_done(job.id))
+
+    if on_start:
+        on_start(progress)
+
+    def on_chunk(index: int, stats: dict[str, Any] | None) -> None:
+        record_chunk(stats or {}, outcome="done" if stats is not None else "skipped")
+        if stats is None:
+            return
+        progress.chunks_done += 1
+        progress.items_done += int(stats.get("items", 0))
+        progress.documents_done += sum(stats.get("documents", {}).values())
+        if on_progress:
+            on_progress(progress)
+
+    def _stop_with(state: JobState, error: str | None = None) -> None:
+        with unit_of_work(factory) as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return
+            job.elapsed_s += time.perf_counter() - started
+            if job.state != JobState.RUNNING:
+                return
+            if state == JobState.FAILED:
+                job_service.fail_job(session, job, error or "failed")
+            else:
+                transition(job, state, reason="interrupted")
+
+    try:
+        finished = runner.run(
+            job_id, pending, on_chunk=on_chunk, should_stop=should_stop or (lambda: False)
+        )
+    except KeyboardInterrupt:
+        _stop_with(JobState.PAUSED)
+        raise
+    except BrandloomError as exc:
+        _stop_with(JobState.FAILED, exc.message)
+        return None
+    except Exception as exc:
+        _stop_with(JobState.FAILED, f"{type(exc).__name__}: {exc}")
+        raise
+    if not finished:
+        _stop_with(JobState.PAUSED)
+        return None
+
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.elapsed_s += time.perf_counter() - started
+        open_chunks = JobRepository(session, job.workspace_id).count_open_chunks(job.id)
+        if job.state != JobState.RUNNING or open_chunks:
+            # Paused meanwhile (by a user or the error threshold), or chunks were skipped.
+            if job.state == JobState.RUNNING:
+                pause_job(session, job)
+            return None
+        try:
+            return job_service.finalize_job(session, job)
+        except BrandloomError as exc:
+            job_service.fail_job(session, job, f"finalize failed: {exc.message}")
+            return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -12,7 +12,6 @@ from sqlalchemy import (
     Row,
     Table,
     bindparam,
-    delete,
     func,
     insert,
     or_,
@@ -21,22 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from brandloom.db.bulk import bulk_insert
-from brandloom.documents.models import DocumentRecord
 from brandloom.jobs.models import Job, JobChunk
+from brandloom.jobs.states import ChunkState, JobState
 from brandloom.workspaces.models import Workspace
-
-DOCUMENT_COLUMNS = (
-    "job_id",
-    "chunk_index",
-    "row",
-    "key",
-    "variant",
-    "qa_status",
-    "qa_issues",
-    "files",
-)
-
 
 _JOB = cast(Table, Job.__table__)
 # What a status read needs: no spec, no ORM identity (the polling hot path).
@@ -46,8 +32,9 @@ STATUS_COLUMNS = tuple(
         "id",
         "name",
         "state",
-        "contacts_total",
-        "contacts_done",
+        "kind",
+        "items_total",
+        "items_done",
         "chunks_total",
         "chunks_done",
         "audience_id",
@@ -97,11 +84,14 @@ class JobRepository:
             .limit(1)
         )
 
-    def page(self, *, after_id: str | None, limit: int) -> list[Job]:
-        stmt = select(Job).where(Job.workspace_id == self.workspace_id)
-        if after_id:
-            stmt = stmt.where(Job.id > after_id)
-        return list(self.session.scalars(stmt.order_by(Job.id).limit(limit)))
+    def waiting_on(self, job_id: str) -> list[str]:
+        """Queued jobs of this workspace that start once ``job_id`` has finished."""
+        stmt = select(Job.id).where(
+            Job.workspace_id == self.workspace_id,
+            Job.after_job_id == job_id,
+            Job.state == JobState.QUEUED,
+        )
+        return list(self.session.scalars(stmt.order_by(Job.created_at)))
 
     # chunks -------------------------------------------------------------------------------
     def add_chunks(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -125,7 +115,7 @@ class JobRepository:
             .join(Job, Job.id == JobChunk.job_id)
             .where(
                 JobChunk.job_id == job_id,
-                JobChunk.state != "done",
+                JobChunk.state != ChunkState.DONE,
                 Job.workspace_id == self.workspace_id,
             )
             .order_by(JobChunk.index)
@@ -138,7 +128,7 @@ class JobRepository:
             .join(Job, Job.id == JobChunk.job_id)
             .where(
                 JobChunk.job_id == job_id,
-                JobChunk.state == "done",
+                JobChunk.state == ChunkState.DONE,
                 Job.workspace_id == self.workspace_id,
             )
             .order_by(JobChunk.index)
@@ -182,20 +172,20 @@ class JobRepository:
         """
         where = [
             *self._chunk_is(job_id, index),
-            JobChunk.state.in_(("pending", "running")),
-            select(Job.id).where(Job.id == job_id, Job.state == "running").exists(),
+            JobChunk.state.in_((ChunkState.PENDING, ChunkState.RUNNING)),
+            select(Job.id).where(Job.id == job_id, Job.state == JobState.RUNNING).exists(),
         ]
         if respect_lease:
             where.append(
                 or_(
-                    JobChunk.state == "pending",
+                    JobChunk.state == ChunkState.PENDING,
                     JobChunk.lease_expires_at.is_(None),
                     JobChunk.lease_expires_at < now,
                 )
             )
         claimed = self._update_chunks(
             *where,
-            state="running",
+            state=ChunkState.RUNNING,
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             attempts=JobChunk.attempts + 1,
@@ -205,7 +195,7 @@ class JobRepository:
     def _held_by(self, job_id: str, index: int, owner: str) -> tuple[Any, ...]:
         return (
             *self._chunk_is(job_id, index),
-            JobChunk.state == "running",
+            JobChunk.state == ChunkState.RUNNING,
             JobChunk.lease_owner == owner,
         )
 
@@ -218,7 +208,7 @@ class JobRepository:
         """Give a chunk back after an error; returns how many attempts it has had."""
         self._update_chunks(
             *self._held_by(job_id, index, owner),
-            state="pending",
+            state=ChunkState.PENDING,
             lease_owner=None,
             lease_expires_at=None,
             error=error,
@@ -229,8 +219,8 @@ class JobRepository:
     def fail_chunk(self, job_id: str, index: int, *, error: str) -> None:
         self._update_chunks(
             *self._chunk_is(job_id, index),
-            JobChunk.state != "done",
-            state="failed",
+            JobChunk.state != ChunkState.DONE,
+            state=ChunkState.FAILED,
             lease_owner=None,
             lease_expires_at=None,
             error=error,
@@ -240,8 +230,8 @@ class JobRepository:
         """On resume: failed chunks get a fresh set of attempts."""
         self._update_chunks(
             *self._chunk_is(job_id),
-            JobChunk.state == "failed",
-            state="pending",
+            JobChunk.state == ChunkState.FAILED,
+            state=ChunkState.PENDING,
             attempts=0,
             error=None,
         )
@@ -252,8 +242,8 @@ class JobRepository:
         """Mark a chunk done; False when it already was (a duplicate delivery finished first)."""
         completed = self._update_chunks(
             *self._chunk_is(job_id, index),
-            JobChunk.state != "done",
-            state="done",
+            JobChunk.state != ChunkState.DONE,
+            state=ChunkState.DONE,
             stats=stats,
             finished_at=now,
             lease_owner=None,
@@ -269,81 +259,11 @@ class JobRepository:
                 .join(Job, Job.id == JobChunk.job_id)
                 .where(
                     JobChunk.job_id == job_id,
-                    JobChunk.state != "done",
+                    JobChunk.state != ChunkState.DONE,
                     Job.workspace_id == self.workspace_id,
                 )
             )
             or 0
-        )
-
-    # documents ----------------------------------------------------------------------------
-    def replace_documents(self, job_id: str, index: int, rows: Sequence[Sequence[Any]]) -> None:
-        """Idempotent: a chunk processed twice keeps exactly one record per contact.
-
-        Rows are ordered as ``DOCUMENT_COLUMNS``, with ``qa_issues`` and ``files`` as JSON text.
-        """
-        self.session.execute(
-            delete(DocumentRecord).where(
-                DocumentRecord.job_id == job_id, DocumentRecord.chunk_index == index
-            )
-        )
-        bulk_insert(self.session, DocumentRecord.__table__, DOCUMENT_COLUMNS, rows)  # type: ignore[arg-type]
-
-    def documents_by_row(
-        self, job_id: str, *, after_row: int = 0, limit: int = 5000
-    ) -> list[DocumentRecord]:
-        stmt = (
-            select(DocumentRecord)
-            .join(Job, Job.id == DocumentRecord.job_id)
-            .where(
-                DocumentRecord.job_id == job_id,
-                DocumentRecord.row > after_row,
-                Job.workspace_id == self.workspace_id,
-            )
-            .order_by(DocumentRecord.row)
-            .limit(limit)
-        )
-        return list(self.session.scalars(stmt))
-
-    def iter_manifest(self, job_id: str, *, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
-        """(row, key, variant, qa_status, qa_issues, files) in row order, keyset-paged."""
-        columns = (
-            DocumentRecord.row,
-            DocumentRecord.key,
-            DocumentRecord.variant,
-            DocumentRecord.qa_status,
-            DocumentRecord.qa_issues,
-            DocumentRecord.files,
-        )
-        after = 0
-        while True:
-            stmt = (
-                select(*columns)
-                .join(Job, Job.id == DocumentRecord.job_id)
-                .where(
-                    DocumentRecord.job_id == job_id,
-                    DocumentRecord.row > after,
-                    Job.workspace_id == self.workspace_id,
-                )
-                .order_by(DocumentRecord.row)
-                .limit(batch)
-            )
-            page = self.session.execute(stmt).all()
-            if not page:
-                return
-            for item in page:
-                yield tuple(item)
-            after = page[-1][0]
-
-    def document(self, job_id: str, key: str) -> DocumentRecord | None:
-        return self.session.scalar(
-            select(DocumentRecord)
-            .join(Job, Job.id == DocumentRecord.job_id)
-            .where(
-                DocumentRecord.job_id == job_id,
-                DocumentRecord.key == key,
-                Job.workspace_id == self.workspace_id,
-            )
         )
 
 

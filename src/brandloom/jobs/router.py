@@ -1,11 +1,13 @@
-"""HTTP endpoints for jobs: create, read, manifest, documents, archive, pause, cancel, resume."""
+"""HTTP endpoints for jobs of every kind: read, pause, cancel, resume.
+
+Render jobs are created, and their outputs read, through ``documents.router`` (same prefix).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection
 
 from brandloom.api.deps import (
@@ -16,34 +18,32 @@ from brandloom.api.deps import (
     read_in_workspace,
 )
 from brandloom.db.engine import unit_of_work
-from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
-from brandloom.errors import ConflictError, NotFoundError
+from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
-from brandloom.jobs.flows import create_job_from_request
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import JobRepository, job_status
-from brandloom.jobs.schemas import JobCreate, JobProgress, JobRead, ManifestEntry
+from brandloom.jobs.repository import job_status
+from brandloom.jobs.schemas import JobProgress, JobRead
 from brandloom.jobs.service import get_job
-from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-def _read(job: Job | Any) -> JobRead:
+def read_job_model(job: Job | Any) -> JobRead:
     """The API view of a job (an ORM object, or a row of ``repository.STATUS_COLUMNS``)."""
     # Progress counters move in the same transaction as each chunk's commit.
-    chunks_done, contacts_done = job.chunks_done, job.contacts_done
-    total = job.contacts_total
+    chunks_done, items_done = job.chunks_done, job.items_done
+    total = job.items_total
     return JobRead(
         id=job.id,
+        kind=job.kind,
         name=job.name,
         state=job.state,
         progress=JobProgress(
             contacts_total=total,
-            contacts_done=contacts_done,
+            contacts_done=items_done,
             chunks_total=job.chunks_total,
             chunks_done=chunks_done,
-            percent=round(100.0 * contacts_done / total, 2) if total else 100.0,
+            percent=round(100.0 * items_done / total, 2) if total else 100.0,
         ),
         audience_id=job.audience_id,
         template_id=job.template_id,
@@ -53,22 +53,6 @@ def _read(job: Job | Any) -> JobRead:
         started_at=job.started_at,
         finished_at=job.finished_at,
     )
-
-
-@router.post("", status_code=202, response_model=JobRead)
-def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
-    """Validate the spec, record the job and start it after the record is committed."""
-    with unit_of_work(state.factory) as session:
-        job = create_job_from_request(
-            session,
-            workspace,
-            body=body,
-            jobs_dir=state.settings.jobs_dir,
-            settings=state.settings,
-        )
-        read = _read(job)
-    state.executor.submit(job.id)
-    return read
 
 
 @router.get("/{job_id}", response_model=JobRead)
@@ -81,105 +65,36 @@ async def read_job(
         row = job_status(conn, workspace_id=workspace_id, job_id=job_id)
         if row is None:
             raise NotFoundError(f"job '{job_id}' not found", code="job.not_found")
-        return _read(row).model_dump_json().encode()
+        return read_job_model(row).model_dump_json().encode()
 
     # Serialized here, off the event loop; the response model above documents the shape.
     body = await read_in_workspace(request, state, credentials, read)
     return Response(body, media_type="application/json")
 
 
-@router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])
-def read_manifest(
-    job_id: str,
-    session: SessionDep,
-    workspace: CurrentWorkspace,
-    cursor: str | None = None,
-    limit: int = 100,
-) -> Page[ManifestEntry]:
-    """Documents in row order (what manifest.jsonl holds), paged."""
-    job = get_job(session, workspace, job_id=job_id)
-    limit = max(1, min(limit, 1000))
-    docs = JobRepository(session, workspace).documents_by_row(
-        job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
-    )
-    more = len(docs) > limit
-    docs = docs[:limit]
-    return Page[ManifestEntry](
-        items=[
-            ManifestEntry(
-                key=d.key,
-                row=d.row,
-                variant=d.variant,
-                qa={"status": d.qa_status, "issues": d.qa_issues},
-                files=d.files,
-            )
-            for d in docs
-        ],
-        next_cursor=encode_cursor(docs[-1].row) if more and docs else None,
-    )
-
-
-@router.get("/{job_id}/documents/{key}/{fmt}")
-def read_document_file(
-    job_id: str,
-    key: str,
-    fmt: str,
-    session: SessionDep,
-    workspace: CurrentWorkspace,
-    state: StateDep,
-) -> Response:
-    """One rendered file of one contact, streamed from the job's output storage."""
-    job = get_job(session, workspace, job_id=job_id)
-    record = JobRepository(session, workspace).document(job.id, key)
-    if record is None:
-        raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
-    return StreamingResponse(
-        stream_document(job, record, fmt, settings=state.settings),
-        media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
-    )
-
-
-@router.get("/{job_id}/archive")
-def read_archive(
-    job_id: str, session: SessionDep, workspace: CurrentWorkspace, state: StateDep
-) -> Response:
-    """Every output of a finished job as one zip, streamed."""
-    job = get_job(session, workspace, job_id=job_id)
-    if job.state != "done":
-        raise ConflictError(f"job {job_id} is {job.state}; the archive exists once it is done")
-    headers = {"Content-Disposition": f'attachment; filename="{job_id}.zip"'}
-    return StreamingResponse(
-        stream_archive(job, settings=state.settings), media_type="application/zip", headers=headers
-    )
-
-
 @router.post("/{job_id}/cancel", response_model=JobRead)
 def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
-    """Stop a job for good: no more chunks are rendered, on any worker."""
+    """Stop a job for good: no more chunks are run, on any worker. Cancelling a cancelled job
+    changes nothing; a finished one answers 409 ``job.invalid_transition``."""
     job = lifecycle.cancel_job(session, get_job(session, workspace, job_id=job_id))
     session.flush()
-    return _read(job)
+    return read_job_model(job)
 
 
 @router.post("/{job_id}/pause", response_model=JobRead)
 def pause_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
-    """Pause a job: chunks in hand finish, no new ones start; ``resume`` continues it."""
+    """Pause a running job: chunks in hand finish, no new ones start; ``resume`` continues it.
+    Pausing a paused job changes nothing; a job that is not running answers 409."""
     job = lifecycle.pause_job(session, get_job(session, workspace, job_id=job_id))
     session.flush()
-    return _read(job)
+    return read_job_model(job)
 
 
 @router.post("/{job_id}/resume", response_model=JobRead)
 def resume_job(job_id: str, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
-    """Continue a paused or failed job: only its unfinished chunks are rendered."""
+    """Continue a paused or failed job: only its unfinished chunks are run."""
     with unit_of_work(state.factory) as session:
-        job = get_job(session, workspace, job_id=job_id)
-        if job.state not in ("paused", "failed", "queued"):
-            raise ConflictError(
-                f"job {job_id} is {job.state} and cannot be resumed", code="job.not_resumable"
-            )
-        job.state = "queued"
-        job.error = None
-        read = _read(job)
+        job = lifecycle.resume_job(session, get_job(session, workspace, job_id=job_id))
+        read = read_job_model(job)
     state.executor.submit(job_id)
     return read

@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol
 
 from brandloom.jobs import worker
+from brandloom.jobs.kinds import REGISTRY
 
 ChunkDone = Callable[[int, dict[str, Any] | None], None]
 ShouldStop = Callable[[], bool]
@@ -64,8 +65,9 @@ class InProcessRunner:
         with ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
-            initializer=worker.init_worker,
-            initargs=(self.database_url,),
+            initializer=worker.init_pool_worker,
+            # The spawned process registers the same job kinds as this one.
+            initargs=(self.database_url, REGISTRY.setup),
         ) as pool:
             running: dict[Future[dict[str, Any] | None], int] = {}
             stopped = False

@@ -1,133 +1,92 @@
-"""Jobs: create (with chunk planning), render one chunk, finalize outputs and report.
+"""Jobs of every kind: create and plan, claim and commit chunks, finalize, purge old outputs.
 
-A chunk is a keyset page of the audience by contact key. Its documents are written by the sink
-first and its records and checkpoint committed after, in one transaction: a crash between the
-two only means the chunk is rendered again, to the same bytes.
+What a chunk does belongs to its job's kind (``jobs.kinds``); this module is the engine around
+it. A chunk's results are written by its kind first and its checkpoint committed after, in one
+transaction with the kind's records: a crash between the two only means the chunk is run
+again, to the same outputs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from brandloom.audiences.export import write_rejects_csv
-from brandloom.audiences.models import Audience
-from brandloom.audiences.repository import AudienceRepository
 from brandloom.db.base import utcnow
-from brandloom.documents.formats.eml import EmailSettings
-from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
-from brandloom.documents.qa import QAConfig
-from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
-from brandloom.errors import BrandloomError, ConflictError, NotFoundError
+from brandloom.errors import BrandloomError, NotFoundError
+from brandloom.jobs.kinds import ChunkRun, JobKind, WorkerContext, get_kind
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
-from brandloom.jobs.spec import ErrorThreshold
+from brandloom.jobs.states import FINISHED_STATES, ChunkState, JobState, transition
+from brandloom.jobs.threshold import ErrorThreshold, apply_error_threshold
 from brandloom.kit.ids import new_id
 from brandloom.settings import Settings, get_settings
-from brandloom.storage import (
-    LocalStore,
-    Store,
-    api_jobs_location,
-    as_store,
-    open_location,
-    parent_location,
-    same_location,
-)
-from brandloom.templates.engine import PROCESS_CODE_CACHE
-from brandloom.templates.models import Template
-from brandloom.templates.service import compile_docx, compile_variants
+from brandloom.storage import api_jobs_location, open_location, parent_location, same_location
 from brandloom.workspaces.models import Workspace
 
-MANIFEST = "manifest.jsonl"
-REPORT = "report.json"
-REJECTED = "rejected.csv"
-MARKER = "job.json"
-
-
-@dataclass(frozen=True, slots=True)
-class JobPlan:
-    """Everything about a job that is fixed when it is created (stored as ``job.spec``)."""
-
-    spec: dict[str, Any]  # the validated spec, as JSON
-    variants: dict[str, dict[str, str]]  # variant -> resolved part overrides
-    weights: list[tuple[str, float]]
-    eml_date: str
+log = logging.getLogger(__name__)
 
 
 def create_job(
     session: Session,
-    workspace: Workspace,
+    workspace: Workspace | str,
     *,
+    kind: str,
     name: str,
-    plan: JobPlan,
-    spec_sha256: str,
-    audience: Audience,
-    template: Template,
-    out_dir: Path | str,
-    seed: str,
-    chunk_size: int,
+    params: dict[str, Any],
+    params_sha256: str | None = None,
+    audience_id: str | None = None,
+    template_id: str | None = None,
+    out_dir: Path | str | None = None,
+    after_job_id: str | None = None,
     job_id: str | None = None,
 ) -> Job:
-    """Record a job and plan its chunks: every ``chunk_size``-th contact key is a boundary."""
+    """Record a job of ``kind``. Its chunks are planned now, or, for a job that waits for
+    ``after_job_id``, when that job is done."""
+    get_kind(kind)  # an unknown kind is refused before anything is written
     repo = JobRepository(session, workspace)
     job = repo.add(
         Job(
             id=job_id or new_id("job"),
+            kind=kind,
             name=name,
-            state="queued",
-            spec={
-                "spec": plan.spec,
-                "variants": plan.variants,
-                "weights": [list(w) for w in plan.weights],
-                "eml_date": plan.eml_date,
-            },
-            spec_sha256=spec_sha256,
-            audience_id=audience.id,
-            template_id=template.id,
-            out_dir=str(out_dir),
-            seed=seed,
-            chunk_size=chunk_size,
+            state=JobState.QUEUED,
+            params=params,
+            params_sha256=params_sha256,
+            audience_id=audience_id,
+            template_id=template_id,
+            out_dir=str(out_dir) if out_dir is not None else None,
+            after_job_id=after_job_id,
         )
     )
     session.flush()
-    chunks: list[dict[str, Any]] = []
-    after: str | None = None
-    count = 0
-    last: str | None = None
-    for key in AudienceRepository(session, workspace).keys(audience.id):
-        count += 1
-        last = key
-        if count == chunk_size:
-            chunks.append(_chunk_row(job.id, len(chunks), after, key, count))
-            after, count = key, 0
-    if count and last is not None:
-        chunks.append(_chunk_row(job.id, len(chunks), after, last, count))
-    repo.add_chunks(chunks)
-    job.chunks_total = len(chunks)
-    job.contacts_total = sum(c["contacts"] for c in chunks)
-    session.flush()
+    if after_job_id is None:
+        plan_job(session, job)
     return job
 
 
-def _chunk_row(
-    job_id: str, index: int, after: str | None, last: str, contacts: int
-) -> dict[str, Any]:
-    return {
-        "job_id": job_id,
-        "index": index,
-        "after_key": after,
-        "last_key": last,
-        "contacts": contacts,
-        "state": "pending",
-    }
+def plan_job(session: Session, job: Job) -> None:
+    """Ask the job's kind for its chunks and record them (once per job)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "job_id": job.id,
+            "index": index,
+            "after_key": chunk.after_key,
+            "last_key": chunk.last_key,
+            "items": chunk.items,
+            "state": ChunkState.PENDING,
+        }
+        for index, chunk in enumerate(get_kind(job.kind).plan(session, job))
+    ]
+    JobRepository(session, job.workspace_id).add_chunks(rows)
+    job.chunks_total = len(rows)
+    job.items_total = sum(r["items"] for r in rows)
+    session.flush()
 
 
 def get_job(session: Session, workspace: Workspace | str, *, job_id: str) -> Job:
@@ -137,326 +96,115 @@ def get_job(session: Session, workspace: Workspace | str, *, job_id: str) -> Job
     return job
 
 
+def start_job(session: Session, job: Job) -> bool:
+    """Move a job to ``running`` so its chunks can be claimed; False while it must wait.
+
+    A job that waits for another (``after_job_id``) stays queued until that one is done, is
+    then planned and started; if that job failed or was cancelled, this one fails with its
+    error. A paused or failed job is resumed: its failed chunks get a fresh set of attempts.
+    """
+    if job.after_job_id is not None:
+        before = session.get(Job, job.after_job_id)
+        if before is not None and before.state not in FINISHED_STATES:
+            return False
+        transition(job, JobState.RUNNING, reason="started")
+        job.started_at = job.started_at or utcnow()
+        if before is not None and before.state != JobState.DONE:
+            reason = before.error or "no reason given"
+            fail_job(session, job, f"{before.kind} job {before.id} {before.state}: {reason}")
+            return False
+        job.after_job_id = None
+        try:
+            plan_job(session, job)
+        except BrandloomError as exc:
+            fail_job(session, job, exc.message)
+            return False
+        return True
+    resumed = job.state in (JobState.FAILED, JobState.PAUSED)
+    transition(job, JobState.RUNNING, reason="resumed" if resumed else "started")
+    # Chunks that failed for good (too many attempts) get a fresh set on every start.
+    JobRepository(session, job.workspace_id).reopen_failed_chunks(job.id)
+    job.error = None
+    job.started_at = job.started_at or utcnow()
+    return True
+
+
+def fail_job(session: Session, job: Job, error: str) -> None:
+    """A running job failed: record why and let its kind mark what it produces as failed."""
+    if transition(job, JobState.FAILED, reason="failed"):
+        job.error = error[:4000]
+        get_kind(job.kind).on_failed(session, job)
+
+
+def waiting_on(session: Session, job: Job) -> list[str]:
+    """Ids of the queued jobs that wait for ``job`` (to be started once it has finished)."""
+    return JobRepository(session, job.workspace_id).waiting_on(job.id)
+
+
 # ---------------------------------------------------------------------------------------------
-# Rendering one chunk (runs in worker processes)
+# One chunk (runs in worker processes)
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class JobRuntime:
-    """Per-process state for one job: compiled once, reused for every chunk."""
+    """A job as a worker process holds it: its kind's runtime, built once, used by every chunk."""
 
     job_id: str
     workspace_id: str
-    audience_id: str
-    renderer: JobRenderer
-    sink: Sink
-    threshold: ErrorThreshold | None = None
+    kind: JobKind[Any]
+    runtime: Any
+    threshold: ErrorThreshold | None
 
 
-def render_settings(
-    *,
-    name: str,
-    seed: str,
-    locale: str,
-    outputs: tuple[str, ...],
-    from_addr: str | None,
-    from_name: str | None,
-    reply_to: str | None,
-    unsubscribe_mailto: str | None,
-    eml_date: datetime,
-    keep_parts: bool,
-) -> RenderSettings:
-    """How a job renders: the same for its chunks on any worker and for its previews."""
-    return RenderSettings(
-        job_key=f"{seed}\x1f{name}",
-        seed=seed,
-        default_locale=locale,
-        outputs=outputs,
-        email=(
-            EmailSettings(
-                from_addr=from_addr,
-                from_name=from_name,
-                reply_to=reply_to,
-                unsubscribe_mailto=unsubscribe_mailto,
-            )
-            if from_addr
-            else None
-        ),
-        email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
-        eml_date=eml_date,
-        keep_parts=keep_parts,
-        title=name,
-    )
-
-
-def build_runtime(job: Job, template: Template) -> JobRuntime:
-    stored = job.spec
-    spec = stored["spec"]
-    email = spec.get("email") or {}
-    outputs: tuple[str, ...] = tuple(spec["outputs"])
-    settings = render_settings(
-        name=job.name,
-        seed=job.seed,
-        locale=spec.get("locale") or "en-US",
-        outputs=outputs,
-        from_addr=email.get("from"),
-        from_name=email.get("from_name"),
-        reply_to=email.get("reply_to"),
-        unsubscribe_mailto=email.get("unsubscribe_mailto"),
-        eml_date=datetime.fromisoformat(stored["eml_date"]),
-        keep_parts=spec.get("sink") == "jsonl",
-    )
-    templates = compile_variants(
-        engine=template.engine,
-        parts=template.parts,
-        variants=stored["variants"],
-        cache=PROCESS_CODE_CACHE,  # a worker reuses compiled parts across jobs and variants
-    )
-    renderer = JobRenderer(
-        docx_template=compile_docx(template.docx) if template.docx is not None else None,
-        templates=templates,
-        weights=[(w[0], float(w[1])) for w in stored["weights"]],
-        qa=QAConfig.model_validate(spec.get("qa") or {}),
-        settings=settings,
-    )
-    sink = make_sink(spec.get("sink") or "dir", open_location(job.out_dir), outputs)
-    threshold = spec.get("error_threshold", {})
+def open_runtime(session: Session, job: Job, context: WorkerContext) -> JobRuntime:
+    kind = get_kind(job.kind)
     return JobRuntime(
         job_id=job.id,
         workspace_id=job.workspace_id,
-        audience_id=job.audience_id,
-        renderer=renderer,
-        sink=sink,
-        threshold=ErrorThreshold.model_validate(threshold) if threshold is not None else None,
+        kind=kind,
+        runtime=kind.open_runtime(session, job, context),
+        threshold=kind.threshold(job),
     )
 
 
-def load_chunk(session: Session, runtime: JobRuntime, index: int) -> list[ContactData] | None:
-    """The chunk's contacts, or None when the chunk is already done (reprocessing is a no-op)."""
-    chunk = JobRepository(session, runtime.workspace_id).chunk(runtime.job_id, index)
-    if chunk is None:
-        raise NotFoundError(f"chunk {index} of job {runtime.job_id} not found")
-    if chunk.state == "done":
-        return None
-    rows = AudienceRepository(session, runtime.workspace_id).contacts_between(
-        runtime.audience_id, after_key=chunk.after_key, last_key=chunk.last_key
-    )
-    return [
-        ContactData(row=r[0], key=r[1], email=r[2], locale=r[3], consent=r[4], attributes=r[5])
-        for r in rows
-    ]
-
-
-def commit_chunk(
-    session: Session,
-    runtime: JobRuntime,
-    index: int,
-    outcomes: list[tuple[Any, ...]],
-    stats: dict[str, Any],
-) -> bool:
-    """Record a rendered chunk; False (and nothing written) when it was committed already.
+def commit_chunk(session: Session, runtime: JobRuntime, index: int, run: ChunkRun) -> bool:
+    """Record a finished chunk; False (and nothing written) when it was committed already.
 
     Job counters move in the same transaction, and a job whose failures cross its error
     threshold is paused here, so every runner stops taking its chunks.
     """
     repo = JobRepository(session, runtime.workspace_id)
+    stats = run.stats
     if not repo.complete_chunk(runtime.job_id, index, stats=stats, now=utcnow()):
         return False
-    repo.replace_documents(runtime.job_id, index, outcomes)
-    failed = int(stats.get("qa", {}).get("fail", 0))
+    runtime.kind.commit_chunk(session, runtime.runtime, index, run)
+    failed = int(stats.get("failed", 0))
     session.execute(
         update(Job)
         .where(Job.id == runtime.job_id)
         .values(
             chunks_done=Job.chunks_done + 1,
-            contacts_done=Job.contacts_done + int(stats.get("contacts", 0)),
-            documents_failed=Job.documents_failed + failed,
+            items_done=Job.items_done + int(stats.get("items", 0)),
+            items_failed=Job.items_failed + failed,
         ),
         execution_options={"synchronize_session": False},
     )
     if runtime.threshold is not None and failed:
-        _apply_error_threshold(session, runtime.job_id, runtime.threshold, stats)
+        apply_error_threshold(
+            session, runtime.job_id, runtime.threshold, stats, noun=runtime.kind.failure_noun
+        )
     return True
 
 
-def _apply_error_threshold(
-    session: Session, job_id: str, threshold: ErrorThreshold, stats: dict[str, Any]
-) -> None:
-    row = session.execute(
-        select(Job.documents_failed, Job.contacts_done).where(Job.id == job_id)
-    ).one()
-    failed, done = int(row[0]), int(row[1])
-    if failed < threshold.min_failed or failed < threshold.rate * done:
-        return
-    codes = Counter(stats.get("by_code", {})).most_common(3)
-    top = ", ".join(f"{code} ({n})" for code, n in codes)
-    error = (
-        f"paused by the error threshold: {failed:,} of {done:,} documents failed QA "
-        f"({100 * failed / max(done, 1):.1f}%; threshold {threshold.min_failed:,} and "
-        f"{100 * threshold.rate:g}%); most frequent in the last chunk: {top or 'n/a'}. "
-        "Fix the template or the QA settings, then resume."
-    )
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.state == "running")
-        .values(state="paused", error=error),
-        execution_options={"synchronize_session": False},
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Finalize: manifest, rejects, assembled sink outputs, report
-# ---------------------------------------------------------------------------------------------
-
-# Written once the sink's outputs are assembled, before their per-chunk parts are removed.
-_ASSEMBLED = f"{STATE_DIR}/assembled.json"
-
-
 def finalize_job(session: Session, job: Job, *, settings: Settings | None = None) -> dict[str, Any]:
-    """Write manifest.jsonl, rejected.csv, the sink's assembled outputs and report.json.
-
-    Everything goes through the job's output store (``settings`` gives the S3 credentials when
-    the outputs are in a bucket). Each output is published whole or not at all, and a finalize
-    repeated after a crash does not assemble again from parts it already removed.
-    """
-    store = open_location(job.out_dir, settings)
-    repo = JobRepository(session, job.workspace_id)
-    audience = AudienceRepository(session, job.workspace_id).get(job.audience_id)
-    if audience is None:
-        raise NotFoundError(f"audience '{job.audience_id}' not found")
-    spec = job.spec["spec"]
-
-    with store.open_writer(MANIFEST) as fh:
-        for row, key, variant, qa_status, qa_issues, files in repo.iter_manifest(job.id):
-            fh.write(
-                orjson.dumps(
-                    {
-                        "key": key,
-                        "row": row,
-                        "variant": variant,
-                        "qa": {"status": qa_status, "issues": qa_issues},
-                        "files": files,
-                    }
-                )
-            )
-            fh.write(b"\n")
-
-    with store.staged_file(REJECTED) as rejects:
-        write_rejects_csv(
-            rejects,
-            list(audience.headers),
-            AudienceRepository(session, job.workspace_id).iter_rejects(audience.id),
-        )
-
-    # Recorded before the parts are removed: once some parts are gone, assembling again would
-    # publish an incomplete archive.
-    if not store.exists(_ASSEMBLED):
-        sink = make_sink(spec.get("sink") or "dir", store, spec["outputs"])
-        sink.finalize(job.chunks_total)
-        store.put(_ASSEMBLED, orjson.dumps({"job_id": job.id}))
-    store.delete_prefix(PARTS_DIR)
-
-    documents: Counter[str] = Counter()
-    qa: Counter[str] = Counter()
-    by_code: Counter[str] = Counter()
-    for stats in repo.chunk_stats(job.id):
-        documents.update(stats.get("documents", {}))
-        qa.update(stats.get("qa", {}))
-        by_code.update(stats.get("by_code", {}))
-    total_docs = sum(documents.values())
-    elapsed = round(job.elapsed_s, 3)
-    report = {
-        "job_id": job.id,
-        "name": job.name,
-        "rows_read": audience.rows_read,
-        "accepted": audience.accepted,
-        "rejected": audience.rejected,
-        "rejected_by_code": dict(sorted(audience.rejected_by_code.items())),
-        "documents": {fmt: documents.get(fmt, 0) for fmt in spec["outputs"]},
-        "qa": {
-            "passed": qa.get("pass", 0),
-            "warned": qa.get("warn", 0),
-            "failed": qa.get("fail", 0),
-            "by_code": dict(sorted(by_code.items())),
-        },
-        "sink": spec.get("sink") or "dir",
-        "elapsed_s": elapsed,
-        "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,
-    }
-    with store.open_writer(REPORT) as fh:
-        fh.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    """Let the job's kind assemble its outputs, then mark the job done with its report."""
+    report = get_kind(job.kind).finalize(session, job, settings=settings)
     job.report = report
-    job.state = "done"
-    job.finished_at = utcnow()
+    transition(job, JobState.DONE, reason="finalized")
     job.chunks_done = job.chunks_total
-    job.contacts_done = job.contacts_total
+    job.items_done = job.items_total
     return report
-
-
-def write_marker(out: Path | Store, job: Job) -> None:
-    """Mark an output location as brandloom's (names the job writing into it)."""
-    as_store(out).put(
-        f"{STATE_DIR}/{MARKER}",
-        orjson.dumps({"job_id": job.id, "workspace_id": job.workspace_id, "name": job.name}),
-    )
-
-
-def read_marker(out: Path | Store) -> dict[str, Any] | None:
-    try:
-        data = orjson.loads(as_store(out).get(f"{STATE_DIR}/{MARKER}"))
-    except (FileNotFoundError, NotADirectoryError, orjson.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-# Outputs a finished job leaves in its folder; a new run into the same folder replaces them.
-_OWNED = (
-    "html",
-    "txt",
-    "md",
-    "sms",
-    "eml",
-    "pdf",
-    "docx",
-    MANIFEST,
-    REPORT,
-    REJECTED,
-    "documents.zip",
-    "documents.jsonl",
-    STATE_DIR,
-)
-
-
-def check_out_dir(out: Path | Store, *, unfinished: Job | None) -> None:
-    """Refuse an output folder that holds an unfinished job or anything brandloom did not write."""
-    store = as_store(out)
-    where = store.location
-    if unfinished is not None:
-        raise ConflictError(
-            f"{where} holds an unfinished job ({unfinished.id}, {unfinished.state}); "
-            "continue it with --resume or choose another --out",
-            code="job.unfinished",
-        )
-    if isinstance(store, LocalStore) and store.root.exists() and not store.root.is_dir():
-        raise BrandloomError(f"--out {where} is a file, not a folder", code="job.bad_out_dir")
-    if not store.is_empty() and read_marker(store) is None:
-        raise ConflictError(
-            f"--out {where} is not empty and holds no brandloom output; choose an empty folder",
-            code="job.out_dir_not_empty",
-        )
-
-
-def clear_out_dir(out: Path | Store) -> None:
-    """Remove a previous finished job's outputs (only what brandloom writes) before a new run."""
-    store = as_store(out)
-    for name in _OWNED:
-        store.delete_prefix(name)
-        store.delete(name)
-    store.prepare()
-
-
-log = logging.getLogger(__name__)
 
 
 def purge_expired_outputs(
@@ -468,13 +216,11 @@ def purge_expired_outputs(
 ) -> int:
     """Delete API job outputs older than the retention period; returns how many were purged.
 
-    API outputs live under ``jobs_dir`` or, with ``storage_url`` set, under
-    ``<storage_url>/jobs`` (``settings`` defaults to the process settings); outputs anywhere else
-    were written by the CLI and belong to their user. A location that cannot be purged now is
-    logged and left for the next run.
+    API outputs live under ``jobs_dir`` or, with ``storage_url`` set (``settings`` defaults to
+    the process settings), under ``<storage_url>/jobs``; outputs anywhere else were written by
+    the CLI and belong to their user. A location that cannot be purged now is logged and left
+    for the next run.
     """
-    from datetime import timedelta
-
     settings = settings or get_settings()
     roots = [str(jobs_dir)]
     if settings.storage_url:
@@ -482,9 +228,12 @@ def purge_expired_outputs(
     cutoff = utcnow() - timedelta(days=retention_days)
     purged = 0
     stmt = select(Job).where(
-        Job.state.in_(("done", "failed", "cancelled")), Job.finished_at < cutoff
+        Job.state.in_((JobState.DONE, JobState.FAILED, JobState.CANCELLED)),
+        Job.finished_at < cutoff,
+        Job.out_dir.is_not(None),
     )
     for job in session.scalars(stmt):
+        assert job.out_dir is not None
         parent = parent_location(job.out_dir)
         if not any(same_location(parent, root) for root in roots):
             continue

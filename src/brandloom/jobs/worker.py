@@ -1,4 +1,4 @@
-"""What a worker process runs: one chunk, idempotently. Used by every runner.
+"""What a worker process runs: one chunk of a job of any kind, idempotently. Used by every runner.
 
 A chunk is claimed under a lease before it is rendered. While it renders, a keeper thread renews
 the lease; if the process dies, the lease runs out and another worker may claim the chunk again.
@@ -17,31 +17,49 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.jobs.kinds import REGISTRY, WorkerContext, run_setup
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
-from brandloom.jobs.service import JobRuntime, build_runtime, commit_chunk, load_chunk
-from brandloom.templates.models import Template
+from brandloom.jobs.service import JobRuntime, commit_chunk, open_runtime
+from brandloom.settings import Settings
 
 DEFAULT_LEASE_SECONDS = 60.0
 
 _factory: sessionmaker[Session] | None = None
+_settings: Settings | None = None
 _runtimes: dict[str, JobRuntime] = {}
 _lease_seconds = DEFAULT_LEASE_SECONDS
 _owner = ""
 
 
-def init_worker(database_url: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
-    """Process initializer: one engine per process, never one inherited from a parent."""
-    global _factory, _lease_seconds, _owner
+def init_worker(
+    database_url: str,
+    *,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    setup: str | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Process initializer: one engine per process, never one inherited from a parent.
+
+    ``setup`` (``"module:function"``) registers the job kinds: a spawned process starts with
+    nothing registered. Default: what registered this process's kinds.
+    """
+    global _factory, _lease_seconds, _owner, _settings
+    run_setup(setup if setup is not None else REGISTRY.setup)
     _factory = make_session_factory(make_engine(database_url, pool_size=1, max_overflow=1))
+    _settings = settings
     _runtimes.clear()
     _lease_seconds = max(1.0, float(lease_seconds))
     _owner = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def init_pool_worker(database_url: str, setup: str | None) -> None:
+    """``init_worker`` for a process pool (positional arguments only)."""
+    init_worker(database_url, setup=setup)
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -57,10 +75,7 @@ def _runtime(factory: sessionmaker[Session], job_id: str) -> JobRuntime:
             job = session.get(Job, job_id)
             if job is None:
                 raise LookupError(f"job {job_id} not found")
-            template = session.get(Template, job.template_id)
-            if template is None:
-                raise LookupError(f"template {job.template_id} not found")
-            runtime = build_runtime(job, template)
+            runtime = open_runtime(session, job, WorkerContext(factory=factory, settings=_settings))
         _runtimes.clear()  # one job at a time per process keeps memory flat
         _runtimes[job_id] = runtime
     return runtime
@@ -103,7 +118,7 @@ def _lease_keeper(
 
 
 def process_chunk(job_id: str, index: int, *, respect_lease: bool = False) -> dict[str, Any] | None:
-    """Render, write and checkpoint one chunk; returns its stats, or None if nothing was done.
+    """Run and checkpoint one chunk of any kind; returns its stats, or None if nothing was done.
 
     None means the chunk was done already, is leased to another live worker, or its job is not
     running (paused, cancelled, finished). ``respect_lease`` is set by distributed workers; the
@@ -112,7 +127,8 @@ def process_chunk(job_id: str, index: int, *, respect_lease: bool = False) -> di
     factory = session_factory()
     runtime = _runtime(factory, job_id)
     with unit_of_work(factory) as session:
-        claimed = JobRepository(session, runtime.workspace_id).claim_chunk(
+        repo = JobRepository(session, runtime.workspace_id)
+        claimed = repo.claim_chunk(
             job_id,
             index,
             owner=_owner,
@@ -120,32 +136,17 @@ def process_chunk(job_id: str, index: int, *, respect_lease: bool = False) -> di
             lease_seconds=_lease_seconds,
             respect_lease=respect_lease,
         )
-        contacts = load_chunk(session, runtime, index) if claimed else None
-    if contacts is None:
+        chunk = repo.chunk(job_id, index) if claimed else None
+        work = runtime.kind.load_chunk(session, runtime.runtime, chunk) if chunk else None
+    if chunk is None:
         return None
     started = time.perf_counter()
     with _lease_keeper(factory, runtime, index):
-        result = runtime.renderer.render_chunk(contacts)
-        runtime.sink.write_chunk(index, result.documents)
-    dumps = orjson.dumps
-    outcomes = [
-        (
-            job_id,
-            index,
-            o.row,
-            o.key,
-            o.variant,
-            o.qa_status,
-            dumps(o.qa_issues).decode("utf-8"),
-            dumps(o.files).decode("utf-8"),
-        )
-        for o in result.outcomes
-    ]
-    stats = result.stats()
-    stats["seconds"] = round(time.perf_counter() - started, 4)
+        run = runtime.kind.run_chunk(runtime.runtime, index, work)
+    run.stats["seconds"] = round(time.perf_counter() - started, 4)
     with unit_of_work(factory) as session:
-        committed = commit_chunk(session, runtime, index, outcomes, stats)
-    return stats if committed else None
+        committed = commit_chunk(session, runtime, index, run)
+    return run.stats if committed else None
 
 
 def open_chunks(job_id: str) -> int:

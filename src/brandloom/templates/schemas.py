@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from brandloom.jobs.spec import TEXT_PARTS
+from brandloom.templates.parts import TEXT_PARTS
 
 
 class TemplateCreate(BaseModel):

@@ -15,6 +15,7 @@ from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
 from brandloom.jobs.lifecycle import Dispatcher
 from brandloom.jobs.models import Job, JobChunk
+from brandloom.jobs.states import ChunkState, JobState
 
 
 def reap(
@@ -28,8 +29,8 @@ def reap(
             select(JobChunk.job_id, JobChunk.index)
             .join(Job, Job.id == JobChunk.job_id)
             .where(
-                Job.state == "running",
-                JobChunk.state == "running",
+                Job.state == JobState.RUNNING,
+                JobChunk.state == ChunkState.RUNNING,
                 JobChunk.lease_expires_at < now,
             )
             .limit(1000)
@@ -40,10 +41,10 @@ def reap(
                 .where(
                     JobChunk.job_id == job_id,
                     JobChunk.index == index,
-                    JobChunk.state == "running",
+                    JobChunk.state == ChunkState.RUNNING,
                     JobChunk.lease_expires_at < now,
                 )
-                .values(state="pending", lease_owner=None, lease_expires_at=None),
+                .values(state=ChunkState.PENDING, lease_owner=None, lease_expires_at=None),
                 execution_options={"synchronize_session": False},
             )
             if getattr(taken, "rowcount", 0) == 1:
@@ -59,13 +60,15 @@ def reap(
 def _unfinalized(session: Session, before: datetime) -> list[str]:
     """Running jobs with every chunk done a while ago, and no live finalize lease."""
     open_chunks = (
-        select(JobChunk.id).where(JobChunk.job_id == Job.id, JobChunk.state != "done").exists()
+        select(JobChunk.id)
+        .where(JobChunk.job_id == Job.id, JobChunk.state != ChunkState.DONE)
+        .exists()
     )
     last_finished = (
         select(func.max(JobChunk.finished_at)).where(JobChunk.job_id == Job.id).scalar_subquery()
     )
     stmt = select(Job.id).where(
-        Job.state == "running",
+        Job.state == JobState.RUNNING,
         ~open_chunks,
         or_(Job.finalize_lease_until.is_(None), Job.finalize_lease_until < utcnow()),
         or_(last_finished.is_(None), last_finished < before),
@@ -77,13 +80,15 @@ def claim_finalize(session: Session, job_id: str, *, lease_seconds: float) -> bo
     """Take the right to finalize a running job whose chunks are all done."""
     now = utcnow()
     open_chunks = (
-        select(JobChunk.id).where(JobChunk.job_id == job_id, JobChunk.state != "done").exists()
+        select(JobChunk.id)
+        .where(JobChunk.job_id == job_id, JobChunk.state != ChunkState.DONE)
+        .exists()
     )
     result = session.execute(
         update(Job)
         .where(
             Job.id == job_id,
-            Job.state == "running",
+            Job.state == JobState.RUNNING,
             ~open_chunks,
             or_(Job.finalize_lease_until.is_(None), Job.finalize_lease_until < now),
         )
@@ -96,7 +101,7 @@ def claim_finalize(session: Session, job_id: str, *, lease_seconds: float) -> bo
 def renew_finalize(session: Session, job_id: str, *, lease_seconds: float) -> None:
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.state == "running")
+        .where(Job.id == job_id, Job.state == JobState.RUNNING)
         .values(finalize_lease_until=utcnow() + timedelta(seconds=lease_seconds)),
         execution_options={"synchronize_session": False},
     )

@@ -1,6 +1,7 @@
 """Celery tasks and worker wiring; ``brandloom worker`` runs ``celery -A brandloom.workers.tasks``.
 
-- ``process_chunk(job_id, index)``: claim the chunk under a lease, render, commit. Idempotent:
+- ``process_chunk(job_id, index)``: claim the chunk of a job of any kind under a lease, run
+  it, commit. Idempotent:
   a finished chunk, a chunk leased by a live worker, or a stopped job make it a no-op. After the
   last chunk of a job commits, a ``finalize_job`` task is enqueued.
 - ``finalize_job(job_id)``: under a job-level lease, write manifest, rejects, assembled outputs
@@ -25,13 +26,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.errors import BrandloomError
 from brandloom.jobs import lifecycle, worker
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.states import JobState
 from brandloom.observability.logging import configure_logging
 from brandloom.observability.metrics import record_chunk
 from brandloom.observability.worker_metrics import child_exited, serve_worker_metrics
 from brandloom.settings import get_settings
+from brandloom.wiring import setup as setup_kinds
 from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, create_celery
 from brandloom.workers.dispatch import CeleryDispatcher
 from brandloom.workers.leases import claim_finalize, reap, renew_finalize
@@ -43,6 +47,7 @@ log = logging.getLogger("brandloom.worker")
 MAX_ATTEMPTS = 3
 
 settings = get_settings()
+setup_kinds()
 app = create_celery(settings)
 _dispatcher = CeleryDispatcher(settings, app=app)
 _main_engine: Engine | None = None
@@ -61,6 +66,15 @@ def process_chunk(job_id: str, index: int) -> None:
 def _process_chunk(job_id: str, index: int) -> None:
     try:
         stats = worker.process_chunk(job_id, index, respect_lease=True)
+    except BrandloomError as exc:
+        # The input is at fault (an unreadable audience file, a template that cannot render):
+        # another attempt would fail the same way, so the job fails now with the reason.
+        _record(None, "failed")
+        factory = worker.session_factory()
+        with unit_of_work(factory) as session:
+            lifecycle.fail_job(session, job_id, exc.message)
+        lifecycle.submit_waiting(factory, job_id, _dispatcher)
+        return
     except Exception as exc:
         _chunk_failed(job_id, index, exc)
         return
@@ -87,7 +101,7 @@ def _chunk_failed(job_id: str, index: int, exc: Exception) -> None:
         if job is None:
             return
         JobRepository(session, job.workspace_id).fail_chunk(job_id, index, error=error)
-        if job.state == "running":
+        if job.state == JobState.RUNNING:
             lifecycle.pause_job(
                 session,
                 job,
@@ -129,6 +143,8 @@ def _finalize_job(job_id: str) -> None:
     finally:
         stop.set()
         keeper.join()
+    # Jobs that waited for this one (a render for its audience's import) start now.
+    lifecycle.submit_waiting(factory, job_id, _dispatcher)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +174,9 @@ def _child_init(**_: Any) -> None:
     if _main_engine is not None:
         _main_engine.dispose(close=False)
     worker.init_worker(
-        settings.resolved_database_url(), lease_seconds=float(settings.chunk_lease_seconds)
+        settings.resolved_database_url(),
+        lease_seconds=float(settings.chunk_lease_seconds),
+        settings=settings,
     )
 
 

@@ -6,7 +6,6 @@ Validation happens before anything is written: a bad spec, template or audience 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,18 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from brandloom.audiences.models import Audience
 from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
 from brandloom.audiences.service import get_audience, import_audience
-from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.formats.docx import DocxTemplate
+from brandloom.documents.kind import KIND as RENDER_KIND
+from brandloom.documents.kind import RenderParams, render_settings
+from brandloom.documents.kind import check_template_variables as check_variables
+from brandloom.documents.outputs import check_out_dir, clear_out_dir, write_marker
 from brandloom.documents.pipeline import ContactData, JobRenderer
-from brandloom.errors import BrandloomError, ConflictError
-from brandloom.jobs import lifecycle
-from brandloom.jobs import service as job_service
-from brandloom.jobs.models import Job
-from brandloom.jobs.repository import JobRepository
-from brandloom.jobs.runner import InProcessRunner, Runner
-from brandloom.jobs.schemas import JobCreate
-from brandloom.jobs.spec import (
+from brandloom.documents.schemas import JobCreate
+from brandloom.documents.spec import (
     JobSpec,
     SpecError,
     TemplateSpec,
@@ -39,13 +35,18 @@ from brandloom.jobs.spec import (
     resolve_part,
     resolve_path,
 )
+from brandloom.errors import BrandloomError, ConflictError
+from brandloom.jobs import lifecycle
+from brandloom.jobs import service as job_service
+from brandloom.jobs.models import Job
+from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.runner import InProcessRunner, Runner
+from brandloom.jobs.states import JobState
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
-from brandloom.observability.metrics import record_chunk
 from brandloom.settings import Settings, get_settings
 from brandloom.storage import Store, api_jobs_location, is_remote, join_location, open_location
-from brandloom.templates.engine import CompiledTemplate, check_variables
-from brandloom.templates.errors import TemplateVariableError
+from brandloom.templates.engine import CompiledTemplate
 from brandloom.templates.models import Template
 from brandloom.templates.service import (
     compile_docx,
@@ -55,9 +56,6 @@ from brandloom.templates.service import (
 )
 from brandloom.workspaces.models import Workspace
 from brandloom.workspaces.service import resolve_workspace
-
-# Variables every contact provides whatever the audience's columns are.
-BUILTIN_VARIABLES = ("key", "email", "locale", "consent")
 
 
 @dataclass(slots=True)
@@ -78,8 +76,8 @@ class PreparedSpec:
     options: ImportOptions
     digest: str = ""
 
-    def job_plan(self, eml_date: datetime) -> job_service.JobPlan:
-        return job_service.JobPlan(
+    def params(self, eml_date: datetime) -> RenderParams:
+        return RenderParams(
             spec=self.spec.model_dump(mode="json", by_alias=True),
             variants=self.variants,
             weights=self.weights,
@@ -194,17 +192,7 @@ def prepare(
 
 
 def check_template_variables(prepared: PreparedSpec, available: list[str]) -> None:
-    names = [*available, *BUILTIN_VARIABLES]
-    for compiled in prepared.compiled.values():
-        check_variables(compiled, names)
-    if prepared.docx_compiled is not None:
-        missing = [
-            use
-            for name, use in prepared.docx_compiled.required_variables().items()
-            if name not in names
-        ]
-        if missing:
-            raise TemplateVariableError(missing)
+    check_variables(prepared.compiled, prepared.docx_compiled, available)
 
 
 def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
@@ -224,9 +212,8 @@ def eml_date_for(prepared: PreparedSpec, source_mtime: datetime) -> datetime:
 # ---------------------------------------------------------------------------------------------
 
 
-# What progress callbacks see: a followed job's status, or the counters of a job rendering in
-# this process (the same fields, moved by each finished chunk).
-Progress = lifecycle.JobStatus
+Progress = lifecycle.Progress
+ProgressFn = lifecycle.ProgressFn
 
 
 @dataclass(slots=True)
@@ -238,9 +225,6 @@ class GenerateResult:
     audience_reused: bool = False
     detached: bool = False
     warnings: list[str] = field(default_factory=list)
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 def generate(
@@ -282,7 +266,7 @@ def generate(
                     f"nothing to resume in {out_dir}: no job was started there",
                     code="job.nothing_to_resume",
                 )
-            if previous.spec_sha256 != prepared.digest:
+            if previous.params_sha256 != prepared.digest:
                 raise ConflictError(
                     f"the spec or its templates changed since job {previous.id} started; "
                     "resume needs the same inputs (start a new job with another --out)",
@@ -291,8 +275,8 @@ def generate(
             job_id = previous.id
             resumed = True
         else:
-            unfinished = previous if previous and previous.state != "done" else None
-            job_service.check_out_dir(_out_store(out_dir), unfinished=unfinished)
+            unfinished = previous if previous and previous.state != JobState.DONE else None
+            check_out_dir(_out_store(out_dir), unfinished=unfinished)
             job_id = ""
     if not resume:
         job_id, audience_reused = _create(factory, workspace_name, prepared, out_dir)
@@ -315,14 +299,14 @@ def generate(
             # (those in hand finish) and ``--resume`` continues it.
             with unit_of_work(factory) as session:
                 job = session.get(Job, job_id)
-                if job is not None and job.state in ("queued", "running"):
+                if job is not None and job.state == JobState.RUNNING:
                     lifecycle.pause_job(session, job)
             raise
         return GenerateResult(
             job_id, out_dir, followed, resumed=resumed, audience_reused=audience_reused
         )
 
-    report = execute_job(
+    report = lifecycle.execute_job(
         factory, job_id=job_id, runner=runner, on_start=on_start, on_progress=on_progress
     )
     if report is None:
@@ -382,85 +366,6 @@ def _follow(
     return status.report or {}
 
 
-def execute_job(
-    factory: sessionmaker[Session],
-    *,
-    job_id: str,
-    runner: Runner,
-    on_start: Callable[[Progress], None] | None = None,
-    on_progress: ProgressFn | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> dict[str, Any] | None:
-    """Run a job's pending chunks and finalize it; returns the report, or None if stopped.
-
-    Used by the CLI and the API alike. A failure leaves the job ``failed`` with its error; an
-    interruption (Ctrl-C) leaves it ``paused``. Either way, finished chunks stay committed and a
-    resume picks up the rest.
-    """
-    started = time.perf_counter()
-    with unit_of_work(factory) as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            raise BrandloomError(f"job '{job_id}' not found", code="job.not_found", status=404)
-        if job.state == "done":
-            return job.report or {}
-        job.state = "running"
-        job.error = None
-        job.started_at = job.started_at or utcnow()
-        repo = JobRepository(session, job.workspace_id)
-        pending = repo.pending_chunks(job.id)
-        progress = Progress.of(job, documents_done=repo.documents_done(job.id))
-
-    if on_start:
-        on_start(progress)
-
-    def on_chunk(index: int, stats: dict[str, Any] | None) -> None:
-        record_chunk(stats or {}, outcome="done" if stats is not None else "skipped")
-        if stats is None:
-            return
-        progress.chunks_done += 1
-        progress.contacts_done += int(stats.get("contacts", 0))
-        progress.documents_done += sum(stats.get("documents", {}).values())
-        if on_progress:
-            on_progress(progress)
-
-    def _stop_with(state: str, error: str | None = None) -> None:
-        with unit_of_work(factory) as session:
-            job = session.get(Job, job_id)
-            if job is not None:
-                job.elapsed_s += time.perf_counter() - started
-                if job.state == "running":
-                    job.state = state
-                if error:
-                    job.error = error
-
-    try:
-        finished = runner.run(
-            job_id, pending, on_chunk=on_chunk, should_stop=should_stop or (lambda: False)
-        )
-    except KeyboardInterrupt:
-        _stop_with("paused")
-        raise
-    except Exception as exc:
-        _stop_with("failed", f"{type(exc).__name__}: {exc}")
-        raise
-    if not finished:
-        _stop_with("paused")
-        return None
-
-    with unit_of_work(factory) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        job.elapsed_s += time.perf_counter() - started
-        open_chunks = JobRepository(session, job.workspace_id).count_open_chunks(job.id)
-        if job.state != "running" or open_chunks:
-            # Paused meanwhile (by a user or the error threshold), or chunks were skipped.
-            if job.state == "running":
-                job.state = "paused"
-            return None
-        return job_service.finalize_job(session, job)
-
-
 def _create(
     factory: sessionmaker[Session],
     workspace_name: str | None,
@@ -476,8 +381,8 @@ def _create(
             session, workspace, path=prepared.audience_path, options=prepared.options
         )
     # The import is committed on its own: a failed template check below keeps it for reuse.
-    check_template_variables(prepared, list(audience.variables))
-    job_service.clear_out_dir(_out_store(out_dir))
+    check_template_variables(prepared, list(audience.variables or []))
+    clear_out_dir(_out_store(out_dir))
     with unit_of_work(factory) as session:
         workspace = resolve_workspace(session, name=workspace_name)
         template = save_template(
@@ -504,24 +409,28 @@ def _record_job(
 ) -> Job:
     """Create the job with its chunk plan and mark its output location (folder or bucket)."""
     spec = prepared.spec
+    params = prepared.params(eml_date_for(prepared, audience.source_mtime)).to_json()
+    if audience.state != "ready":
+        # The columns are known once the import is done: the variables are checked then.
+        params["check_variables"] = True
     job = job_service.create_job(
         session,
         workspace,
+        kind=RENDER_KIND,
         name=spec.name,
-        plan=prepared.job_plan(eml_date_for(prepared, audience.source_mtime)),
-        spec_sha256=prepared.digest,
-        audience=audience,
-        template=template,
+        params=params,
+        params_sha256=prepared.digest,
+        audience_id=audience.id,
+        template_id=template.id,
         out_dir=out_dir,
-        seed=str(spec.seed),
-        chunk_size=spec.chunk_size,
+        after_job_id=audience.job_id if audience.state != "ready" else None,
         job_id=job_id,
     )
     if isinstance(out_dir, Path):
         out_dir.mkdir(parents=True, exist_ok=True)
-        job_service.write_marker(out_dir, job)
+        write_marker(out_dir, job)
     else:
-        job_service.write_marker(open_location(out_dir, settings), job)
+        write_marker(open_location(out_dir, settings), job)
     return job
 
 
@@ -549,7 +458,7 @@ def _preview_renderer(prepared: PreparedSpec) -> JobRenderer:
         weights=prepared.weights,
         qa=spec.qa,
         docx_template=prepared.docx_compiled,
-        settings=job_service.render_settings(
+        settings=render_settings(
             name=spec.name,
             seed=str(spec.seed),
             locale=spec.locale,
@@ -690,7 +599,13 @@ def create_job_from_request(
         origin="request",
     )
     prepared = prepare(spec, jobs_dir, allow_files=False)
-    check_template_variables(prepared, list(audience.variables))
+    if audience.state == "failed":
+        raise ConflictError(
+            f"audience '{audience.id}' failed to import: {audience.error}",
+            code="audience.import_failed",
+        )
+    if audience.variables is not None:
+        check_template_variables(prepared, list(audience.variables))
     template = stored or save_template(
         session, workspace, name=spec.name, engine=prepared.engine, parts=prepared.parts
     )

@@ -1,4 +1,4 @@
-"""The job spec (SPEC.yaml): what to render, for whom, in which formats, with which checks.
+"""The render job spec (SPEC.yaml): what to render, for whom, in which formats, with which checks.
 
 Relative paths resolve against the spec file's folder. Template parts are inline text or file
 paths; a value that names a template file by its extension is read from disk.
@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
+from brandloom.jobs.threshold import ErrorThreshold
+from brandloom.templates.parts import TEXT_PARTS
 
 FORMATS = ("html", "txt", "md", "sms", "eml", "pdf", "docx")
-TEXT_PARTS = ("subject", "preheader", "html", "text", "markdown", "sms", "pdf")
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
 SINKS = ("dir", "zip", "jsonl")
 
@@ -94,17 +95,6 @@ class EmailSpec(_Strict):
     unsubscribe_mailto: str | None = None
     # RFC 5322 Date of every message; default: the audience file's modification time.
     date: str | None = None
-
-
-class ErrorThreshold(_Strict):
-    """Pause a job once ``min_failed`` documents failed QA and they are ``rate`` of those done.
-
-    A template that breaks for part of the audience (say, one variant) then stops the job early
-    instead of burning through every contact; fix it and resume. ``null`` turns this off.
-    """
-
-    min_failed: int = Field(default=100, ge=1)
-    rate: float = Field(default=0.1, gt=0, le=1)
 
 
 class JobSpec(_Strict):

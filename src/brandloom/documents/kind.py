@@ -1,0 +1,351 @@
+"""The ``documents.render`` job kind: an audience and a template become documents.
+
+A chunk is a keyset page of the audience by contact key. The worker renders, checks and formats
+its contacts (no I/O), the sink writes their files, and the chunk's document records commit with
+its checkpoint. Finalize writes manifest.jsonl, rejected.csv, the sink's assembled outputs and
+report.json.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from brandloom.audiences.export import write_rejects_csv
+from brandloom.audiences.repository import AudienceRepository
+from brandloom.documents.formats.eml import EmailSettings
+from brandloom.documents.outputs import MANIFEST, REJECTED, REPORT
+from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
+from brandloom.documents.qa import QAConfig
+from brandloom.documents.repository import DocumentRepository
+from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
+from brandloom.errors import NotFoundError
+from brandloom.jobs.kinds import ChunkPlan, ChunkRun, WorkerContext
+from brandloom.jobs.models import Job, JobChunk
+from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.threshold import ErrorThreshold
+from brandloom.settings import Settings
+from brandloom.storage import open_location
+from brandloom.templates.engine import PROCESS_CODE_CACHE, check_variables
+from brandloom.templates.errors import TemplateVariableError
+from brandloom.templates.models import Template
+from brandloom.templates.service import compile_docx, compile_variants
+
+KIND = "documents.render"
+
+# Variables every contact provides whatever the audience's columns are.
+BUILTIN_VARIABLES = ("key", "email", "locale", "consent")
+
+# Written once the sink's outputs are assembled, before their per-chunk parts are removed.
+_ASSEMBLED = f"{STATE_DIR}/assembled.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderParams:
+    """Everything about a render job that is fixed when it is created (``job.params``)."""
+
+    spec: dict[str, Any]  # the validated spec, as JSON
+    variants: dict[str, dict[str, str]]  # variant -> resolved part overrides
+    weights: list[tuple[str, float]]
+    eml_date: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec,
+            "variants": self.variants,
+            "weights": [list(w) for w in self.weights],
+            "eml_date": self.eml_date,
+        }
+
+
+def render_settings(
+    *,
+    name: str,
+    seed: str,
+    locale: str,
+    outputs: tuple[str, ...],
+    from_addr: str | None,
+    from_name: str | None,
+    reply_to: str | None,
+    unsubscribe_mailto: str | None,
+    eml_date: datetime,
+    keep_parts: bool,
+) -> RenderSettings:
+    """How a job renders: the same for its chunks on any worker and for its previews."""
+    return RenderSettings(
+        job_key=f"{seed}\x1f{name}",
+        seed=seed,
+        default_locale=locale,
+        outputs=outputs,
+        email=(
+            EmailSettings(
+                from_addr=from_addr,
+                from_name=from_name,
+                reply_to=reply_to,
+                unsubscribe_mailto=unsubscribe_mailto,
+            )
+            if from_addr
+            else None
+        ),
+        email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
+        eml_date=eml_date,
+        keep_parts=keep_parts,
+        title=name,
+    )
+
+
+@dataclass(slots=True)
+class RenderRuntime:
+    """Per-process state for one render job: compiled once, reused for every chunk."""
+
+    job_id: str
+    workspace_id: str
+    audience_id: str
+    renderer: JobRenderer
+    sink: Sink
+
+
+def _spec(job: Job) -> dict[str, Any]:
+    spec: dict[str, Any] = job.params["spec"]
+    return spec
+
+
+def job_seed(job: Job) -> str:
+    return str(_spec(job).get("seed", 0))
+
+
+def build_runtime(job: Job, template: Template) -> RenderRuntime:
+    stored = job.params
+    spec = stored["spec"]
+    email = spec.get("email") or {}
+    outputs: tuple[str, ...] = tuple(spec["outputs"])
+    settings = render_settings(
+        name=job.name,
+        seed=job_seed(job),
+        locale=spec.get("locale") or "en-US",
+        outputs=outputs,
+        from_addr=email.get("from"),
+        from_name=email.get("from_name"),
+        reply_to=email.get("reply_to"),
+        unsubscribe_mailto=email.get("unsubscribe_mailto"),
+        eml_date=datetime.fromisoformat(stored["eml_date"]),
+        keep_parts=spec.get("sink") == "jsonl",
+    )
+    templates = compile_variants(
+        engine=template.engine,
+        parts=template.parts,
+        variants=stored["variants"],
+        cache=PROCESS_CODE_CACHE,  # a worker reuses compiled parts across jobs and variants
+    )
+    renderer = JobRenderer(
+        docx_template=compile_docx(template.docx) if template.docx is not None else None,
+        templates=templates,
+        weights=[(w[0], float(w[1])) for w in stored["weights"]],
+        qa=QAConfig.model_validate(spec.get("qa") or {}),
+        settings=settings,
+    )
+    assert job.out_dir is not None and job.audience_id is not None
+    sink = make_sink(spec.get("sink") or "dir", open_location(job.out_dir), outputs)
+    return RenderRuntime(
+        job_id=job.id,
+        workspace_id=job.workspace_id,
+        audience_id=job.audience_id,
+        renderer=renderer,
+        sink=sink,
+    )
+
+
+def check_template_variables(
+    templates: Any, docx_template: Any, available: list[str] | tuple[str, ...]
+) -> None:
+    """Every variable the templates use without a fallback must be a column or a builtin."""
+    names = [*available, *BUILTIN_VARIABLES]
+    for compiled in templates.values():
+        check_variables(compiled, names)
+    if docx_template is not None:
+        missing = [
+            use for name, use in docx_template.required_variables().items() if name not in names
+        ]
+        if missing:
+            raise TemplateVariableError(missing)
+
+
+class RenderKind:
+    """Render documents for every contact of an audience (see the module docstring)."""
+
+    name = KIND
+    failure_noun = "documents failed QA"
+
+    def plan(self, session: Session, job: Job) -> Iterator[ChunkPlan]:
+        """Every ``chunk_size``-th contact key is a boundary."""
+        assert job.audience_id is not None
+        audiences = AudienceRepository(session, job.workspace_id)
+        audience = audiences.get(job.audience_id)
+        if audience is None:
+            raise NotFoundError(
+                f"audience '{job.audience_id}' not found", code="audience.not_found"
+            )
+        if job.params.get("check_variables"):
+            # The job was created while its audience was importing: the columns are known now.
+            template = session.get(Template, job.template_id)
+            if template is None:
+                raise NotFoundError(f"template '{job.template_id}' not found")
+            runtime_templates = compile_variants(
+                engine=template.engine,
+                parts=template.parts,
+                variants=job.params["variants"],
+                cache=PROCESS_CODE_CACHE,
+            )
+            docx = compile_docx(template.docx) if template.docx is not None else None
+            check_template_variables(runtime_templates, docx, list(audience.variables or []))
+        chunk_size = int(_spec(job)["chunk_size"])
+        after: str | None = None
+        count = 0
+        last: str | None = None
+        for key in audiences.keys(audience.id):
+            count += 1
+            last = key
+            if count == chunk_size:
+                yield ChunkPlan(after, key, count)
+                after, count = key, 0
+        if count and last is not None:
+            yield ChunkPlan(after, last, count)
+
+    def open_runtime(self, session: Session, job: Job, context: WorkerContext) -> RenderRuntime:
+        template = session.get(Template, job.template_id)
+        if template is None:
+            raise LookupError(f"template {job.template_id} not found")
+        return build_runtime(job, template)
+
+    def load_chunk(
+        self, session: Session, runtime: RenderRuntime, chunk: JobChunk
+    ) -> list[ContactData]:
+        """The chunk's contacts: one keyset page of the audience."""
+        assert chunk.last_key is not None
+        rows = AudienceRepository(session, runtime.workspace_id).contacts_between(
+            runtime.audience_id, after_key=chunk.after_key, last_key=chunk.last_key
+        )
+        return [
+            ContactData(row=r[0], key=r[1], email=r[2], locale=r[3], consent=r[4], attributes=r[5])
+            for r in rows
+        ]
+
+    def run_chunk(self, runtime: RenderRuntime, index: int, work: list[ContactData]) -> ChunkRun:
+        result = runtime.renderer.render_chunk(work)
+        runtime.sink.write_chunk(index, result.documents)
+        dumps = orjson.dumps
+        job_id = runtime.job_id
+        outcomes = [
+            (
+                job_id,
+                index,
+                o.row,
+                o.key,
+                o.variant,
+                o.qa_status,
+                dumps(o.qa_issues).decode("utf-8"),
+                dumps(o.files).decode("utf-8"),
+            )
+            for o in result.outcomes
+        ]
+        stats = result.stats()
+        stats["items"] = stats["contacts"]
+        stats["failed"] = int(stats["qa"].get("fail", 0))
+        return ChunkRun(stats=stats, result=outcomes)
+
+    def commit_chunk(
+        self, session: Session, runtime: RenderRuntime, index: int, run: ChunkRun
+    ) -> None:
+        DocumentRepository(session, runtime.workspace_id).replace_documents(
+            runtime.job_id, index, run.result
+        )
+
+    def threshold(self, job: Job) -> ErrorThreshold | None:
+        threshold = _spec(job).get("error_threshold", {})
+        return ErrorThreshold.model_validate(threshold) if threshold is not None else None
+
+    def on_failed(self, session: Session, job: Job) -> None:
+        """Nothing to mark: a failed render keeps its finished chunks for a resume."""
+
+    def finalize(self, session: Session, job: Job, *, settings: Settings | None) -> dict[str, Any]:
+        """Write manifest.jsonl, rejected.csv, the sink's assembled outputs and report.json.
+
+        Everything goes through the job's output store (``settings`` gives the S3 credentials
+        when the outputs are in a bucket). Each output is published whole or not at all, and a
+        finalize repeated after a crash does not assemble again from parts it already removed.
+        """
+        assert job.out_dir is not None and job.audience_id is not None
+        store = open_location(job.out_dir, settings)
+        documents_repo = DocumentRepository(session, job.workspace_id)
+        audiences = AudienceRepository(session, job.workspace_id)
+        audience = audiences.get(job.audience_id)
+        if audience is None:
+            raise NotFoundError(f"audience '{job.audience_id}' not found")
+        spec = _spec(job)
+
+        with store.open_writer(MANIFEST) as fh:
+            for row, key, variant, qa_status, qa_issues, files in documents_repo.iter_manifest(
+                job.id
+            ):
+                fh.write(
+                    orjson.dumps(
+                        {
+                            "key": key,
+                            "row": row,
+                            "variant": variant,
+                            "qa": {"status": qa_status, "issues": qa_issues},
+                            "files": files,
+                        }
+                    )
+                )
+                fh.write(b"\n")
+
+        with store.staged_file(REJECTED) as rejects:
+            write_rejects_csv(
+                rejects, list(audience.headers or []), audiences.iter_rejects(audience.id)
+            )
+
+        # Recorded before the parts are removed: once some parts are gone, assembling again
+        # would publish an incomplete archive.
+        if not store.exists(_ASSEMBLED):
+            sink = make_sink(spec.get("sink") or "dir", store, spec["outputs"])
+            sink.finalize(job.chunks_total)
+            store.put(_ASSEMBLED, orjson.dumps({"job_id": job.id}))
+        store.delete_prefix(PARTS_DIR)
+
+        documents: Counter[str] = Counter()
+        qa: Counter[str] = Counter()
+        by_code: Counter[str] = Counter()
+        for stats in JobRepository(session, job.workspace_id).chunk_stats(job.id):
+            documents.update(stats.get("documents", {}))
+            qa.update(stats.get("qa", {}))
+            by_code.update(stats.get("by_code", {}))
+        total_docs = sum(documents.values())
+        elapsed = round(job.elapsed_s, 3)
+        report = {
+            "job_id": job.id,
+            "name": job.name,
+            "rows_read": audience.rows_read,
+            "accepted": audience.accepted,
+            "rejected": audience.rejected,
+            "rejected_by_code": dict(sorted(audience.rejected_by_code.items())),
+            "documents": {fmt: documents.get(fmt, 0) for fmt in spec["outputs"]},
+            "qa": {
+                "passed": qa.get("pass", 0),
+                "warned": qa.get("warn", 0),
+                "failed": qa.get("fail", 0),
+                "by_code": dict(sorted(by_code.items())),
+            },
+            "sink": spec.get("sink") or "dir",
+            "elapsed_s": elapsed,
+            "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,
+        }
+        with store.open_writer(REPORT) as fh:
+            fh.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        return report

@@ -1,0 +1,104 @@
+"""HTTP endpoints for render jobs: create one, read its manifest, documents and archive.
+
+Mounted under ``/v1/jobs`` beside the generic job endpoints (``jobs.router``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
+
+from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.db.engine import unit_of_work
+from brandloom.documents.flows import create_job_from_request
+from brandloom.documents.repository import DocumentRepository
+from brandloom.documents.schemas import JobCreate, ManifestEntry
+from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
+from brandloom.errors import ConflictError, NotFoundError
+from brandloom.jobs.router import read_job_model
+from brandloom.jobs.schemas import JobRead
+from brandloom.jobs.service import get_job
+from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+@router.post("", status_code=202, response_model=JobRead)
+def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
+    """Validate the spec, record the job and start it after the record is committed."""
+    with unit_of_work(state.factory) as session:
+        job = create_job_from_request(
+            session,
+            workspace,
+            body=body,
+            jobs_dir=state.settings.jobs_dir,
+            settings=state.settings,
+        )
+        read = read_job_model(job)
+    state.executor.submit(job.id)
+    return read
+
+
+@router.get("/{job_id}/manifest", response_model=Page[ManifestEntry])
+def read_manifest(
+    job_id: str,
+    session: SessionDep,
+    workspace: CurrentWorkspace,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> Page[ManifestEntry]:
+    """Documents in row order (what manifest.jsonl holds), paged."""
+    job = get_job(session, workspace, job_id=job_id)
+    limit = max(1, min(limit, 1000))
+    docs = DocumentRepository(session, workspace).documents_by_row(
+        job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
+    )
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return Page[ManifestEntry](
+        items=[
+            ManifestEntry(
+                key=d.key,
+                row=d.row,
+                variant=d.variant,
+                qa={"status": d.qa_status, "issues": d.qa_issues},
+                files=d.files,
+            )
+            for d in docs
+        ],
+        next_cursor=encode_cursor(docs[-1].row) if more and docs else None,
+    )
+
+
+@router.get("/{job_id}/documents/{key}/{fmt}")
+def read_document_file(
+    job_id: str,
+    key: str,
+    fmt: str,
+    session: SessionDep,
+    workspace: CurrentWorkspace,
+    state: StateDep,
+) -> Response:
+    """One rendered file of one contact, streamed from the job's output storage."""
+    job = get_job(session, workspace, job_id=job_id)
+    record = DocumentRepository(session, workspace).document(job.id, key)
+    if record is None:
+        raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
+    return StreamingResponse(
+        stream_document(job, record, fmt, settings=state.settings),
+        media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
+    )
+
+
+@router.get("/{job_id}/archive")
+def read_archive(
+    job_id: str, session: SessionDep, workspace: CurrentWorkspace, state: StateDep
+) -> Response:
+    """Every output of a finished job as one zip, streamed."""
+    job = get_job(session, workspace, job_id=job_id)
+    if job.state != "done":
+        raise ConflictError(f"job {job_id} is {job.state}; the archive exists once it is done")
+    headers = {"Content-Disposition": f'attachment; filename="{job_id}.zip"'}
+    return StreamingResponse(
+        stream_archive(job, settings=state.settings), media_type="application/zip", headers=headers
+    )
