@@ -137,11 +137,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _serve(env: dict[str, str], port: int, log: Path) -> Iterator[psutil.Process]:
+def _serve(
+    env: dict[str, str], port: int, log: Path, http_workers: int = HTTP_WORKERS
+) -> Iterator[psutil.Process]:
     """``brandloom serve`` in its own session; it and its children are stopped on the way out."""
     cmd = [
         *(sys.executable, "-m", "brandloom.cli.app", "serve", "--host", HOST, "--port", str(port)),
-        *("--http-workers", str(HTTP_WORKERS)),
+        *("--http-workers", str(http_workers)),
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -241,7 +243,11 @@ def _prepare_job(port: int, api_key: str, tmp: Path) -> str:
     write_audience(csv_path, AUDIENCE_ROWS)
     body, content_type = _multipart({"key": "email"}, "file", csv_path)
     status, audience = _request(
-        port, "POST", "/v1/audiences", body=body, headers={**auth, "Content-Type": content_type}
+        port,
+        "POST",
+        "/v1/audiences?wait=true",
+        body=body,
+        headers={**auth, "Content-Type": content_type},
     )
     if status != 201:
         raise SystemExit(f"POST /v1/audiences answered {status}: {audience}")

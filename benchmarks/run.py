@@ -262,6 +262,7 @@ def main() -> None:
             "api",
             "import-pg",
             "workers",
+            "upload",
         ],
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -322,6 +323,10 @@ def main() -> None:
         from import_pg import bench_import_pg
 
         bench_import_pg(1_000_000 // scale, args.database_url)
+    if args.only in (None, "upload"):
+        from upload_latency import bench_upload
+
+        bench_upload(150_000 // scale)
     if args.only in (None, "api"):
         from api_load import bench_api
 
