@@ -218,15 +218,14 @@ def bench_render(contacts: int, *, outputs: list[str], sink: str, workers: int, 
 def bench_latency(contacts: int, outputs: list[str]) -> None:
     """Per-document latency of the render path (template, QA, formats) in one process."""
     from brandloom.audiences.reader import ContactRow, ImportOptions, open_audience
-    from brandloom.documents.flows import _preview_renderer, prepare
+    from brandloom.cli.generate import file_renderer
+    from brandloom.cli.specfile import read_spec_file
     from brandloom.documents.pipeline import ContactData
-    from brandloom.documents.spec import load_spec
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_audience(folder / "contacts.csv", contacts)
-        spec, base = load_spec(write_spec(folder, outputs=outputs, sink="dir"))
-        renderer = _preview_renderer(prepare(spec, base))
+        renderer = file_renderer(read_spec_file(write_spec(folder, outputs=outputs, sink="dir")))
         rows = [
             ContactData(r.row, r.key, r.email, r.locale, r.consent, r.attributes)
             for r in open_audience(folder / "contacts.csv", ImportOptions(key="email"))

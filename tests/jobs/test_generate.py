@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from brandloom.documents.flows import generate
+from brandloom.cli.generate import generate
 from brandloom.errors import BrandloomError
 from tests.factories import contacts, tree_bytes, write_csv, write_spec
 

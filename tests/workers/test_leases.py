@@ -8,14 +8,16 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from brandloom.cli import generate as flows
+from brandloom.cli.specfile import read_spec_file
 from brandloom.db.base import utcnow
 from brandloom.db.engine import unit_of_work
-from brandloom.documents import flows
 from brandloom.jobs import lifecycle
 from brandloom.jobs.kinds import ChunkRun, WorkerContext
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.jobs.repository import JobRepository
 from brandloom.jobs.service import JobRuntime, commit_chunk, open_runtime
+from brandloom.settings import get_settings
 from brandloom.workers.leases import claim_finalize, reap
 from tests.factories import HALF_FAILING_VARIANTS, contacts, write_csv, write_spec
 
@@ -40,8 +42,9 @@ def _job(factory: sessionmaker[Session], tmp_path: Path, **spec: object) -> str:
     inputs.mkdir()
     write_csv(inputs / "contacts.csv", contacts(100))
     path = write_spec(inputs, outputs=["txt"], chunk_size=25, **spec)
-    prepared = flows.prepare(*flows.load_spec(path))
-    job_id, _ = flows._create(factory, None, prepared, (tmp_path / "out").resolve())
+    job_id, _ = flows._create(
+        factory, None, read_spec_file(path), (tmp_path / "out").resolve(), get_settings()
+    )
     return job_id
 
 

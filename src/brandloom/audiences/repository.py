@@ -101,6 +101,26 @@ class AudienceRepository:
         rows = self.session.execute(stmt.order_by(Contact.key)).all()
         return [tuple(r) for r in rows]
 
+    def contact(
+        self, audience_id: str, key: str
+    ) -> tuple[int, str, str | None, str | None, str, Any] | None:
+        """One contact by key: (row, key, email, locale, consent, attributes), or None."""
+        row = self.session.execute(
+            select(
+                Contact.row,
+                Contact.key,
+                Contact.email,
+                Contact.locale,
+                Contact.consent,
+                Contact.attributes,
+            ).where(
+                Contact.audience_id == audience_id,
+                Contact.workspace_id == self.workspace_id,
+                Contact.key == key,
+            )
+        ).first()
+        return tuple(row) if row is not None else None
+
     def rejects(
         self, audience_id: str, *, after_row: int = 0, limit: int | None = None
     ) -> list[AudienceReject]:

@@ -92,8 +92,8 @@ def generate(
     a shared filesystem) or an s3:// location.
     """
     from brandloom.cli.context import app_context
+    from brandloom.cli.generate import generate as run_generate
     from brandloom.cli.progress import ProgressReporter
-    from brandloom.documents.flows import generate as run_generate
 
     def go() -> None:
         ctx = app_context()
@@ -248,7 +248,7 @@ def _print_report(report: dict[str, Any], out: Path | str) -> None:
 @app.command()
 def validate(spec: SpecArg) -> None:
     """Check the template and the audience and show three previews; writes nothing."""
-    from brandloom.documents.flows import validate as run_validate
+    from brandloom.cli.generate import validate as run_validate
 
     summary = _run(lambda: run_validate(spec))
     console.print(
@@ -280,7 +280,7 @@ def preview(
     fmt: Annotated[str, typer.Option("--format", "-f", help="html, txt, md, sms or eml.")] = "html",
 ) -> None:
     """Print one contact's document in one format to standard output."""
-    from brandloom.documents.flows import preview as run_preview
+    from brandloom.cli.generate import preview as run_preview
 
     item = _run(lambda: run_preview(spec, key=contact))
     data = item["files"].get(fmt)
@@ -422,9 +422,9 @@ def demo(
 ) -> None:
     """Generate the bundled demo: a brand, multilingual contacts, a template with a variant."""
     from brandloom.cli.context import app_context
+    from brandloom.cli.generate import generate as run_generate
     from brandloom.cli.progress import ProgressReporter
     from brandloom.demo.data import write_demo
-    from brandloom.documents.flows import generate as run_generate
 
     def go() -> None:
         out_dir = out.resolve()

@@ -120,6 +120,16 @@ def job_seed(job: Job) -> str:
     return str(_spec(job).get("seed", 0))
 
 
+def template_parts(template: Template, spec: dict[str, Any]) -> dict[str, str]:
+    """The template's parts as the job renders them: the spec's unsubscribe URL is a part too
+    (List-Unsubscribe headers and the ``unsubscribe_url`` variable come from it)."""
+    parts = dict(template.parts)
+    url = (spec.get("email") or {}).get("unsubscribe_url")
+    if url and "unsubscribe_url" not in parts:
+        parts["unsubscribe_url"] = url
+    return parts
+
+
 def build_runtime(job: Job, template: Template) -> RenderRuntime:
     stored = job.params
     spec = stored["spec"]
@@ -139,7 +149,7 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
     )
     templates = compile_variants(
         engine=template.engine,
-        parts=template.parts,
+        parts=template_parts(template, spec),
         variants=stored["variants"],
         cache=PROCESS_CODE_CACHE,  # a worker reuses compiled parts across jobs and variants
     )
@@ -198,7 +208,7 @@ class RenderKind:
                 raise NotFoundError(f"template '{job.template_id}' not found")
             runtime_templates = compile_variants(
                 engine=template.engine,
-                parts=template.parts,
+                parts=template_parts(template, _spec(job)),
                 variants=job.params["variants"],
                 cache=PROCESS_CODE_CACHE,
             )

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
 from brandloom.db.engine import unit_of_work
-from brandloom.documents.flows import create_job_from_request
+from brandloom.documents.flows import create_render_job
 from brandloom.documents.repository import DocumentRepository
 from brandloom.documents.schemas import JobCreate, ManifestEntry
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
@@ -27,12 +27,8 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
     """Validate the spec, record the job and start it after the record is committed."""
     with unit_of_work(state.factory) as session:
-        job = create_job_from_request(
-            session,
-            workspace,
-            body=body,
-            jobs_dir=state.settings.jobs_dir,
-            settings=state.settings,
+        job = create_render_job(
+            session, workspace, spec=body, settings=state.settings, cache=state.cache
         )
         read = read_job_model(job)
     state.executor.submit(job.id)

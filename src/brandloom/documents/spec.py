@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -97,11 +97,15 @@ class EmailSpec(_Strict):
     date: str | None = None
 
 
-class JobSpec(_Strict):
-    name: str
+class RenderOptions(_Strict):
+    """How a render job renders: everything but where its audience and template come from.
+
+    Shared by the spec file (:class:`JobSpec`) and the API request (:class:`RenderSpec`): each
+    field is defined and validated once.
+    """
+
+    name: str = Field(min_length=1, max_length=500)
     locale: str = "en-US"
-    audience: AudienceSpec
-    template: TemplateSpec
     variants: list[VariantSpec] = Field(default_factory=list)
     outputs: list[str] = Field(default_factory=lambda: ["html", "txt"])
     sink: Literal["dir", "zip", "jsonl"] = "dir"
@@ -129,12 +133,44 @@ class JobSpec(_Strict):
         return list(dict.fromkeys(value))
 
     @model_validator(mode="after")
-    def _consistent(self) -> JobSpec:
+    def _consistent(self) -> Self:
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError("variant names must be unique")
         if "eml" in self.outputs and not self.email.from_:
             raise ValueError("output 'eml' needs email.from")
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """The render options alone, as JSON (what a job stores as its spec)."""
+        return self.model_dump(mode="json", by_alias=True, include=set(RenderOptions.model_fields))
+
+
+class JobSpec(RenderOptions):
+    """The spec file (SPEC.yaml): the audience as a file, template parts inline or as files.
+
+    Resolved at the CLI's edge (files read, the audience imported, the template stored) into a
+    :class:`RenderSpec`, the one spec the services take.
+    """
+
+    audience: AudienceSpec
+    template: TemplateSpec
+
+
+class RenderSpec(RenderOptions):
+    """A render job as the services take it (and ``POST /v1/jobs`` accepts it): the audience by
+    id, the template by id or as inline parts, variants inline."""
+
+    audience_id: str
+    template_id: str | None = None
+    template: TemplateSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_template(self) -> Self:
+        if (self.template_id is None) == (self.template is None):
+            raise ValueError("give exactly one of template_id or template (inline parts)")
+        if self.template is not None and self.template.docx is not None:
+            raise ValueError("template.docx: upload Word templates through a stored template")
         return self
 
 

@@ -1,0 +1,119 @@
+"""The CLI's edge: a spec file (SPEC.yaml) and the files it names, read and checked once.
+
+What comes out is plain data for the id-based services: the render options, the template's
+parts as text (files read), the Word template's bytes, the audience file and its import
+options. Nothing below the CLI reads a file a spec names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from brandloom.audiences.reader import ImportOptions
+from brandloom.documents.flows import PreparedTemplate, prepare_template
+from brandloom.documents.spec import JobSpec, RenderSpec, SpecError, load_spec, resolve_part
+from brandloom.documents.spec import resolve_path as resolve_spec_path
+from brandloom.kit.hashing import sha256_hex
+
+
+@dataclass(slots=True)
+class SpecFile:
+    """A spec file with every file it names read and every variant compiled."""
+
+    spec: JobSpec
+    base: Path
+    prepared: PreparedTemplate
+    origins: dict[str, str]
+    audience_path: Path | None
+    options: ImportOptions
+    digest: str  # identifies every input: a ``--resume`` must be given the same
+
+    def render_spec(self, *, audience_id: str, template_id: str) -> RenderSpec:
+        """The resolved spec the services take: the audience and template by id."""
+        spec = self.spec
+        return RenderSpec.model_validate(
+            {
+                **spec.options(),
+                "variants": [
+                    {"name": v.name, "weight": v.weight, **self.prepared.variants[v.name]}
+                    for v in spec.variants
+                ],
+                "audience_id": audience_id,
+                "template_id": template_id,
+            }
+        )
+
+
+def read_spec_file(path: Path) -> SpecFile:
+    """Read SPEC.yaml and the files it names; compile the template (syntax errors raise here)."""
+    spec, base = load_spec(path)
+    tpl = spec.template
+    parts: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for name, value in tpl.text_parts().items():
+        parts[name], origins[name] = resolve_part(value, base, part=name)
+    if spec.email.unsubscribe_url:
+        parts["unsubscribe_url"] = spec.email.unsubscribe_url
+        origins["unsubscribe_url"] = "email.unsubscribe_url"
+    engine = tpl.engine or (
+        "liquid" if any(o.endswith(".liquid") for o in origins.values()) else "jinja"
+    )
+    docx = _read_docx(tpl.docx, base, origins) if tpl.docx is not None else None
+    variants: dict[str, dict[str, str]] = {}
+    for variant in spec.variants:
+        variants[variant.name] = {
+            part: resolve_part(value, base, part=f"{variant.name}.{part}")[0]
+            for part, value in variant.overrides().items()
+        }
+    prepared = prepare_template(
+        spec, engine=engine, parts=parts, variants=variants, docx=docx, origins=origins
+    )
+    aud = spec.audience
+    options = ImportOptions(
+        key=aud.key,
+        columns=dict(aud.columns),
+        required=tuple(aud.required),
+        format=aud.format,
+        delimiter=aud.delimiter,
+        encoding=aud.encoding,
+        sheet=aud.sheet,
+    )
+    digest = sha256_hex(
+        orjson.dumps(
+            {
+                "spec": spec.model_dump(mode="json", by_alias=True),
+                "parts": prepared.parts,
+                "variants": variants,
+                "engine": engine,
+                "docx": sha256_hex(docx) if docx is not None else None,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+    )
+    return SpecFile(
+        spec=spec,
+        base=base,
+        prepared=prepared,
+        origins=origins,
+        audience_path=resolve_spec_path(aud.path, base) if aud.path else None,
+        options=options,
+        digest=digest,
+    )
+
+
+def _read_docx(value: str, base: Path, origins: dict[str, str]) -> bytes:
+    docx_path = resolve_spec_path(value, base)
+    if docx_path.suffix.lower() != ".docx":
+        raise SpecError(f"template.docx: expected a .docx file, got {docx_path.name}")
+    try:
+        data = docx_path.read_bytes()
+    except OSError as exc:
+        raise SpecError(
+            f"template.docx: cannot read {docx_path}: {exc.strerror or exc}",
+            code="spec.file_not_found",
+        ) from None
+    origins["docx"] = str(docx_path)
+    return data
