@@ -26,7 +26,7 @@ class Job(Base):
     __tablename__ = "job"
     __table_args__ = (
         Index("ix_job_workspace_out_dir", "workspace_id", "out_dir"),
-        Index("ix_job_workspace_kind_created", "workspace_id", "kind", "created_at"),
+        Index("ix_job_workspace_created", "workspace_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

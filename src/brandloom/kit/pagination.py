@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -19,6 +20,27 @@ class Page(BaseModel, Generic[T]):
 
 def encode_cursor(value: int | str) -> str:
     return base64.urlsafe_b64encode(str(value).encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def encode_keyset(created_at: datetime, item_id: str) -> str:
+    """A cursor for newest-first lists: the last item's creation time and id."""
+    return encode_cursor(f"{created_at.isoformat()}|{item_id}")
+
+
+def decode_keyset(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, _, item_id = (
+            base64.urlsafe_b64decode(padded.encode("ascii")).decode().partition("|")
+        )
+        value = datetime.fromisoformat(created)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("invalid cursor", code="request.invalid_cursor") from None
+    if not item_id or value.tzinfo is None:
+        raise ValidationFailed("invalid cursor", code="request.invalid_cursor")
+    return value, item_id
 
 
 def decode_int_cursor(cursor: str | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brandloom.db.base import Base, JSONText, UTCDateTime, utcnow
@@ -12,6 +12,7 @@ from brandloom.db.base import Base, JSONText, UTCDateTime, utcnow
 
 class Template(Base):
     __tablename__ = "template"
+    __table_args__ = (Index("ix_template_workspace_created", "workspace_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(

@@ -1,4 +1,5 @@
-"""job kinds: generic jobs (kind, params, dependencies, item counters) and audience import state
+"""job kinds: generic jobs (kind, params, dependencies, item counters), audience import state,
+newest-first list indexes
 
 Revision ID: 0004
 Revises: 0003
@@ -52,7 +53,7 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_job_after_job_id", ["after_job_id"], unique=False)
         batch_op.create_index(
-            "ix_job_workspace_kind_created", ["workspace_id", "kind", "created_at"], unique=False
+            "ix_job_workspace_created", ["workspace_id", "created_at"], unique=False
         )
     with op.batch_alter_table("job", schema=None) as batch_op:
         # The default only carried existing rows over: every new job names its kind.
@@ -74,12 +75,18 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("audience", schema=None) as batch_op:
         batch_op.alter_column("state", existing_type=sa.String(length=16), server_default=None)
+    with op.batch_alter_table("template", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_template_workspace_created", ["workspace_id", "created_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     bind.execute(sa.text("DELETE FROM job WHERE kind <> :kind"), {"kind": RENDER})
     bind.execute(sa.text("DELETE FROM audience WHERE state <> 'ready'"))
+    with op.batch_alter_table("template", schema=None) as batch_op:
+        batch_op.drop_index("ix_template_workspace_created")
     with op.batch_alter_table("audience", schema=None) as batch_op:
         batch_op.drop_index("ix_audience_workspace_created")
         for column in ("headers", "mapping", "variables"):
@@ -115,7 +122,7 @@ def downgrade() -> None:
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.alter_column("seed", existing_type=sa.String(length=100), server_default=None)
         batch_op.alter_column("chunk_size", existing_type=sa.Integer(), server_default=None)
-        batch_op.drop_index("ix_job_workspace_kind_created")
+        batch_op.drop_index("ix_job_workspace_created")
         batch_op.drop_index("ix_job_after_job_id")
         batch_op.drop_constraint(op.f("fk_job_after_job_id_job"), type_="foreignkey")
         batch_op.alter_column("out_dir", existing_type=sa.String(length=2000), nullable=False)
