@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from brandloom.api.app import create_app
 from brandloom.api.deps import CurrentWorkspace
+from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.settings import Settings
 from brandloom.workspaces.models import ApiKey, Workspace
@@ -56,7 +57,7 @@ def _revoke_key_of(state: Any, ws_id: str) -> None:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
         key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
-        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+        revoke_key(session, AuthContext.operator(workspace), key_id=key_id, cache=state.cache)
 
 
 def test_requests_carry_the_workspace_id(client: TestClient) -> None:

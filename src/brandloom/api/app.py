@@ -40,6 +40,7 @@ from brandloom.observability.middleware import ObservabilityMiddleware
 from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
 from brandloom.workers.models import WorkerHeartbeat
+from brandloom.workspaces.router import router as keys_router
 
 # Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
 REQUIRED_CHECKS = frozenset({"database", "broker"})
@@ -211,6 +212,7 @@ def create_app(
     app.include_router(audiences_router)
     app.include_router(templates_router)
     app.include_router(jobs_router)
+    app.include_router(keys_router)
     return app
 
 

@@ -8,18 +8,22 @@ from pathlib import Path
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 
-from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.api.deps import SessionDep, StateDep, require_scopes
 from brandloom.audiences.reader import ImportOptions
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.schemas import AudienceImportRead, AudienceRead, RejectRead
 from brandloom.audiences.service import get_audience, import_audience
+from brandloom.auth import AuthContext
 from brandloom.errors import ValidationFailed
 from brandloom.kit.ids import new_id
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
+
+AudiencesRead = Annotated[AuthContext, Depends(require_scopes("audiences:read"))]
+AudiencesWrite = Annotated[AuthContext, Depends(require_scopes("audiences:write"))]
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 COPY_BLOCK = 1 << 20
@@ -45,7 +49,7 @@ def _parse_columns(columns: str | None) -> dict[str, str]:
 async def upload_audience(
     state: StateDep,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: AudiencesWrite,
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL or XLSX")],
     name: Annotated[str | None, Form()] = None,
     key: Annotated[str | None, Form()] = None,
@@ -57,7 +61,7 @@ async def upload_audience(
 ) -> AudienceImportRead:
     """Upload an audience file and import it; the summary counts every row."""
     filename = _SAFE_NAME.sub("_", Path(file.filename or "audience.csv").name).strip("._")
-    folder = state.settings.uploads_dir / workspace.id / new_id("up")
+    folder = state.settings.uploads_dir / auth.workspace.id / new_id("up")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (filename or "audience.csv")
     written = 0
@@ -82,7 +86,7 @@ async def upload_audience(
         encoding=encoding or None,
     )
     audience, reused = import_audience(
-        session, workspace, path=target, options=options, name=name or file.filename
+        session, auth.workspace, path=target, options=options, name=name or file.filename
     )
     if reused:
         os.unlink(target)
@@ -90,24 +94,24 @@ async def upload_audience(
 
 
 @router.get("/{audience_id}", response_model=AudienceRead)
-def read_audience(
-    audience_id: str, session: SessionDep, workspace: CurrentWorkspace
-) -> AudienceRead:
-    return AudienceRead.model_validate(get_audience(session, workspace, audience_id=audience_id))
+def read_audience(audience_id: str, session: SessionDep, auth: AudiencesRead) -> AudienceRead:
+    return AudienceRead.model_validate(
+        get_audience(session, auth.workspace, audience_id=audience_id)
+    )
 
 
 @router.get("/{audience_id}/rejects", response_model=Page[RejectRead])
 def read_rejects(
     audience_id: str,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: AudiencesRead,
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[RejectRead]:
     """Rejected rows in row order, with their reasons and raw fields."""
-    audience = get_audience(session, workspace, audience_id=audience_id)
+    audience = get_audience(session, auth.workspace, audience_id=audience_id)
     limit = max(1, min(limit, 1000))
-    rows = AudienceRepository(session, workspace).rejects(
+    rows = AudienceRepository(session, auth.workspace).rejects(
         audience.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
     more = len(rows) > limit

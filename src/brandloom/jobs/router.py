@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection
 
 from brandloom.api.deps import (
     BearerDep,
-    CurrentWorkspace,
     SessionDep,
     StateDep,
     read_in_workspace,
+    require_scopes,
 )
+from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
@@ -27,6 +28,9 @@ from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+JobsRead = Annotated[AuthContext, Depends(require_scopes("jobs:read"))]
+JobsWrite = Annotated[AuthContext, Depends(require_scopes("jobs:write"))]
 
 
 def _read(job: Job | Any) -> JobRead:
@@ -56,12 +60,12 @@ def _read(job: Job | Any) -> JobRead:
 
 
 @router.post("", status_code=202, response_model=JobRead)
-def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
+def create_job(body: JobCreate, state: StateDep, auth: JobsWrite) -> JobRead:
     """Validate the spec, record the job and start it after the record is committed."""
     with unit_of_work(state.factory) as session:
         job = create_job_from_request(
             session,
-            workspace,
+            auth.workspace,
             body=body,
             jobs_dir=state.settings.jobs_dir,
             settings=state.settings,
@@ -75,7 +79,8 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
 async def read_job(
     job_id: str, request: Request, state: StateDep, credentials: BearerDep
 ) -> Response:
-    """A job's state and progress. Clients poll this: one query, and no worker-thread hop."""
+    """A job's state and progress (scope ``jobs:read``). Clients poll this: one query at most,
+    and no worker-thread hop."""
 
     def read(conn: Connection, workspace_id: str) -> bytes:
         row = job_status(conn, workspace_id=workspace_id, job_id=job_id)
@@ -84,7 +89,7 @@ async def read_job(
         return _read(row).model_dump_json().encode()
 
     # Serialized here, off the event loop; the response model above documents the shape.
-    body = await read_in_workspace(request, state, credentials, read)
+    body = await read_in_workspace(request, state, credentials, read, scope="jobs:read")
     return Response(body, media_type="application/json")
 
 
@@ -92,14 +97,14 @@ async def read_job(
 def read_manifest(
     job_id: str,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: JobsRead,
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[ManifestEntry]:
     """Documents in row order (what manifest.jsonl holds), paged."""
-    job = get_job(session, workspace, job_id=job_id)
+    job = get_job(session, auth.workspace, job_id=job_id)
     limit = max(1, min(limit, 1000))
-    docs = JobRepository(session, workspace).documents_by_row(
+    docs = JobRepository(session, auth.workspace).documents_by_row(
         job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
     more = len(docs) > limit
@@ -125,12 +130,12 @@ def read_document_file(
     key: str,
     fmt: str,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: JobsRead,
     state: StateDep,
 ) -> Response:
     """One rendered file of one contact, streamed from the job's output storage."""
-    job = get_job(session, workspace, job_id=job_id)
-    record = JobRepository(session, workspace).document(job.id, key)
+    job = get_job(session, auth.workspace, job_id=job_id)
+    record = JobRepository(session, auth.workspace).document(job.id, key)
     if record is None:
         raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
     return StreamingResponse(
@@ -140,11 +145,9 @@ def read_document_file(
 
 
 @router.get("/{job_id}/archive")
-def read_archive(
-    job_id: str, session: SessionDep, workspace: CurrentWorkspace, state: StateDep
-) -> Response:
+def read_archive(job_id: str, session: SessionDep, auth: JobsRead, state: StateDep) -> Response:
     """Every output of a finished job as one zip, streamed."""
-    job = get_job(session, workspace, job_id=job_id)
+    job = get_job(session, auth.workspace, job_id=job_id)
     if job.state != "done":
         raise ConflictError(f"job {job_id} is {job.state}; the archive exists once it is done")
     headers = {"Content-Disposition": f'attachment; filename="{job_id}.zip"'}
@@ -154,26 +157,26 @@ def read_archive(
 
 
 @router.post("/{job_id}/cancel", response_model=JobRead)
-def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+def cancel_job(job_id: str, session: SessionDep, auth: JobsWrite) -> JobRead:
     """Stop a job for good: no more chunks are rendered, on any worker."""
-    job = lifecycle.cancel_job(session, get_job(session, workspace, job_id=job_id))
+    job = lifecycle.cancel_job(session, get_job(session, auth.workspace, job_id=job_id))
     session.flush()
     return _read(job)
 
 
 @router.post("/{job_id}/pause", response_model=JobRead)
-def pause_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+def pause_job(job_id: str, session: SessionDep, auth: JobsWrite) -> JobRead:
     """Pause a job: chunks in hand finish, no new ones start; ``resume`` continues it."""
-    job = lifecycle.pause_job(session, get_job(session, workspace, job_id=job_id))
+    job = lifecycle.pause_job(session, get_job(session, auth.workspace, job_id=job_id))
     session.flush()
     return _read(job)
 
 
 @router.post("/{job_id}/resume", response_model=JobRead)
-def resume_job(job_id: str, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
+def resume_job(job_id: str, state: StateDep, auth: JobsWrite) -> JobRead:
     """Continue a paused or failed job: only its unfinished chunks are rendered."""
     with unit_of_work(state.factory) as session:
-        job = get_job(session, workspace, job_id=job_id)
+        job = get_job(session, auth.workspace, job_id=job_id)
         if job.state not in ("paused", "failed", "queued"):
             raise ConflictError(
                 f"job {job_id} is {job.state} and cannot be resumed", code="job.not_resumable"
