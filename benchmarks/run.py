@@ -167,10 +167,10 @@ def import_file(factory: Any, path: Path) -> Any:
     from brandloom.audiences.reader import ImportOptions
     from brandloom.audiences.service import import_audience
     from brandloom.db.engine import unit_of_work
-    from brandloom.workspaces.service import resolve_workspace
+    from brandloom.workspaces.service import ensure_default_workspace
 
     with unit_of_work(factory) as session:
-        ws = resolve_workspace(session, name=None)
+        ws = ensure_default_workspace(session)
         audience, _ = import_audience(session, ws, path=path, options=ImportOptions(key="email"))
     return audience
 

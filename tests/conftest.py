@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from brandloom.db.engine import make_engine, make_session_factory
+from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.db.migrate import upgrade
 from brandloom.settings import normalize_database_url
 from brandloom.wiring import setup as setup_kinds
+from brandloom.workspaces.models import Workspace
+from brandloom.workspaces.service import ensure_default_workspace
 
 # The job kinds, as the API, the CLI and the workers register them at start-up.
 setup_kinds()
@@ -68,3 +70,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+@pytest.fixture
+def default_workspace(factory: sessionmaker[Session]) -> Workspace:
+    """The ``default`` workspace, as the CLI creates it on first use (``AppContext.operator``)."""
+    with unit_of_work(factory) as session:
+        return ensure_default_workspace(session)

@@ -53,3 +53,10 @@ class ConflictError(BrandloomError):
 class AuthError(BrandloomError):
     code = "auth.unauthorized"
     status = 401
+
+
+class ForbiddenError(BrandloomError):
+    """Authenticated, but without the scope the action needs."""
+
+    code = "auth.forbidden"
+    status = 403

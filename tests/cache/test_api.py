@@ -4,21 +4,30 @@ serving when Redis is down."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import structlog
 from fastapi import Request
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from brandloom.api.app import create_app
 from brandloom.api.deps import CurrentWorkspace
+from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.settings import Settings
 from brandloom.workspaces.models import ApiKey, Workspace
-from brandloom.workspaces.service import auth_cache_key, create_workspace, hash_key, revoke_key
+from brandloom.workspaces.service import (
+    auth_cache_key,
+    create_workspace,
+    hash_key,
+    issue_key,
+    revoke_key,
+)
 
 
 def _client(database_url: str, tmp_path: Path, **settings: Any) -> Iterator[TestClient]:
@@ -56,7 +65,7 @@ def _revoke_key_of(state: Any, ws_id: str) -> None:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
         key_id = session.scalars(select(ApiKey.id).where(ApiKey.workspace_id == ws_id)).one()
-        revoke_key(session, workspace, key_id=key_id, cache=state.cache)
+        revoke_key(session, AuthContext.operator(workspace), key_id=key_id, cache=state.cache)
 
 
 def test_requests_carry_the_workspace_id(client: TestClient) -> None:
@@ -118,3 +127,67 @@ def test_job_status_reads_authenticate_through_the_cache_and_honour_revocation(
     resp = client.get("/v1/jobs/job_missing", headers=headers)
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == "auth.unauthorized"
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine of this process sends meanwhile (asyncio ones included)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_the_status_poll_checks_cached_scopes_without_a_query(client: TestClient) -> None:
+    ws_id, _ = _issue(client)
+    state = client.app.state.brandloom  # type: ignore[attr-defined]
+    with unit_of_work(state.factory) as session:
+        operator = AuthContext.operator(session.get_one(Workspace, ws_id))
+        other = issue_key(session, operator, name="keys", scopes=["keys:read"])
+        reader = issue_key(session, operator, name="reader", scopes=["jobs:read"])
+    refused_headers = {"Authorization": f"Bearer {other.api_key}"}
+    reader_headers = {"Authorization": f"Bearer {reader.api_key}"}
+    for headers in (refused_headers, reader_headers):  # looked up once, then cached
+        client.get("/v1/jobs/job_missing", headers=headers)
+    entry = orjson.loads(state.cache.get(auth_cache_key(hash_key(other.api_key))))
+    assert entry["scopes"] == ["keys:read"]
+
+    with _statements() as seen:
+        refused = client.get("/v1/jobs/job_missing", headers=refused_headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "auth.forbidden"
+    assert seen == [], "a cached key is refused without a query"
+    with _statements() as seen:
+        served = client.get("/v1/jobs/job_missing", headers=reader_headers)
+    assert served.status_code == 404 and served.json()["error"]["code"] == "job.not_found"
+    assert len(seen) == 1 and "api_key" not in seen[0], "one query: the status row"
+
+    with unit_of_work(state.factory) as session:
+        operator = AuthContext.operator(session.get_one(Workspace, ws_id))
+        revoke_key(session, operator, key_id=reader.key_id, cache=state.cache)
+    assert client.get("/v1/jobs/job_missing", headers=reader_headers).status_code == 401
+
+
+def test_a_cached_entry_without_scopes_is_looked_up_again(client: TestClient) -> None:
+    """Entries written before keys had scopes must not pass for keys without limits."""
+    ws_id, _ = _issue(client)
+    state = client.app.state.brandloom  # type: ignore[attr-defined]
+    with unit_of_work(state.factory) as session:
+        operator = AuthContext.operator(session.get_one(Workspace, ws_id))
+        limited = issue_key(session, operator, name="keys", scopes=["keys:read"])
+    old_entry = {
+        "key_id": limited.key_id,
+        "workspace_id": ws_id,
+        "workspace_name": "acme",
+        "workspace_created_at": "2026-01-01T00:00:00+00:00",
+    }
+    state.cache.set(auth_cache_key(hash_key(limited.api_key)), orjson.dumps(old_entry), 60)
+    headers = {"Authorization": f"Bearer {limited.api_key}"}
+    assert client.get("/v1/jobs/job_missing", headers=headers).status_code == 403
+    assert client.get("/v1/templates/tpl_missing", headers=headers).status_code == 403

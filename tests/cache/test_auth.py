@@ -11,6 +11,7 @@ import redis
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from brandloom.auth import AuthContext
 from brandloom.cache import Cache, LocalCache, RedisCache
 from brandloom.db.engine import unit_of_work
 from brandloom.errors import AuthError, NotFoundError
@@ -60,7 +61,7 @@ def _workspace(factory: sessionmaker[Session], name: str = "acme") -> tuple[str,
 
 def _login(factory: sessionmaker[Session], key: str, cache: Cache | None) -> tuple[str, str]:
     with unit_of_work(factory) as session:
-        workspace = authenticate(session, api_key=key, cache=cache)
+        workspace = authenticate(session, api_key=key, cache=cache).workspace
         assert workspace in session, "a persistent object of the request's session"
         return workspace.id, workspace.name
 
@@ -84,10 +85,10 @@ def test_the_cached_workspace_works_like_a_loaded_one(factory: sessionmaker[Sess
     cache = LocalCache()
     _login(factory, key, cache)
     with unit_of_work(factory) as session:
-        workspace = authenticate(session, api_key=key, cache=cache)
+        workspace = authenticate(session, api_key=key, cache=cache).workspace
         assert session.get(Workspace, ws_id) is workspace
         assert workspace.created_at.tzinfo is not None
-        second = issue_key(session, workspace=workspace, name="second")
+        second = issue_key(session, AuthContext.operator(workspace), name="second").api_key
     assert _login(factory, second, None) == (ws_id, "acme")
 
 
@@ -112,7 +113,9 @@ def test_a_revoked_key_is_refused_at_once_though_it_was_cached(
     with unit_of_work(factory) as session:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
-        revoked = revoke_key(session, workspace, key_id=_key_id(factory, key), cache=cache)
+        revoked = revoke_key(
+            session, AuthContext.operator(workspace), key_id=_key_id(factory, key), cache=cache
+        )
         assert revoked.revoked_at is not None
     with pytest.raises(AuthError):
         _login(factory, key, cache)
@@ -125,8 +128,10 @@ def test_revoking_twice_keeps_the_first_time(factory: sessionmaker[Session]) -> 
     with unit_of_work(factory) as session:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
-        first = revoke_key(session, workspace, key_id=key_id).revoked_at
-        assert revoke_key(session, workspace, key_id=key_id).revoked_at == first
+        first = revoke_key(session, AuthContext.operator(workspace), key_id=key_id).revoked_at
+        assert (
+            revoke_key(session, AuthContext.operator(workspace), key_id=key_id).revoked_at == first
+        )
 
 
 def test_a_key_of_another_workspace_cannot_be_revoked(factory: sessionmaker[Session]) -> None:
@@ -135,7 +140,7 @@ def test_a_key_of_another_workspace_cannot_be_revoked(factory: sessionmaker[Sess
     with unit_of_work(factory) as session, pytest.raises(NotFoundError) as info:
         workspace = session.get(Workspace, ws_a)
         assert workspace is not None
-        revoke_key(session, workspace, key_id=_key_id(factory, key_b))
+        revoke_key(session, AuthContext.operator(workspace), key_id=_key_id(factory, key_b))
     assert info.value.code == "api_key.not_found"
     assert _login(factory, key_b, None)[1] == "globex"
 
@@ -149,7 +154,9 @@ def test_a_rolled_back_revocation_is_not_cached_as_valid_or_invalid(
     with pytest.raises(RuntimeError), unit_of_work(factory) as session:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
-        revoke_key(session, workspace, key_id=_key_id(factory, key), cache=cache)
+        revoke_key(
+            session, AuthContext.operator(workspace), key_id=_key_id(factory, key), cache=cache
+        )
         raise RuntimeError("the request failed after revoking")
     assert _login(factory, key, cache)[0] == ws_id
 
@@ -184,7 +191,9 @@ def test_redis_down_authentication_still_works(factory: sessionmaker[Session]) -
     with unit_of_work(factory) as session:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
-        revoke_key(session, workspace, key_id=_key_id(factory, key), cache=cache)
+        revoke_key(
+            session, AuthContext.operator(workspace), key_id=_key_id(factory, key), cache=cache
+        )
     with pytest.raises(AuthError):
         _login(factory, key, cache)
 
@@ -202,7 +211,9 @@ def test_revocation_reaches_every_process_sharing_redis(
     with unit_of_work(factory) as session:
         workspace = session.get(Workspace, ws_id)
         assert workspace is not None
-        revoke_key(session, workspace, key_id=_key_id(factory, key), cache=api_one)
+        revoke_key(
+            session, AuthContext.operator(workspace), key_id=_key_id(factory, key), cache=api_one
+        )
     with pytest.raises(AuthError):
         _login(factory, key, api_two)
     for name in redis_client.scan_iter(match=redis_prefix + "*"):

@@ -146,7 +146,7 @@ def test_api_keys_are_listed_issued_and_revoked(env: dict[str, str], tmp_path: P
     assert revoked.returncode == 0, revoked.stderr
     factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'data' / 'brandloom.db'}"))
     with unit_of_work(factory) as session:
-        assert authenticate(session, api_key=first).name == "acme"
+        assert authenticate(session, api_key=first).workspace.name == "acme"
         with pytest.raises(AuthError):
             authenticate(session, api_key=second)
     missing = run(env, "workspace", "revoke-key", "acme", "key_nope")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from brandloom.db.base import UTCDateTime, utcnow
 from brandloom.db.engine import make_engine
 from brandloom.db.migrate import downgrade, upgrade
 from brandloom.db.models import Base
+from brandloom.workspaces.service import authenticate, hash_key
 
 
 def test_upgrade_creates_every_table_and_downgrade_removes_them(engine: Engine) -> None:
@@ -125,4 +130,41 @@ def test_job_kinds_migration_carries_existing_jobs_both_ways(engine: Engine) -> 
             )
         ).all()
     assert [tuple(r) for r in back] == [("7", 250, 1000, 250, 12, "d")]
+
+
+_WORKSPACE = sa.table(
+    "workspace", sa.column("id"), sa.column("name"), sa.column("created_at", UTCDateTime())
+)
+_KEY_COLUMNS = ("id", "workspace_id", "name", "prefix", "key_hash")
+_API_KEY = sa.table(
+    "api_key", *(sa.column(c) for c in _KEY_COLUMNS), sa.column("created_at", UTCDateTime())
+)
+
+
+def _old_key(key_id: str, secret: str) -> dict[str, object]:
+    return {
+        "id": key_id,
+        "workspace_id": "ws_old",
+        "name": "default",
+        "prefix": secret[:10],
+        "key_hash": hash_key(secret),
+        "created_at": utcnow(),
+    }
+
+
+def test_keys_issued_before_scopes_keep_every_scope(engine: Engine) -> None:
+    downgrade(engine, "0003")
+    assert "scopes" not in {c["name"] for c in inspect(engine).get_columns("api_key")}
+    with engine.begin() as conn:
+        conn.execute(sa.insert(_WORKSPACE).values(id="ws_old", name="old", created_at=utcnow()))
+        conn.execute(sa.insert(_API_KEY).values(**_old_key("key_old", "bl_old-secret")))
+    upgrade(engine)
+    with Session(engine) as session:
+        auth = authenticate(session, api_key="bl_old-secret")
+    assert (auth.workspace.id, auth.scopes) == ("ws_old", {"*"})
+    # The default served the existing rows only: a key written without scopes is refused.
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(sa.insert(_API_KEY).values(**_old_key("key_new", "bl_new-secret")))
+    downgrade(engine, "0003")
+    assert "scopes" not in {c["name"] for c in inspect(engine).get_columns("api_key")}
     upgrade(engine)

@@ -15,6 +15,9 @@ from brandloom.cli.generate import generate
 from brandloom.errors import BrandloomError
 from tests.factories import contacts, tree_bytes, write_csv, write_spec
 
+# These tests call the CLI flows directly: the CLI creates `default` when it sets up.
+pytestmark = pytest.mark.usefixtures("default_workspace")
+
 
 def _run(factory: sessionmaker[Session], url: str, spec: Path, out: Path, **kw: object):
     return generate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,9 @@ from brandloom.jobs.service import JobRuntime, commit_chunk, open_runtime
 from brandloom.settings import get_settings
 from brandloom.workers.leases import claim_finalize, reap
 from tests.factories import HALF_FAILING_VARIANTS, contacts, write_csv, write_spec
+
+# These tests call the CLI flows directly: the CLI creates `default` when it sets up.
+pytestmark = pytest.mark.usefixtures("default_workspace")
 
 
 class RecordingDispatcher:

@@ -43,6 +43,7 @@ from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
 from brandloom.wiring import setup as setup_kinds
 from brandloom.workers.models import WorkerHeartbeat
+from brandloom.workspaces.router import router as keys_router
 
 # Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
 REQUIRED_CHECKS = frozenset({"database", "broker"})
@@ -216,6 +217,7 @@ def create_app(
     app.include_router(templates_router)
     app.include_router(jobs_router)
     app.include_router(documents_router)
+    app.include_router(keys_router)
     return app
 
 

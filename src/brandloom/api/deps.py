@@ -1,8 +1,8 @@
-"""Dependencies that make endpoints read like prose: ``SessionDep``, ``CurrentWorkspace``."""
+"""Dependencies that make endpoints read like prose: ``SessionDep``, ``require_scopes(...)``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, TypeVar
 
 import structlog
@@ -13,10 +13,11 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from brandloom.api.state import AppState
+from brandloom.auth import SCOPES, AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.errors import AuthError
 from brandloom.workspaces.models import Workspace
-from brandloom.workspaces.service import authenticate, cached_workspace_id
+from brandloom.workspaces.service import authenticate, cached_auth
 
 T = TypeVar("T")
 
@@ -51,14 +52,17 @@ def _api_key(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def _authenticate(state: AppState, session: Session, api_key: str) -> Workspace:
+def _authenticate(state: AppState, session: Session, api_key: str) -> AuthContext:
     return authenticate(
         session, api_key=api_key, cache=state.cache, ttl=state.settings.cache_ttl_seconds
     )
 
 
-def authenticate_request(state: StateDep, session: SessionDep, credentials: BearerDep) -> Workspace:
-    """The workspace of the request's API key, looked up through the cache."""
+def authenticate_request(
+    state: StateDep, session: SessionDep, credentials: BearerDep
+) -> AuthContext:
+    """The context of the request's API key (workspace, key, scopes), looked up through the
+    cache."""
     return _authenticate(state, session, _api_key(credentials))
 
 
@@ -67,43 +71,71 @@ def _tag_request(request: Request, workspace_id: str) -> None:
     structlog.contextvars.bind_contextvars(workspace_id=workspace_id)
 
 
+def require_scopes(*scopes: str) -> Callable[..., Awaitable[AuthContext]]:
+    """A dependency: the request's :class:`AuthContext`, which must hold every one of
+    ``scopes``: 401 without a valid key, 403 ``auth.forbidden`` naming a missing scope.
+
+    Use it as ``auth: Annotated[AuthContext, Depends(require_scopes("jobs:read"))]`` (each
+    router names an alias per scope). Scope names are checked against the registry when the
+    route is declared, so a misspelt scope fails at import, not at request time.
+    """
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        raise ValueError(f"unregistered scopes {unknown}; register them in brandloom.auth.scopes")
+
+    async def authorized(
+        request: Request, auth: Annotated[AuthContext, Depends(authenticate_request)]
+    ) -> AuthContext:
+        # Async on purpose: a sync dependency runs in a worker thread with a copy of the
+        # request's context, so log context bound there would not reach the endpoint. The
+        # lookup itself (database, cache) stays in the sync dependency, off the event loop.
+        # Tagged before the check: refusals are logged with their workspace too.
+        _tag_request(request, auth.workspace.id)
+        auth.require(*scopes)
+        return auth
+
+    return authorized
+
+
 async def read_in_workspace(
     request: Request,
     state: AppState,
     credentials: HTTPAuthorizationCredentials | None,
     read: Callable[[Connection, str], T],
+    *,
+    scope: str,
 ) -> T:
-    """Authenticate and run one short read-only query without a worker-thread hop.
+    """Authenticate, check ``scope`` and run one short read-only query without a
+    worker-thread hop.
 
     For hot endpoints (job status polling): ``read`` gets a connection and the workspace id
     that scopes its query, and runs as :class:`~brandloom.db.reads.QuickReads` decides (on an
     asyncio connection for PostgreSQL, on the event loop for SQLite). A key that
-    authenticated recently costs no query (the cache maps its hash to the workspace); others
-    go through :func:`authenticate` once, in a worker thread.
+    authenticated recently costs no query (the cache maps its hash to the workspace and the
+    key's scopes, so a refusal costs none either); others go through :func:`authenticate`
+    once, in a worker thread.
     """
     api_key = _api_key(credentials)
 
-    def sign_in() -> str:
+    def sign_in() -> AuthContext:
         with unit_of_work(state.factory) as session:
-            return _authenticate(state, session, api_key).id
+            return _authenticate(state, session, api_key)
 
-    cached = await cached_workspace_id(state.cache, api_key=api_key)
-    workspace_id: str = cached if cached is not None else await run_in_threadpool(sign_in)
+    cached = await cached_auth(state.cache, api_key=api_key)
+    auth = cached if cached is not None else await run_in_threadpool(sign_in)
+    workspace_id: str = auth.workspace.id
     _tag_request(request, workspace_id)
+    auth.require(scope)
     return await state.reads.run(lambda conn: read(conn, workspace_id))
 
 
-async def get_workspace(
-    request: Request, workspace: Annotated[Workspace, Depends(authenticate_request)]
-) -> Workspace:
-    """The authenticated workspace; its id tags the access log and every log of the request.
+CurrentAuth = Annotated[AuthContext, Depends(require_scopes())]
+"""An authenticated request, whatever its scopes (every /v1 route names the scopes it needs)."""
 
-    Async on purpose: a sync dependency runs in a worker thread with a copy of the request's
-    context, so log context bound there would not reach the endpoint. The lookup itself
-    (database, cache) stays in the sync dependency, off the event loop.
-    """
-    _tag_request(request, workspace.id)
-    return workspace
+
+async def get_workspace(auth: CurrentAuth) -> Workspace:
+    """The authenticated workspace; its id tags the access log and every log of the request."""
+    return auth.workspace
 
 
 CurrentWorkspace = Annotated[Workspace, Depends(get_workspace)]

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.api.deps import SessionDep, StateDep, require_scopes
 from brandloom.api.state import AppState
 from brandloom.audiences.kind import delete_source, local_copy
 from brandloom.audiences.models import Audience
@@ -19,12 +19,16 @@ from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.schemas import AudienceImportRead, AudienceRead, RejectRead
 from brandloom.audiences.service import begin_import, get_audience, import_audience
 from brandloom.audiences.uploads import Upload, stream_upload
+from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.errors import ValidationFailed
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 from brandloom.workspaces.models import Workspace
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
+
+AudiencesRead = Annotated[AuthContext, Depends(require_scopes("audiences:read"))]
+AudiencesWrite = Annotated[AuthContext, Depends(require_scopes("audiences:write"))]
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -77,7 +81,7 @@ def _options(
 )
 async def upload_audience(
     state: StateDep,
-    workspace: CurrentWorkspace,
+    auth: AudiencesWrite,
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL or XLSX")],
     name: Annotated[str | None, Form()] = None,
     key: Annotated[str | None, Form()] = None,
@@ -99,6 +103,7 @@ async def upload_audience(
     filename = _SAFE_NAME.sub("_", Path(file.filename or "audience.csv").name).strip("._")
     filename = filename or "audience.csv"
     limit = state.settings.max_upload_bytes
+    workspace = auth.workspace
     upload = await stream_upload(file, state.settings, workspace.id, filename, limit=limit)
     display = name or file.filename or filename
     if wait:
@@ -149,24 +154,25 @@ def _import_later(
 
 
 @router.get("/{audience_id}", response_model=AudienceRead)
-def read_audience(
-    audience_id: str, session: SessionDep, workspace: CurrentWorkspace
-) -> AudienceRead:
-    return AudienceRead.model_validate(get_audience(session, workspace, audience_id=audience_id))
+def read_audience(audience_id: str, session: SessionDep, auth: AudiencesRead) -> AudienceRead:
+    """An audience: its state (importing, ready, failed) and, once ready, its summary."""
+    return AudienceRead.model_validate(
+        get_audience(session, auth.workspace, audience_id=audience_id)
+    )
 
 
 @router.get("/{audience_id}/rejects", response_model=Page[RejectRead])
 def read_rejects(
     audience_id: str,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: AudiencesRead,
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[RejectRead]:
     """Rejected rows in row order, with their reasons and raw fields."""
-    audience = get_audience(session, workspace, audience_id=audience_id)
+    audience = get_audience(session, auth.workspace, audience_id=audience_id)
     limit = max(1, min(limit, 1000))
-    rows = AudienceRepository(session, workspace).rejects(
+    rows = AudienceRepository(session, auth.workspace).rejects(
         audience.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
     more = len(rows) > limit

@@ -97,6 +97,7 @@ def generate(
 
     def go() -> None:
         ctx = app_context()
+        auth = ctx.operator(workspace)
         distributed = _distributed(ctx.settings, ctx.factory)
         if detach and distributed is None:
             raise BrandloomError(
@@ -108,7 +109,7 @@ def generate(
             result = run_generate(
                 ctx.factory,
                 database_url=ctx.database_url,
-                workspace_name=workspace,
+                workspace_name=auth.workspace.name,
                 spec_path=spec,
                 out_dir=out,
                 workers=workers or os.cpu_count() or 1,
@@ -159,14 +160,20 @@ def status(
     job_id: Annotated[str, typer.Argument(help="The job id (printed by generate --detach).")],
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Wait until it stops.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    workspace: WorkspaceOpt = None,
 ) -> None:
     """Show a job's state and progress; with --follow, wait for it to finish."""
     from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
     from brandloom.jobs import lifecycle
+    from brandloom.jobs.service import get_job
     from brandloom.jobs.states import JobState
 
     def go() -> lifecycle.JobStatus:
         ctx = app_context()
+        auth = ctx.operator(workspace)
+        with unit_of_work(ctx.factory) as session:
+            get_job(session, auth.workspace, job_id=job_id)  # a job of another workspace: 404
         if not follow:
             return lifecycle.job_status(ctx.factory, job_id)
         distributed = _distributed(ctx.settings, ctx.factory)
@@ -322,55 +329,49 @@ def workspace_create(
     console.print(f"API key (shown once, store it now): [bold]{api_key}[/]", highlight=False)
 
 
-def _workspace(session: Any, name: str) -> Any:
-    from brandloom.workspaces.service import get_by_name
-
-    workspace = get_by_name(session, name=name)
-    if workspace is None:
-        raise BrandloomError(f"workspace '{name}' not found", code="workspace.not_found")
-    return workspace
-
-
 @workspace_app.command("keys")
 def workspace_keys(
     name: Annotated[str, typer.Argument(help="Workspace name.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
-    """List a workspace's API keys (id, name, prefix, created, revoked); never the keys."""
-    from sqlalchemy import select
-
+    """List a workspace's API keys (id, name, prefix, scopes, created, revoked); never the keys."""
     from brandloom.cli.context import app_context
     from brandloom.db.engine import unit_of_work
-    from brandloom.workspaces.models import ApiKey
+    from brandloom.workspaces.service import list_keys
 
-    def go() -> list[tuple[str, str, str, str, str]]:
-        with unit_of_work(app_context().factory) as session:
-            ws = _workspace(session, name)
-            keys = session.scalars(
-                select(ApiKey).where(ApiKey.workspace_id == ws.id).order_by(ApiKey.created_at)
-            )
+    def go() -> list[dict[str, Any]]:
+        ctx = app_context()
+        auth = ctx.operator(name)
+        with unit_of_work(ctx.factory) as session:
             return [
-                (
-                    k.id,
-                    k.name,
-                    k.prefix + "…",
-                    k.created_at.isoformat(timespec="seconds"),
-                    k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
-                )
-                for k in keys
+                {
+                    "id": k.id,
+                    "name": k.name,
+                    "prefix": k.prefix + "…",
+                    "scopes": k.scopes,
+                    "created_at": k.created_at.isoformat(timespec="seconds"),
+                    "revoked_at": k.revoked_at.isoformat(timespec="seconds")
+                    if k.revoked_at
+                    else "",
+                }
+                for k in list_keys(session, auth)
             ]
 
     rows = _run(go)
     if as_json:
         for row in rows:
-            fields = dict(
-                zip(("id", "name", "prefix", "created_at", "revoked_at"), row, strict=True)
-            )
-            sys.stdout.write(orjson.dumps(fields).decode() + "\n")
+            sys.stdout.write(orjson.dumps(row).decode() + "\n")
         return
-    table = Table("id", "name", "prefix", "created", "revoked")
+    table = Table("id", "name", "prefix", "scopes", "created", "revoked")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(
+            row["id"],
+            row["name"],
+            row["prefix"],
+            ",".join(row["scopes"]),
+            row["created_at"],
+            row["revoked_at"],
+        )
     console.print(table)
 
 
@@ -378,18 +379,36 @@ def workspace_keys(
 def workspace_issue_key(
     name: Annotated[str, typer.Argument(help="Workspace name.")],
     key_name: Annotated[str, typer.Option("--name", help="A label for the key.")] = "default",
+    scopes: Annotated[
+        str,
+        typer.Option(
+            "--scopes",
+            help="Comma-separated scopes, e.g. jobs:read,audiences:read ('*': every scope).",
+        ),
+    ] = "*",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Issue another API key for a workspace (shown once), e.g. to rotate keys."""
+    """Issue another API key for a workspace (shown once), e.g. to rotate keys or to give a
+    client only some scopes."""
+    from brandloom.auth import parse_scopes
     from brandloom.cli.context import app_context
     from brandloom.db.engine import unit_of_work
+    from brandloom.workspaces.schemas import KeyIssued
     from brandloom.workspaces.service import issue_key
 
-    def go() -> str:
-        with unit_of_work(app_context().factory) as session:
-            return issue_key(session, workspace=_workspace(session, name), name=key_name)
+    def go() -> KeyIssued:
+        wanted = parse_scopes(scopes.split(","))  # unknown names: exit 2 before anything is written
+        ctx = app_context()
+        auth = ctx.operator(name)
+        with unit_of_work(ctx.factory) as session:
+            return KeyIssued.of(issue_key(session, auth, name=key_name, scopes=wanted))
 
-    api_key = _run(go)
-    console.print(f"API key (shown once, store it now): [bold]{api_key}[/]", highlight=False)
+    issued = _run(go)
+    if as_json:
+        sys.stdout.write(issued.model_dump_json() + "\n")
+        return
+    err_console.print(f"key {issued.key_id} with scopes {','.join(issued.scopes)}", highlight=False)
+    console.print(f"API key (shown once, store it now): [bold]{issued.api_key}[/]", highlight=False)
 
 
 @workspace_app.command("revoke-key")
@@ -405,9 +424,10 @@ def workspace_revoke_key(
 
     def go() -> None:
         ctx = app_context()
+        auth = ctx.operator(name)
         cache = open_cache(ctx.settings)
         with unit_of_work(ctx.factory) as session:
-            revoke_key(session, _workspace(session, name), key_id=key_id, cache=cache)
+            revoke_key(session, auth, key_id=key_id, cache=cache)
 
     _run(go)
     console.print(f"revoked {key_id}")
@@ -433,15 +453,16 @@ def demo(
             from brandloom.errors import ConflictError
 
             raise ConflictError(f"{out_dir} is not empty and is not a previous demo output")
-        spec_path = write_demo(inputs, count=contacts)
         ctx = app_context()
+        auth = ctx.operator(workspace)
+        spec_path = write_demo(inputs, count=contacts)
         documents = out_dir / "documents"
         console.print(f"demo inputs: {inputs} (contacts.csv, email.html, spec.yaml)")
         with ProgressReporter(console) as reporter:
             result = run_generate(
                 ctx.factory,
                 database_url=ctx.database_url,
-                workspace_name=workspace,
+                workspace_name=auth.workspace.name,
                 spec_path=spec_path,
                 out_dir=documents,
                 workers=workers or os.cpu_count() or 1,
@@ -501,17 +522,17 @@ def serve(
     )
 
 
-def _change_state(job_id: str, change: str) -> None:
+def _change_state(job_id: str, change: str, workspace: str | None) -> None:
     from brandloom.cli.context import app_context
     from brandloom.db.engine import unit_of_work
     from brandloom.jobs import lifecycle
-    from brandloom.jobs.models import Job
+    from brandloom.jobs.service import get_job
 
     def go() -> str:
-        with unit_of_work(app_context().factory) as session:
-            job = session.get(Job, job_id)
-            if job is None:
-                raise BrandloomError(f"job '{job_id}' not found", code="job.not_found")
+        ctx = app_context()
+        auth = ctx.operator(workspace)
+        with unit_of_work(ctx.factory) as session:
+            job = get_job(session, auth.workspace, job_id=job_id)
             if change == "pause":
                 lifecycle.pause_job(session, job)
             else:
@@ -522,15 +543,19 @@ def _change_state(job_id: str, change: str) -> None:
 
 
 @app.command()
-def pause(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
+def pause(
+    job_id: Annotated[str, typer.Argument(help="The job id.")], workspace: WorkspaceOpt = None
+) -> None:
     """Pause a job: workers finish the chunks in hand and take no more (resume continues it)."""
-    _change_state(job_id, "pause")
+    _change_state(job_id, "pause", workspace)
 
 
 @app.command()
-def cancel(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
+def cancel(
+    job_id: Annotated[str, typer.Argument(help="The job id.")], workspace: WorkspaceOpt = None
+) -> None:
     """Cancel a job: no more chunks are rendered; finished outputs stay where they are."""
-    _change_state(job_id, "cancel")
+    _change_state(job_id, "cancel", workspace)
 
 
 @app.command()

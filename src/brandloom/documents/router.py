@@ -8,14 +8,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from brandloom.api.deps import CurrentWorkspace, SessionDep, StateDep
+from brandloom.api.deps import SessionDep, StateDep
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.flows import create_render_job
 from brandloom.documents.repository import DocumentRepository
 from brandloom.documents.schemas import JobCreate, ManifestEntry
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
-from brandloom.jobs.router import read_job_model
+from brandloom.jobs.router import JobsRead, JobsWrite, read_job_model
 from brandloom.jobs.schemas import JobRead
 from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
@@ -24,11 +24,11 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
 @router.post("", status_code=202, response_model=JobRead)
-def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
+def create_job(body: JobCreate, state: StateDep, auth: JobsWrite) -> JobRead:
     """Validate the spec, record the job and start it after the record is committed."""
     with unit_of_work(state.factory) as session:
         job = create_render_job(
-            session, workspace, spec=body, settings=state.settings, cache=state.cache
+            session, auth.workspace, spec=body, settings=state.settings, cache=state.cache
         )
         read = read_job_model(job)
     state.executor.submit(job.id)
@@ -39,14 +39,14 @@ def create_job(body: JobCreate, state: StateDep, workspace: CurrentWorkspace) ->
 def read_manifest(
     job_id: str,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: JobsRead,
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[ManifestEntry]:
     """Documents in row order (what manifest.jsonl holds), paged."""
-    job = get_job(session, workspace, job_id=job_id)
+    job = get_job(session, auth.workspace, job_id=job_id)
     limit = max(1, min(limit, 1000))
-    docs = DocumentRepository(session, workspace).documents_by_row(
+    docs = DocumentRepository(session, auth.workspace).documents_by_row(
         job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
     more = len(docs) > limit
@@ -72,12 +72,12 @@ def read_document_file(
     key: str,
     fmt: str,
     session: SessionDep,
-    workspace: CurrentWorkspace,
+    auth: JobsRead,
     state: StateDep,
 ) -> Response:
     """One rendered file of one contact, streamed from the job's output storage."""
-    job = get_job(session, workspace, job_id=job_id)
-    record = DocumentRepository(session, workspace).document(job.id, key)
+    job = get_job(session, auth.workspace, job_id=job_id)
+    record = DocumentRepository(session, auth.workspace).document(job.id, key)
     if record is None:
         raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
     return StreamingResponse(
@@ -87,11 +87,9 @@ def read_document_file(
 
 
 @router.get("/{job_id}/archive")
-def read_archive(
-    job_id: str, session: SessionDep, workspace: CurrentWorkspace, state: StateDep
-) -> Response:
+def read_archive(job_id: str, session: SessionDep, auth: JobsRead, state: StateDep) -> Response:
     """Every output of a finished job as one zip, streamed."""
-    job = get_job(session, workspace, job_id=job_id)
+    job = get_job(session, auth.workspace, job_id=job_id)
     if job.state != "done":
         raise ConflictError(f"job {job_id} is {job.state}; the archive exists once it is done")
     headers = {"Content-Disposition": f'attachment; filename="{job_id}.zip"'}

@@ -5,18 +5,19 @@ Render jobs are created, and their outputs read, through ``documents.router`` (s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Connection
 
 from brandloom.api.deps import (
     BearerDep,
-    CurrentWorkspace,
     SessionDep,
     StateDep,
     read_in_workspace,
+    require_scopes,
 )
+from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
@@ -26,6 +27,9 @@ from brandloom.jobs.schemas import JobProgress, JobRead
 from brandloom.jobs.service import get_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+JobsRead = Annotated[AuthContext, Depends(require_scopes("jobs:read"))]
+JobsWrite = Annotated[AuthContext, Depends(require_scopes("jobs:write"))]
 
 
 def read_job_model(job: Job | Any) -> JobRead:
@@ -68,33 +72,33 @@ async def read_job(
         return read_job_model(row).model_dump_json().encode()
 
     # Serialized here, off the event loop; the response model above documents the shape.
-    body = await read_in_workspace(request, state, credentials, read)
+    body = await read_in_workspace(request, state, credentials, read, scope="jobs:read")
     return Response(body, media_type="application/json")
 
 
 @router.post("/{job_id}/cancel", response_model=JobRead)
-def cancel_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+def cancel_job(job_id: str, session: SessionDep, auth: JobsWrite) -> JobRead:
     """Stop a job for good: no more chunks are run, on any worker. Cancelling a cancelled job
     changes nothing; a finished one answers 409 ``job.invalid_transition``."""
-    job = lifecycle.cancel_job(session, get_job(session, workspace, job_id=job_id))
+    job = lifecycle.cancel_job(session, get_job(session, auth.workspace, job_id=job_id))
     session.flush()
     return read_job_model(job)
 
 
 @router.post("/{job_id}/pause", response_model=JobRead)
-def pause_job(job_id: str, session: SessionDep, workspace: CurrentWorkspace) -> JobRead:
+def pause_job(job_id: str, session: SessionDep, auth: JobsWrite) -> JobRead:
     """Pause a running job: chunks in hand finish, no new ones start; ``resume`` continues it.
     Pausing a paused job changes nothing; a job that is not running answers 409."""
-    job = lifecycle.pause_job(session, get_job(session, workspace, job_id=job_id))
+    job = lifecycle.pause_job(session, get_job(session, auth.workspace, job_id=job_id))
     session.flush()
     return read_job_model(job)
 
 
 @router.post("/{job_id}/resume", response_model=JobRead)
-def resume_job(job_id: str, state: StateDep, workspace: CurrentWorkspace) -> JobRead:
+def resume_job(job_id: str, state: StateDep, auth: JobsWrite) -> JobRead:
     """Continue a paused or failed job: only its unfinished chunks are run."""
     with unit_of_work(state.factory) as session:
-        job = lifecycle.resume_job(session, get_job(session, workspace, job_id=job_id))
+        job = lifecycle.resume_job(session, get_job(session, auth.workspace, job_id=job_id))
         read = read_job_model(job)
     state.executor.submit(job_id)
     return read

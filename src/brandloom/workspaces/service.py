@@ -1,23 +1,36 @@
-"""Workspaces and API keys. Keys are random, high-entropy, and stored only as SHA-256 hashes."""
+"""Workspaces and API keys. Keys are random, high-entropy, and stored only as SHA-256 hashes.
+
+Signing in with a key gives an :class:`~brandloom.auth.AuthContext`: the key's workspace, the
+key as principal and the scopes it holds. Services that act on keys take that context first;
+a key never grants (or revokes) scopes it does not hold itself.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brandloom.auth import ALL, AuthContext, Principal, parse_scopes
 from brandloom.cache import Cache
 from brandloom.cache.session import attach, invalidate
 from brandloom.db.base import utcnow
-from brandloom.errors import AuthError, ConflictError, NotFoundError, ValidationFailed
+from brandloom.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationFailed,
+)
 from brandloom.kit.ids import new_id
 from brandloom.workspaces.models import ApiKey, Workspace
+from brandloom.workspaces.repository import ApiKeyRepository, key_by_hash, workspace_by_name
 
 KEY_PREFIX = "bl_"
 DEFAULT_WORKSPACE = "default"
@@ -27,67 +40,135 @@ DEFAULT_AUTH_TTL = 300
 
 @dataclass(frozen=True, slots=True)
 class IssuedKey:
+    """A key as issued: the secret is here once and nowhere else (only its hash is stored)."""
+
     workspace: Workspace
+    key_id: str
     api_key: str
+    scopes: tuple[str, ...]
 
 
 def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
-def _check_name(name: str) -> str:
+def _check_name(name: str, *, label: str = "workspace", code: str = "workspace") -> str:
     name = name.strip()
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise ValidationFailed(
-            "workspace name must be 1-200 printable characters", code="workspace.invalid_name"
+            f"{label} name must be 1-200 printable characters", code=f"{code}.invalid_name"
         )
     return name
 
 
 def get_by_name(session: Session, *, name: str) -> Workspace | None:
-    return session.scalar(select(Workspace).where(Workspace.name == name))
+    return workspace_by_name(session, name)
 
 
 def create_workspace(session: Session, *, name: str) -> IssuedKey:
-    """Create a workspace with its first API key; the key is returned once and never stored."""
+    """Create a workspace with its first API key, holding every scope (``*``).
+
+    The key is returned once and never stored.
+    """
     name = _check_name(name)
     if get_by_name(session, name=name) is not None:
         raise ConflictError(f"workspace '{name}' already exists", code="workspace.exists")
     workspace = Workspace(id=new_id("ws"), name=name)
     session.add(workspace)
     session.flush()
-    return IssuedKey(workspace=workspace, api_key=issue_key(session, workspace=workspace))
+    return _add_key(session, workspace, name="default", scopes=frozenset({ALL}))
 
 
-def issue_key(session: Session, *, workspace: Workspace, name: str = "default") -> str:
+def _add_key(
+    session: Session, workspace: Workspace, *, name: str, scopes: frozenset[str]
+) -> IssuedKey:
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(
+    key = ApiKeyRepository(session, workspace).add(
         ApiKey(
             id=new_id("key"),
-            workspace_id=workspace.id,
             name=name,
             prefix=secret[:10],
             key_hash=hash_key(secret),
+            scopes=sorted(scopes),
         )
     )
-    session.flush()
-    return secret
+    return IssuedKey(workspace=workspace, key_id=key.id, api_key=secret, scopes=tuple(key.scopes))
+
+
+def issue_key(
+    session: Session,
+    auth: AuthContext,
+    *,
+    name: str = "default",
+    scopes: Iterable[str] = (ALL,),
+) -> IssuedKey:
+    """Issue another API key in ``auth``'s workspace, holding ``scopes`` (default: ``*``).
+
+    Unknown scope names are refused (422 ``auth.unknown_scope``) before anything is written;
+    so are scopes ``auth`` does not hold itself (403 ``auth.forbidden``): a key cannot issue a
+    more powerful key.
+    """
+    wanted = parse_scopes(scopes)
+    name = _check_name(name, label="API key", code="api_key")
+    auth.require("keys:write")
+    if not auth.can_grant(wanted):
+        missing = sorted(scope for scope in wanted if not auth.allows(scope))
+        raise ForbiddenError(
+            f"{auth.principal} cannot grant scopes it does not hold: " + ", ".join(missing),
+            details={"scopes": missing},
+        )
+    return _add_key(session, auth.workspace, name=name, scopes=wanted)
+
+
+def list_keys(session: Session, auth: AuthContext) -> list[ApiKey]:
+    """The workspace's API keys, oldest first (revoked ones included); never the secrets."""
+    auth.require("keys:read")
+    return ApiKeyRepository(session, auth.workspace).list()
+
+
+def revoke_key(
+    session: Session, auth: AuthContext, *, key_id: str, cache: Cache | None = None
+) -> ApiKey:
+    """Revoke one of the workspace's API keys; it is refused from its next use on.
+
+    Revoking a revoked key is a no-op; a key holding scopes ``auth`` lacks cannot be revoked
+    by it (403). The cached lookup is deleted now and again when the transaction commits; give
+    the cache every API process reads (Redis in production) so the revocation reaches all of
+    them.
+    """
+    auth.require("keys:write")
+    key = ApiKeyRepository(session, auth.workspace).get(key_id)
+    if key is None:
+        raise NotFoundError(f"API key '{key_id}' not found", code="api_key.not_found")
+    if not auth.can_grant(key.scopes):
+        raise ForbiddenError(f"{auth.principal} cannot revoke a key holding scopes it lacks")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    if cache is not None:
+        invalidate(session, cache, auth_cache_key(key.key_hash))
+    return key
 
 
 def resolve_workspace(session: Session, *, name: str | None) -> Workspace:
-    """The workspace named by ``--workspace``/``BRANDLOOM_WORKSPACE``; else ``default``.
+    """The workspace named ``name`` (``None``: ``default``): a lookup, which creates nothing.
 
-    ``default`` is created on first use.
+    The CLI makes sure ``default`` exists when it sets up its context
+    (``cli.context.AppContext.operator``); an unknown name is ``workspace.not_found`` (404).
     """
-    if name:
-        workspace = get_by_name(session, name=name)
-        if workspace is None:
-            raise NotFoundError(
-                f"workspace '{name}' does not exist (create it with "
-                f"'brandloom workspace create {name}')",
-                code="workspace.not_found",
-            )
-        return workspace
+    name = name or DEFAULT_WORKSPACE
+    workspace = get_by_name(session, name=name)
+    if workspace is None:
+        raise NotFoundError(
+            f"workspace '{name}' does not exist (create it with "
+            f"'brandloom workspace create {name}')",
+            code="workspace.not_found",
+        )
+    return workspace
+
+
+def ensure_default_workspace(session: Session) -> Workspace:
+    """The ``default`` workspace, created if it does not exist yet (the CLI's first use)."""
     workspace = get_by_name(session, name=DEFAULT_WORKSPACE)
     if workspace is None:
         workspace = Workspace(id=new_id("ws"), name=DEFAULT_WORKSPACE)
@@ -107,19 +188,21 @@ def authenticate(
     api_key: str,
     cache: Cache | None = None,
     ttl: int = DEFAULT_AUTH_TTL,
-) -> Workspace:
-    """The workspace an API key belongs to; ``AuthError`` for unknown or revoked keys.
+) -> AuthContext:
+    """The context an API key acts in (workspace, key, scopes); ``AuthError`` for unknown or
+    revoked keys.
 
     With a ``cache``, a key that authenticated recently costs no query: its hash maps to the
-    workspace for ``ttl`` seconds. Unknown and revoked keys are never cached, and
-    :func:`revoke_key` removes the mapping, so a revoked key is refused on its next use.
+    workspace and the key's scopes for ``ttl`` seconds (scopes never change once a key is
+    issued). Unknown and revoked keys are never cached, and :func:`revoke_key` removes the
+    mapping, so a revoked key is refused on its next use.
     """
     digest = hash_key(api_key)
     if cache is not None:
         cached = _parse_cached(cache.get(auth_cache_key(digest)))
         if cached is not None:
-            return attach(session, cached)
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+            return AuthContext(attach(session, cached.workspace), cached.principal, cached.scopes)
+    row = key_by_hash(session, digest)
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         raise AuthError("invalid API key")
     workspace = session.get(Workspace, row.workspace_id)
@@ -128,58 +211,44 @@ def authenticate(
     if cache is not None:
         entry = {
             "key_id": row.id,
+            "key_name": row.name,
+            "scopes": row.scopes,
             "workspace_id": workspace.id,
             "workspace_name": workspace.name,
             "workspace_created_at": workspace.created_at.isoformat(),
         }
         cache.set(auth_cache_key(digest), orjson.dumps(entry), ttl)
-    return workspace
+    return AuthContext(workspace, Principal("api_key", row.id, row.name), frozenset(row.scopes))
 
 
-async def cached_workspace_id(cache: Cache, *, api_key: str) -> str | None:
-    """The workspace id of a key that authenticated recently, from the cache alone.
+async def cached_auth(cache: Cache, *, api_key: str) -> AuthContext | None:
+    """The context of a key that authenticated recently, from the cache alone.
 
-    No database work, and the event loop is never blocked: the polling hot path needs only the
-    id to scope its query. ``None`` means "not cached" (never "invalid"): fall back to
+    No database work, and the event loop is never blocked: the polling hot path needs only
+    the workspace id to scope its query and the scopes to check it. The workspace is not
+    attached to any session. ``None`` means "not cached" (never "invalid"): fall back to
     :func:`authenticate`.
     """
-    workspace = _parse_cached(await cache.aget(auth_cache_key(hash_key(api_key))))
-    return workspace.id if workspace is not None else None
+    return _parse_cached(await cache.aget(auth_cache_key(hash_key(api_key))))
 
 
-def _parse_cached(cached: bytes | None) -> Workspace | None:
-    """The workspace of a cached key lookup (not attached to any session); ``None`` if absent
-    or unreadable."""
+def _parse_cached(cached: bytes | None) -> AuthContext | None:
+    """The context of a cached key lookup (its workspace attached to no session); ``None`` if
+    absent or unreadable. An entry without scopes (written by an older version) is unreadable:
+    it is looked up again rather than taken for a key without limits."""
     if cached is None:
         return None
     try:
         entry = orjson.loads(cached)
-        return Workspace(
+        scopes = entry["scopes"]
+        if not isinstance(scopes, list):
+            return None
+        workspace = Workspace(
             id=str(entry["workspace_id"]),
             name=str(entry["workspace_name"]),
             created_at=datetime.fromisoformat(entry["workspace_created_at"]),
         )
+        principal = Principal("api_key", str(entry["key_id"]), str(entry["key_name"]))
+        return AuthContext(workspace, principal, frozenset(str(s) for s in scopes))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
-
-
-def revoke_key(
-    session: Session, workspace: Workspace, *, key_id: str, cache: Cache | None = None
-) -> ApiKey:
-    """Revoke one of the workspace's API keys; it is refused from its next use on.
-
-    Revoking a revoked key is a no-op. The cached lookup is deleted now and again when the
-    transaction commits; give the cache every API process reads (Redis in production) so the
-    revocation reaches all of them.
-    """
-    key = session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, ApiKey.workspace_id == workspace.id)
-    )
-    if key is None:
-        raise NotFoundError(f"API key '{key_id}' not found", code="api_key.not_found")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        session.flush()
-    if cache is not None:
-        invalidate(session, cache, auth_cache_key(key.key_hash))
-    return key
