@@ -142,7 +142,7 @@ def test_a_key_with_just_the_scopes_of_a_flow_runs_it(api: tuple[TestClient, str
     assert issued["scopes"] == ["audiences:write", "jobs:read", "jobs:write", "templates:write"]
     headers = _bearer(issued["api_key"])
     audience = client.post(
-        "/v1/audiences",
+        "/v1/audiences?wait=true",
         headers=headers,
         files={"file": ("c.csv", b"email,first_name,city\nann@example.com,Ann,Oslo\n", "text/csv")},
         data={"key": "email"},

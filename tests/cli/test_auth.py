@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from brandloom.cli import generate as flows
+from brandloom.cli.specfile import read_spec_file
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
-from brandloom.jobs import flows
 from brandloom.jobs.models import Job
+from brandloom.settings import get_settings
 from brandloom.workspaces.models import ApiKey, Workspace
 from brandloom.workspaces.service import authenticate
 from tests.factories import contacts, write_csv, write_spec
@@ -87,8 +89,9 @@ def _queued_job(tmp_path: Path, workspace: str) -> str:
     inputs = tmp_path / "in"
     inputs.mkdir()
     write_csv(inputs / "contacts.csv", contacts(10))
-    prepared = flows.prepare(*flows.load_spec(write_spec(inputs, outputs=["txt"])))
-    job_id, _ = flows._create(_factory(tmp_path), workspace, prepared, (tmp_path / "out").resolve())
+    spec_file = read_spec_file(write_spec(inputs, outputs=["txt"]))
+    out = (tmp_path / "out").resolve()
+    job_id, _ = flows._create(_factory(tmp_path), workspace, spec_file, out, get_settings())
     return job_id
 
 
@@ -114,9 +117,9 @@ def test_pause_cancel_and_status_find_jobs_of_the_chosen_workspace_only(
     shown = run(env, "status", job_id, "--json", "--workspace", "acme")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["state"] == "queued"
-    paused = run(env, "pause", job_id, "-w", "acme")
-    assert paused.returncode == 0, paused.stderr
-    assert _state(tmp_path, job_id) == "paused"
+    paused = run(env, "pause", job_id, "-w", "acme")  # found; a queued job cannot pause
+    assert paused.returncode == 2 and "job.invalid_transition" in paused.stderr, paused.stderr
+    assert _state(tmp_path, job_id) == "queued"
     cancelled = run({**env, "BRANDLOOM_WORKSPACE": "acme"}, "cancel", job_id)
     assert cancelled.returncode == 0, cancelled.stderr
     assert _state(tmp_path, job_id) == "cancelled"
