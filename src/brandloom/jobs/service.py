@@ -23,6 +23,7 @@ from brandloom.audiences.models import Audience
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.db.base import utcnow
 from brandloom.documents.formats.eml import EmailSettings
+from brandloom.documents.formats.registry import format_names
 from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.documents.qa import QAConfig
 from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
@@ -412,13 +413,7 @@ def read_marker(out: Path | Store) -> dict[str, Any] | None:
 
 # Outputs a finished job leaves in its folder; a new run into the same folder replaces them.
 _OWNED = (
-    "html",
-    "txt",
-    "md",
-    "sms",
-    "eml",
-    "pdf",
-    "docx",
+    *format_names(),  # a folder per format
     MANIFEST,
     REPORT,
     REJECTED,

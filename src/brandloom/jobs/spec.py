@@ -13,10 +13,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from brandloom.documents.formats.registry import format_names
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
 
-FORMATS = ("html", "txt", "md", "sms", "eml", "pdf", "docx")
 TEXT_PARTS = ("subject", "preheader", "html", "text", "markdown", "sms", "pdf")
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
 SINKS = ("dir", "zip", "jsonl")
@@ -133,9 +133,10 @@ class JobSpec(_Strict):
     def _outputs(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("at least one output format is required")
-        unknown = [f for f in value if f not in FORMATS]
+        known = format_names()  # the registered formats, read at validation time
+        unknown = [f for f in value if f not in known]
         if unknown:
-            raise ValueError(f"unknown format(s) {unknown}; choose from {list(FORMATS)}")
+            raise ValueError(f"unknown format(s) {unknown}; choose from {list(known)}")
         return list(dict.fromkeys(value))
 
     @model_validator(mode="after")
