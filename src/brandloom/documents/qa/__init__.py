@@ -60,3 +60,4 @@ __all__ = [
 # spam score, which counts the links' URL shorteners.
 for _module in (variables, consent, envelope, sms, phrases, links, images, spam):
     register_check(_module.CHECK)
+del _module
