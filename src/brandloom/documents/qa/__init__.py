@@ -24,7 +24,10 @@ from brandloom.documents.qa.base import (
     QAIssue,
     QAResult,
     Severity,
+    any_on,
+    example_list,
     levels,
+    shorten,
 )
 from brandloom.documents.qa.checker import QAChecker
 from brandloom.documents.qa.config import QAConfig
@@ -49,11 +52,14 @@ __all__ = [
     "QAIssue",
     "QAResult",
     "Severity",
+    "any_on",
     "config_model",
+    "example_list",
     "levels",
     "load_spam_phrases",
     "register_check",
     "registered_checks",
+    "shorten",
 ]
 
 # The built-in checks, in the order they run (and report their issues). Links come before the
