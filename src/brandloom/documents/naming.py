@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
-EXTENSIONS = {
-    "html": "html",
-    "txt": "txt",
-    "md": "md",
-    "sms": "txt",
-    "eml": "eml",
-    "pdf": "pdf",
-    "docx": "docx",
-}
+from brandloom.documents.formats.registry import get_format
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
@@ -41,5 +34,19 @@ def file_stem(key: str) -> str:
     return f"{cleaned or 'contact'}-{digest}"
 
 
+def path_for(fmt: str) -> Callable[[str], str]:
+    """Where documents of format ``fmt`` go, from their file stem: ``<fmt>/<stem>.<extension>``.
+
+    The format is looked up once: a job gets this per format, then calls it per document.
+    """
+    folder, extension = fmt, get_format(fmt).extension
+
+    def path(stem: str) -> str:
+        return f"{folder}/{stem}.{extension}"
+
+    return path
+
+
 def relative_path(fmt: str, stem: str) -> str:
-    return f"{fmt}/{stem}.{EXTENSIONS[fmt]}"
+    """Where the ``fmt`` document of a file stem goes, relative to the output folder."""
+    return path_for(fmt)(stem)

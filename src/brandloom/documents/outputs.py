@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from brandloom.documents.formats.registry import format_names
 from brandloom.documents.sinks import STATE_DIR
 from brandloom.errors import BrandloomError, ConflictError
 from brandloom.jobs.models import Job
@@ -19,13 +20,7 @@ MARKER = "job.json"
 
 # Outputs a finished job leaves in its folder; a new run into the same folder replaces them.
 _OWNED = (
-    "html",
-    "txt",
-    "md",
-    "sms",
-    "eml",
-    "pdf",
-    "docx",
+    *format_names(),  # a folder per format
     MANIFEST,
     REPORT,
     REJECTED,

@@ -1,45 +1,32 @@
 """The hot path: contacts of one chunk -> rendered, QA-checked, formatted documents.
 
-Everything that can be prepared once per job (compiled templates per variant, the QA checker,
-the CSS inliner, e-mail settings) is built in ``JobRenderer.__init__``; ``render_chunk`` is a
-straight loop over contacts with no I/O.
+Everything that can be prepared once per job (compiled templates per variant, the variant
+assigner, the QA checker with its enabled checks, a writer per output format) is built in
+``JobRenderer.__init__``; ``render_chunk`` is a straight loop over contacts with no I/O.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from brandloom.documents.formats.docx import DocxBuilder, DocxTemplate
-from brandloom.documents.formats.eml import EmailSettings, build_eml, message_id_for
-from brandloom.documents.formats.html import HtmlFinisher, text_direction
-from brandloom.documents.naming import file_stem, relative_path
+from brandloom.documents.formats.eml import EmailSettings
+from brandloom.documents.formats.registry import FormatInput, FormatJob, get_format
+from brandloom.documents.naming import file_stem, path_for
 from brandloom.documents.qa import QAChecker, QAConfig, QAInput, QAIssue, QAResult
 from brandloom.documents.sinks import RenderedDocument
-from brandloom.kit.hashing import unit_interval
+from brandloom.documents.variants import Assigner, SeededHashAssigner
 from brandloom.templates.engine import CompiledTemplate
 from brandloom.templates.errors import TemplateRenderError
 
 if TYPE_CHECKING:
-    from brandloom.documents.formats.pdf import PdfRenderer
+    from brandloom.documents.formats.docx import DocxTemplate
 
 # Parts that are not themselves an output format; the JSONL sink carries them beside the formats.
 ENVELOPE_PARTS = ("subject", "preheader", "unsubscribe_url")
-
-# Which template part each output format is made from.
-FORMAT_PARTS: dict[str, tuple[str, ...]] = {
-    "html": ("html", "preheader"),
-    "txt": ("text",),
-    "md": ("markdown",),
-    "sms": ("sms",),
-    "eml": ("subject", "html", "text", "preheader", "unsubscribe_url"),
-    "pdf": ("pdf", "markdown"),
-    "docx": ("markdown",),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +84,11 @@ class RenderSettings:
 
 
 class JobRenderer:
-    """Renders contacts for one job. Build once per worker process; call per chunk."""
+    """Renders contacts for one job. Build once per worker process; call per chunk.
+
+    ``assigner`` chooses each contact's variant; by default a :class:`SeededHashAssigner` of
+    the settings' seed and ``weights``.
+    """
 
     def __init__(
         self,
@@ -107,34 +98,20 @@ class JobRenderer:
         qa: QAConfig,
         settings: RenderSettings,
         docx_template: DocxTemplate | None = None,
+        assigner: Assigner | None = None,
     ) -> None:
         self.templates = dict(templates)
         self.settings = settings
         self.outputs = settings.outputs
         self.checker = QAChecker(qa)
-        self.finisher = HtmlFinisher()
-        self.docx_template = docx_template
-        self.docx_builder = (
-            DocxBuilder(creation_date=settings.eml_date, title=settings.title)
-            if "docx" in self.outputs and docx_template is None
-            else None
-        )
-        self.pdf: PdfRenderer | None = None
-        if "pdf" in self.outputs:
-            # Imported on demand: only jobs with PDF output load the engine and its fonts.
-            from brandloom.documents.formats.pdf import PdfRenderer
-
-            self.pdf = PdfRenderer(creation_date=settings.eml_date, title=settings.title)
-        self._variant_names = [name for name, _ in weights]
-        total = sum(w for _, w in weights)
-        acc, cumulative = 0.0, []
-        for _, w in weights:
-            acc += w / total if total else 0.0
-            cumulative.append(acc)
-        self._cumulative = cumulative
+        self.assigner = assigner or SeededHashAssigner(seed=settings.seed, weights=weights)
+        formats = [get_format(fmt) for fmt in self.outputs]
+        job = FormatJob(settings=settings, docx_template=docx_template)
+        # (format, its writer, its file path from a stem): looked up once, used per document.
+        self._writers = [(fmt.name, fmt.writer(job), path_for(fmt.name)) for fmt in formats]
         needed: set[str] = {"subject", "preheader"}
-        for fmt in self.outputs:
-            needed.update(FORMAT_PARTS[fmt])
+        for fmt in formats:
+            needed.update(fmt.parts)
         self._parts = {
             name: tuple(p for p in tpl.parts if p in needed) for name, tpl in self.templates.items()
         }
@@ -143,23 +120,17 @@ class JobRenderer:
             name: sorted(tpl.required_variables()) for name, tpl in self.templates.items()
         }
 
-    def variant_for(self, key: str) -> str | None:
-        if not self._variant_names:
-            return None
-        u = unit_interval(self.settings.seed, "variant", key)
-        i = bisect.bisect_right(self._cumulative, u)
-        return self._variant_names[min(i, len(self._variant_names) - 1)]
-
     def render_chunk(
         self, contacts: Iterable[ContactData], *, include_failed: bool = False
     ) -> ChunkResult:
         """Render every contact; failed documents get files only with ``include_failed``."""
         result = ChunkResult()
-        outputs = self.outputs
+        writers = self._writers
+        assign = self.assigner.assign
         default_locale = self.settings.default_locale
         keep_parts = self.settings.keep_parts
         for contact in contacts:
-            variant = self.variant_for(contact.key)
+            variant = assign(contact)
             template = self.templates[variant]
             locale = contact.locale or default_locale
             context = dict(contact.attributes)
@@ -192,11 +163,13 @@ class JobRenderer:
             extra: list[QAIssue] = []
             if qa.status != "fail" or include_failed:
                 stem = file_stem(contact.key)
-                cache: dict[str, str] = {}
-                for fmt in outputs:
-                    data = self._format(fmt, parts, contact, locale, context, cache, extra)
+                doc = FormatInput(parts, contact, locale, context)
+                for fmt, writer, path in writers:
+                    data = writer.write(doc)
                     if data is not None:
-                        files[fmt] = (relative_path(fmt, stem), data)
+                        files[fmt] = (path(stem), data)
+                if doc.failures:  # say, no e-mail address, or a Word template variable
+                    extra = [QAIssue(code, "fail", message) for code, message in doc.failures]
             status, issues = _merge(qa, extra)
             if status == "fail" and not include_failed:
                 files = {}
@@ -232,96 +205,6 @@ class JobRenderer:
                     )
                 )
         return result
-
-    def _format(
-        self,
-        fmt: str,
-        parts: Mapping[str, str],
-        contact: ContactData,
-        locale: str,
-        context: Mapping[str, Any],
-        cache: dict[str, str],
-        extra: list[QAIssue],
-    ) -> bytes | None:
-        if fmt == "html":
-            return self._html(parts, locale, cache).encode("utf-8")
-        if fmt == "txt":
-            return parts.get("text", "").encode("utf-8")
-        if fmt == "md":
-            return parts.get("markdown", "").encode("utf-8")
-        if fmt == "sms":
-            return parts.get("sms", "").encode("utf-8")
-        if fmt == "eml":
-            return self._eml(parts, contact, locale, cache, extra)
-        if fmt == "pdf":
-            assert self.pdf is not None
-            return self.pdf.render(
-                parts.get("pdf") or parts.get("markdown", ""),
-                lang=locale,
-                direction=text_direction(locale),
-                doc_id=f"{self.settings.job_key}\x1f{contact.key}",
-            )
-        if fmt == "docx":
-            if self.docx_template is not None:
-                unresolved: list[str] = []
-                data = self.docx_template.render(context, unresolved=unresolved)
-                if unresolved:
-                    names = ", ".join(sorted(set(unresolved)))
-                    extra.append(
-                        QAIssue("variable.unresolved", "fail", f"docx: no value for {names}")
-                    )
-                return data
-            assert self.docx_builder is not None
-            return self.docx_builder.render(
-                parts.get("markdown", ""), lang=locale, direction=text_direction(locale)
-            )
-        raise ValueError(f"unknown output format '{fmt}'")
-
-    def _html(self, parts: Mapping[str, str], locale: str, cache: dict[str, str]) -> str:
-        """The finished e-mail HTML, computed once per contact (html and eml share it)."""
-        html = cache.get("html")
-        if html is None:
-            html = cache["html"] = self.finisher.finish(
-                parts.get("html", ""),
-                preheader=parts.get("preheader") or None,
-                lang=locale,
-                direction=text_direction(locale),
-            )
-        return html
-
-    def _eml(
-        self,
-        parts: Mapping[str, str],
-        contact: ContactData,
-        locale: str,
-        cache: dict[str, str],
-        extra: list[QAIssue],
-    ) -> bytes | None:
-        settings = self.settings
-        if settings.email is None:
-            return None
-        if not contact.email:
-            extra.append(QAIssue("email.missing", "fail", "no e-mail address for an eml output"))
-            return None
-        html = parts.get("html")
-        return build_eml(
-            settings=settings.email,
-            to_addr=contact.email,
-            to_name=_display_name(contact.attributes),
-            subject=parts.get("subject", ""),
-            text=parts.get("text", ""),
-            html=self._html(parts, locale, cache) if html else None,
-            message_id=message_id_for(settings.job_key, contact.key, domain=settings.email_domain),
-            date=settings.eml_date,
-            unsubscribe_url=parts.get("unsubscribe_url") or None,
-        )
-
-
-def _display_name(attributes: Mapping[str, Any]) -> str | None:
-    first = str(attributes.get("first_name") or "").strip()
-    last = str(attributes.get("last_name") or "").strip()
-    name = f"{first} {last}".strip()
-    return name or None
 
 
 def _merge(qa: QAResult, extra: list[QAIssue]) -> tuple[str, tuple[QAIssue, ...]]:

@@ -13,23 +13,16 @@ from typing import IO
 
 import orjson
 
+from brandloom.documents.formats.registry import MEDIA_TYPES, get_format
 from brandloom.documents.kind import KIND as RENDER_KIND
 from brandloom.documents.models import DocumentRecord
-from brandloom.documents.sinks import BINARY_FORMATS, JsonlSink, ZipSink
+from brandloom.documents.sinks import JsonlSink, ZipSink
 from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs.models import Job
 from brandloom.settings import Settings
 from brandloom.storage import CHUNK_SIZE, Store, open_location
 
-MEDIA_TYPES = {
-    "html": "text/html; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-    "sms": "text/plain; charset=utf-8",
-    "eml": "message/rfc822",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+__all__ = ["MEDIA_TYPES", "read_document", "stream_archive", "stream_document"]
 
 
 def outputs_of(job: Job) -> str:
@@ -129,7 +122,7 @@ def _jsonl_document(store: Store, key: str, fmt: str) -> bytes:
                 continue
             item = orjson.loads(line)
             value: str = item["formats"][fmt]
-            if fmt in BINARY_FORMATS:
+            if get_format(fmt).binary:
                 return base64.b64decode(value)
             return value.encode("utf-8")
     raise NotFoundError(f"'{key}' is not in the JSONL output", code="document.not_found")

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import orjson
 
+from brandloom.documents.formats.registry import binary_formats
 from brandloom.storage import Store, as_store
 
 STATE_DIR = ".brandloom"
@@ -26,7 +27,6 @@ STATE_DIR = ".brandloom"
 PARTS_DIR = f"{STATE_DIR}/parts"
 # Zip entries carry a fixed timestamp so archives are byte-identical between runs.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-BINARY_FORMATS = frozenset({"pdf", "docx"})
 
 
 @dataclass(slots=True)
@@ -120,14 +120,17 @@ class JsonlSink:
 
     def __init__(self, store: Store, formats: Sequence[str]) -> None:
         self.store = store
+        # Binary formats are base64 text in JSON; looked up once, not per document.
+        self._binary = binary_formats()
 
     def write_chunk(self, index: int, documents: Sequence[RenderedDocument]) -> None:
+        binary = self._binary
         # Streamed line by line: a chunk's documents are never held twice in memory.
         with self.store.open_writer(part_path(self.name, index, "jsonl")) as fh:
             for doc in documents:
                 formats: dict[str, str] = {}
                 for fmt, (_rel, data) in doc.files.items():
-                    if fmt in BINARY_FORMATS:
+                    if fmt in binary:
                         formats[fmt] = base64.b64encode(data).decode("ascii")
                     else:
                         formats[fmt] = data.decode("utf-8")

@@ -13,12 +13,12 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from brandloom.documents.formats.registry import format_names
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
 from brandloom.jobs.threshold import ErrorThreshold
 from brandloom.templates.parts import TEXT_PARTS
 
-FORMATS = ("html", "txt", "md", "sms", "eml", "pdf", "docx")
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
 SINKS = ("dir", "zip", "jsonl")
 
@@ -127,9 +127,10 @@ class RenderOptions(_Strict):
     def _outputs(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("at least one output format is required")
-        unknown = [f for f in value if f not in FORMATS]
+        known = format_names()  # the registered formats, read at validation time
+        unknown = [f for f in value if f not in known]
         if unknown:
-            raise ValueError(f"unknown format(s) {unknown}; choose from {list(FORMATS)}")
+            raise ValueError(f"unknown format(s) {unknown}; choose from {list(known)}")
         return list(dict.fromkeys(value))
 
     @model_validator(mode="after")

@@ -53,6 +53,7 @@ from brandloom.documents.formats._ooxml import (
     w3cdtf,
     xml_text,
 )
+from brandloom.documents.formats.builtin import DOCX_MEDIA_TYPE
 from brandloom.documents.formats.html import text_direction
 from brandloom.templates import _jinja
 from brandloom.templates._types import VariableUse
@@ -60,7 +61,6 @@ from brandloom.templates.errors import TemplateError, TemplateRenderError, Templ
 
 __all__ = ["DOCX_MEDIA_TYPE", "DocxBuilder", "DocxTemplate"]
 
-DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 #: zlib level for the per-document parts (the fixed ones use 9, once).
 _LEVEL = 6

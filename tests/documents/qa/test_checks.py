@@ -17,6 +17,10 @@ from brandloom.documents.qa import (
     QAResult,
     load_spam_phrases,
 )
+from brandloom.documents.qa import base as qa_base
+from brandloom.documents.qa.spam import SpamCheck, SpamConfig
+from brandloom.kit.text import TextScan, strip_html
+from tests.kit.test_text import reference_scan
 
 GOOD_HTML = (
     "<!DOCTYPE html><html><head></head><body>"
@@ -478,77 +482,6 @@ _FUZZ_CHECKER = QAChecker(
 
 # --- fast paths against their reference implementations -------------------------------------
 
-from brandloom.documents import qa as qa_module  # noqa: E402
-
-
-def _reference_scan(text: str) -> tuple[str, set[str], int, int, int]:
-    """The straightforward definition: casefold, then the maximal runs of \\w characters; the
-    ASCII letters and capitals and the ``!!!``/``$$$`` marks of the whole text."""
-    folded = text.casefold().replace("\u2019", "'")
-    letters = bytes(c for c in text.encode("ascii", "ignore") if chr(c).isalpha())
-    upper = sum(1 for c in letters if chr(c).isupper())
-    marks = ("!!!" in text) + 2 * ("$$$" in text)
-    return folded, set(qa_module._NONWORD_RE.sub(" ", folded).split()), len(letters), upper, marks
-
-
-def _fields(scan: Any) -> tuple[str, set[str], int, int, int]:
-    return scan.folded, set(scan.words), scan.letters, scan.upper, scan.marks
-
-
-# Mostly ASCII with the characters that make the fast paths branch: case changes that alter the
-# length (İ, ß, ﬁ), context-dependent casing (Σ), non-ASCII whitespace and word characters,
-# combining marks, unspaced scripts, digits of other scripts, a lone surrogate, line breaks.
-_TRICKY = st.text(
-    alphabet=st.one_of(
-        st.sampled_from(
-            "abcXYZ _-.,!'’\t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000·ßüÜİıﬁΣσςKÅ<>=\"/&;"
-            "\u0301\u0660中ﾝ\ud800\U0001f600\U0001e900ǅⅧⒶ"
-        ),
-        st.characters(),
-    ),
-    max_size=80,
-)
-
-
-@settings(max_examples=2000)
-@given(text=_TRICKY)
-def test_scan_matches_reference(text: str) -> None:
-    qa_module._line_scans.clear()
-    cold = qa_module._scan(text)
-    warm = qa_module._scan(text)  # now from the line cache
-    for scan in (cold, warm):
-        assert _fields(scan) == _reference_scan(text)
-
-
-@settings(max_examples=500)
-@given(lines=st.lists(_TRICKY, max_size=6), shared=_TRICKY)
-def test_scan_line_cache_is_transparent(lines: list[str], shared: str) -> None:
-    # Texts sharing lines with earlier texts (the per-job template copy) scan the same.
-    for text in ("\n".join([shared, *lines]), "\n".join([*lines, shared]), shared + "\n"):
-        assert _fields(qa_module._scan(text)) == _reference_scan(text)
-
-
-def test_scan_line_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(qa_module, "_LINE_CACHE_LIMIT", 10)
-    qa_module._line_scans.clear()
-    for i in range(35):
-        qa_module._scan(f"line {i}\nshared line")
-        assert len(qa_module._line_scans) <= 10
-    long_line = "x" * (qa_module._LINE_CACHE_MAX_CHARS + 1)
-    assert qa_module._scan(long_line).words == {long_line}
-    assert long_line not in qa_module._line_scans
-
-
-@settings(max_examples=2000)
-@given(text=_TRICKY)
-def test_lower_matches_str_lower(text: str) -> None:
-    assert qa_module._lower(text) == text.lower()
-
-
-def test_lower_edge_cases() -> None:
-    for text in ("", "ABC", "Jürgen <A HREF=X>", "İMG", "ÜBER <IMG>", "ΣΑΣ x", "\ud800A", "·A·"):
-        assert qa_module._lower(text) == text.lower()
-
 
 _HTMLISH = st.lists(
     st.one_of(
@@ -576,33 +509,33 @@ def test_check_fast_paths_match_reference(parts: dict[str, str]) -> None:
     """check() gives the same result with the fast scan/lower as with the reference ones."""
     document = QAInput(parts=parts, consent="granted")
     fast = _FUZZ_CHECKER.check(document)
-    original_scan, original_lower = qa_module._scan, qa_module._lower
+    original_scan, original_lower = qa_base.scan, qa_base.fast_lower
 
     def slow_scan(text: str) -> Any:
-        return qa_module._Scan(*_reference_scan(text))
+        return TextScan(*reference_scan(text))
 
-    qa_module._scan, qa_module._lower = slow_scan, str.lower  # type: ignore[assignment]
+    qa_base.scan, qa_base.fast_lower = slow_scan, str.lower  # type: ignore[assignment]
     try:
         slow = _FUZZ_CHECKER.check(document)
     finally:
-        qa_module._scan, qa_module._lower = original_scan, original_lower
+        qa_base.scan, qa_base.fast_lower = original_scan, original_lower
     assert fast == slow
 
 
-def _reference_spam_score(checker: QAChecker, parts: dict[str, str]) -> float:
+def _reference_spam_score(checker: SpamCheck, parts: dict[str, str]) -> float:
     """The spam score as first written: counts taken from the body text itself."""
     subject, preheader, sms = parts.get("subject"), parts.get("preheader"), parts.get("sms")
     body_name, body = "text", parts.get("text")
     if body is None:
         body_name, body = "markdown", parts.get("markdown")
     if body is None and "html" in parts:
-        body_name, body = "html", qa_module._strip_html(parts["html"])
+        body_name, body = "html", strip_html(parts["html"])
     scans = {}
     for name, value in (("subject", subject), ("preheader", preheader), (body_name, body)):
         if value:
-            scans[name] = qa_module._Scan(*_reference_scan(value))
+            scans[name] = TextScan(*reference_scan(value))
     if sms:
-        scans["sms"] = qa_module._Scan(*_reference_scan(sms))
+        scans["sms"] = TextScan(*reference_scan(sms))
     text = body or sms or ""
     weights = checker._spam_weights
     subject_hits = checker._spam.find(scans["subject"]) if "subject" in scans else set()
@@ -654,6 +587,5 @@ _SPAMMY = st.lists(
     )
 )
 def test_spam_score_matches_reference(parts: dict[str, str]) -> None:
-    checker = _FUZZ_CHECKER
-    result = checker.check(QAInput(parts=parts, consent="granted"))
-    assert result.spam_score == _reference_spam_score(checker, parts)
+    result = _FUZZ_CHECKER.check(QAInput(parts=parts, consent="granted"))
+    assert result.spam_score == _reference_spam_score(SpamCheck(SpamConfig(), None), parts)

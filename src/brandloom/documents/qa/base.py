@@ -1,0 +1,210 @@
+"""What every QA check shares: the issue and result types, the per-document view the checks read,
+the check protocol and the definition a check module registers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from brandloom.kit.text import TextScan, fast_lower, scan, strip_html
+
+__all__ = [
+    "NO_ISSUES",
+    "IssueLevel",
+    "QACheck",
+    "QACheckDefinition",
+    "QADocument",
+    "QAInput",
+    "QAIssue",
+    "QAResult",
+    "Severity",
+    "any_on",
+    "example_list",
+    "levels",
+    "shorten",
+]
+
+#: A code's default level.
+IssueLevel = Literal["fail", "warn"]
+#: What the spec's ``severity:`` may set a code to; ``off`` disables it.
+Severity = Literal["fail", "warn", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class QAIssue:
+    code: str
+    severity: str  # "fail" | "warn"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class QAResult:
+    status: str  # "pass" | "warn" | "fail"
+    issues: tuple[QAIssue, ...]
+    spam_score: float
+
+
+@dataclass(slots=True)
+class QAInput:
+    """One rendered document: ``parts`` has any of subject, preheader, html, text, markdown, sms."""
+
+    parts: Mapping[str, str]
+    unresolved: Sequence[str] = ()
+    empty: Sequence[str] = ()
+    consent: str = "unknown"  # granted | denied | unknown
+
+
+#: What a check returns when it found nothing (shared: no allocation per document).
+NO_ISSUES: tuple[QAIssue, ...] = ()
+
+_SCANNED = ("subject", "preheader")
+
+
+class QADocument:
+    """One document as the checks see it: the :class:`QAInput` plus views of it that several
+    checks need, each computed at most once per document (on first use).
+
+    Two fields are written by checks for later ones (checks run in registration order):
+    ``link_hosts`` (the ASCII hosts of the document's http(s) links, filled by the links check,
+    read by the spam score) and ``spam_score`` (set by the spam check, reported in
+    :class:`QAResult`).
+    """
+
+    __slots__ = (
+        "_body",
+        "_lowered",
+        "_scans",
+        "consent",
+        "empty",
+        "html",
+        "link_hosts",
+        "parts",
+        "spam_score",
+        "unresolved",
+    )
+
+    def __init__(self, document: QAInput) -> None:
+        self.parts = document.parts
+        self.unresolved = document.unresolved
+        self.empty = document.empty
+        self.consent = document.consent
+        self.html: str | None = document.parts.get("html")
+        self.link_hosts: Sequence[str] = ()
+        self.spam_score = 0.0
+        self._body: tuple[str, str | None] | None = None
+        self._lowered: str | None = None
+        self._scans: dict[str, TextScan] | None = None
+
+    @property
+    def body(self) -> tuple[str, str | None]:
+        """The body's part name and text: the text part, else the markdown part, else the
+        HTML's text (see :func:`~brandloom.kit.text.strip_html`); the text is None without any."""
+        body = self._body
+        if body is None:
+            parts = self.parts
+            body = ("text", parts.get("text"))
+            if body[1] is None:
+                body = ("markdown", parts.get("markdown"))
+            if body[1] is None and self.html is not None:
+                body = ("html", strip_html(self.html))
+            self._body = body
+        return body
+
+    @property
+    def lowered_html(self) -> str:
+        """The HTML part lowercased (``""`` without one): tags and attributes are found in it."""
+        lowered = self._lowered
+        if lowered is None:
+            lowered = self._lowered = fast_lower(self.html) if self.html is not None else ""
+        return lowered
+
+    @property
+    def scans(self) -> dict[str, TextScan]:
+        """The scans (see :func:`~brandloom.kit.text.scan`) of the non-empty subject, preheader,
+        body and SMS, in that order, by part name; phrase checks and the spam score share them."""
+        scans = self._scans
+        if scans is None:
+            scans = self._scans = {}
+            parts = self.parts
+            for name in _SCANNED:
+                value = parts.get(name)
+                if value:
+                    scans[name] = scan(value)
+            body_name, body = self.body
+            if body:
+                scans[body_name] = scan(body)
+            sms = parts.get("sms")
+            if sms:
+                scans["sms"] = scan(sms)
+        return scans
+
+
+class QACheck(Protocol):
+    """One check, built once per job from its settings (see :class:`QACheckDefinition`)."""
+
+    def check(self, doc: QADocument) -> Sequence[QAIssue]:
+        """The issues found in one document (:data:`NO_ISSUES` when none); never raises on odd
+        content. Issues carry their level already: codes that are ``off`` are not reported."""
+        ...
+
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class QACheckDefinition(Generic[ConfigT]):
+    """What a check module registers (see :func:`~brandloom.documents.qa.register_check`).
+
+    - ``name``: the check's name; a check that is not ``flat`` takes its settings from
+      ``qa.<name>`` in the job spec.
+    - ``codes``: every issue code it reports, with its default level.
+    - ``config``: its settings, a pydantic model with ``extra="forbid"`` and a default for
+      every field (the spec's ``qa:`` section is composed from these models).
+    - ``build(settings, overrides)``: compiles the check for one job; ``overrides`` are the
+      spec's ``severity:`` overrides (see :func:`levels`). ``None`` means nothing to check in
+      this job (say, every code is off), so the check costs nothing per document.
+    - ``flat``: the settings' fields sit directly in ``qa:``. Only the original checks, whose
+      keys the README documents, do this; new checks keep theirs under ``qa.<name>``.
+    """
+
+    name: str
+    codes: Mapping[str, IssueLevel]
+    config: type[ConfigT]
+    build: Callable[[ConfigT, Mapping[str, Severity]], QACheck | None]
+    flat: bool = False
+
+
+def levels(
+    codes: Mapping[str, str], overrides: Mapping[str, str], *, off: Iterable[str] = ()
+) -> dict[str, str]:
+    """Each code's level for one job: the spec's override, else its default; codes in ``off``
+    (turned off by the check's own settings, like ``check_images_alt: false``) are ``off``
+    whatever the overrides say."""
+    found = {code: overrides.get(code, default) for code, default in codes.items()}
+    for code in off:
+        found[code] = "off"
+    return found
+
+
+def any_on(found: Mapping[str, str]) -> bool:
+    """Whether any code of ``found`` (see :func:`levels`) is reported at all."""
+    return any(level != "off" for level in found.values())
+
+
+_MAX_EXAMPLES = 5
+
+
+def shorten(value: str, limit: int = 100) -> str:
+    """``value`` cut to ``limit`` characters (with an ellipsis) for an issue message."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def example_list(items: Sequence[str]) -> str:
+    """Up to five items joined for an issue message, with how many more there are."""
+    shown = "; ".join(items[:_MAX_EXAMPLES])
+    if len(items) > _MAX_EXAMPLES:
+        shown += f" (+{len(items) - _MAX_EXAMPLES} more)"
+    return shown
