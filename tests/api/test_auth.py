@@ -23,11 +23,21 @@ from tests.factories import HTML
 # (method, route path, scope it needs, request arguments a key holding just that scope may send)
 ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("POST", "/v1/audiences", "audiences:write", {}),
+    ("GET", "/v1/audiences", "audiences:read", {}),
     ("GET", "/v1/audiences/{audience_id}", "audiences:read", {}),
     ("GET", "/v1/audiences/{audience_id}/rejects", "audiences:read", {}),
     ("POST", "/v1/templates", "templates:write", {"json": {"name": "t", "parts": {"html": "x"}}}),
     ("GET", "/v1/templates/{template_id}", "templates:read", {}),
+    ("GET", "/v1/templates", "templates:read", {}),
+    ("POST", "/v1/templates/validate", "templates:read", {"json": {"parts": {"html": "x"}}}),
+    (
+        "POST",
+        "/v1/templates/{template_id}/preview",
+        "templates:read",
+        {"json": {"contact": {"email": "a@example.com"}}},
+    ),
     ("POST", "/v1/jobs", "jobs:write", {"json": {}}),
+    ("GET", "/v1/jobs", "jobs:read", {}),
     ("GET", "/v1/jobs/{job_id}", "jobs:read", {}),
     ("GET", "/v1/jobs/{job_id}/manifest", "jobs:read", {}),
     ("GET", "/v1/jobs/{job_id}/documents/{key}/{fmt}", "jobs:read", {}),

@@ -24,6 +24,7 @@ from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.db.migrate import upgrade
 from brandloom.db.reads import QuickReads
 from brandloom.documents.router import router as documents_router
+from brandloom.documents.router import templates_router as template_previews_router
 from brandloom.jobs.models import JOB_STATES, Job
 from brandloom.jobs.router import router as jobs_router
 from brandloom.jobs.service import purge_expired_outputs
@@ -215,6 +216,7 @@ def create_app(
 
     app.include_router(audiences_router)
     app.include_router(templates_router)
+    app.include_router(template_previews_router)
     app.include_router(jobs_router)
     app.include_router(documents_router)
     app.include_router(keys_router)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from brandloom.audiences.models import Audience, AudienceReject, Contact
 from brandloom.db.bulk import bulk_insert
+from brandloom.db.paging import newest_first, page_of
 from brandloom.workspaces.models import Workspace
 
 CONTACT_COLUMNS = (
@@ -52,6 +53,23 @@ class AudienceRepository:
         audience.workspace_id = self.workspace_id
         self.session.add(audience)
         return audience
+
+    def page(
+        self,
+        *,
+        cursor: str | None,
+        limit: int,
+        state: str | None = None,
+        name: str | None = None,
+    ) -> tuple[list[Audience], str | None]:
+        """Newest first, optionally one ``state`` and an exact ``name``; the next cursor."""
+        stmt = select(Audience).where(Audience.workspace_id == self.workspace_id)
+        if state is not None:
+            stmt = stmt.where(Audience.state == state)
+        if name is not None:
+            stmt = stmt.where(Audience.name == name)
+        rows = self.session.scalars(newest_first(stmt, Audience, cursor=cursor, limit=limit))
+        return page_of(rows.all(), limit)
 
     def delete_rows(self, audience_id: str) -> None:
         for model in (Contact, AudienceReject):

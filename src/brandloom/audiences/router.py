@@ -13,14 +13,22 @@ from fastapi.concurrency import run_in_threadpool
 from brandloom.api.deps import SessionDep, StateDep, require_scopes
 from brandloom.api.state import AppState
 from brandloom.audiences.kind import delete_source, local_copy
-from brandloom.audiences.models import Audience
+from brandloom.audiences.models import Audience, AudienceState
 from brandloom.audiences.reader import ImportOptions
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.schemas import AudienceImportRead, AudienceRead, RejectRead
-from brandloom.audiences.service import begin_import, get_audience, import_audience
+from brandloom.audiences.service import (
+    begin_import,
+    get_audience,
+    import_audience,
+)
+from brandloom.audiences.service import (
+    list_audiences as list_workspace_audiences,
+)
 from brandloom.audiences.uploads import Upload, stream_upload
 from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
+from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import ValidationFailed
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 from brandloom.workspaces.models import Workspace
@@ -151,6 +159,29 @@ def _import_later(
     elif audience.job_id is not None:
         state.executor.submit(audience.job_id)
     return audience, reused
+
+
+@router.get("", response_model=Page[AudienceRead])
+def list_audiences(
+    session: SessionDep,
+    auth: AudiencesRead,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    state: Annotated[AudienceState | None, Query()] = None,
+    name: Annotated[str | None, Query(description="exact name")] = None,
+) -> Page[AudienceRead]:
+    """The workspace's audiences, newest first."""
+    items, next_cursor = list_workspace_audiences(
+        session,
+        auth.workspace,
+        cursor=cursor,
+        limit=limit,
+        state=state.value if state is not None else None,
+        name=name,
+    )
+    return Page[AudienceRead](
+        items=[AudienceRead.model_validate(a) for a in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/{audience_id}", response_model=AudienceRead)

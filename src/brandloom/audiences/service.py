@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from brandloom.audiences.mapping import plan_columns
 from brandloom.audiences.models import Audience, AudienceReject, AudienceState, Contact
 from brandloom.audiences.reader import AudienceReader, ContactRow, ImportOptions, open_audience
 from brandloom.audiences.repository import CONTACT_COLUMNS, REJECT_COLUMNS, AudienceRepository
+from brandloom.audiences.validation import RejectedRow, build_validator
 from brandloom.db.bulk import BackgroundWriter
-from brandloom.errors import NotFoundError
+from brandloom.errors import NotFoundError, ValidationFailed
 from brandloom.jobs import service as job_service
 from brandloom.kit.hashing import file_sha256, sha256_hex
 from brandloom.kit.ids import new_id
@@ -211,3 +214,44 @@ def get_audience(session: Session, workspace: Workspace, *, audience_id: str) ->
     if audience is None:
         raise NotFoundError(f"audience '{audience_id}' not found", code="audience.not_found")
     return audience
+
+
+def list_audiences(
+    session: Session,
+    workspace: Workspace,
+    *,
+    cursor: str | None = None,
+    limit: int = 100,
+    state: str | None = None,
+    name: str | None = None,
+) -> tuple[list[Audience], str | None]:
+    """The workspace's audiences, newest first, and the cursor of the next page."""
+    return AudienceRepository(session, workspace).page(
+        cursor=cursor, limit=limit, state=state, name=name
+    )
+
+
+def contact_from_fields(
+    fields: Mapping[str, str | int | float | bool | None], *, key: str | None = None
+) -> tuple[ContactRow, list[str]]:
+    """One contact given as field -> value, checked exactly as an imported row would be.
+
+    Field names map to contact fields (email, locale, consent, ...) as a file's headers do.
+    Returns the contact and the template variables it provides; a row an import would reject
+    raises ``ValidationFailed`` with the import's code and reason.
+    """
+    headers = list(fields)
+    values = [_field_text(v) for v in fields.values()]
+    plan = plan_columns(headers, key=key, columns={}, required=())
+    result = build_validator(plan)(1, values)
+    if isinstance(result, RejectedRow):
+        raise ValidationFailed(f"contact: {result.reason}", code=result.code)
+    return result, plan.variables
+
+
+def _field_text(value: str | int | float | bool | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

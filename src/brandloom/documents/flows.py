@@ -9,7 +9,7 @@ raises a ``BrandloomError`` (exit code 2 in the CLI, 4xx in the API).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,17 @@ from sqlalchemy.orm import Session
 
 from brandloom.audiences.models import AudienceState
 from brandloom.audiences.repository import AudienceRepository
-from brandloom.audiences.service import get_audience
+from brandloom.audiences.service import contact_from_fields, get_audience
+from brandloom.audiences.validation import normalize_locale
 from brandloom.cache import Cache
+from brandloom.db.base import utcnow
 from brandloom.documents.formats.docx import DocxTemplate
 from brandloom.documents.kind import KIND as RENDER_KIND
 from brandloom.documents.kind import RenderParams, check_template_variables, render_settings
 from brandloom.documents.pipeline import ContactData, JobRenderer
 from brandloom.documents.spec import RenderOptions, RenderSpec, SpecError
-from brandloom.errors import ConflictError, NotFoundError
+from brandloom.documents.variants import FixedAssigner
+from brandloom.errors import ConflictError, NotFoundError, ValidationFailed
 from brandloom.jobs import service as job_service
 from brandloom.jobs.models import Job
 from brandloom.kit.ids import new_id
@@ -201,10 +204,24 @@ def create_render_job(
 
 
 def preview_renderer(
-    options: RenderOptions, prepared: PreparedTemplate, *, eml_date: datetime
+    options: RenderOptions,
+    prepared: PreparedTemplate,
+    *,
+    eml_date: datetime,
+    variant: str | None = None,
 ) -> JobRenderer:
-    """The renderer a job with these options would use (parts kept for the preview)."""
+    """The renderer a job with these options would use (parts kept for the preview).
+
+    ``variant`` renders every contact with that variant instead of the one a job assigns.
+    """
+    if variant is not None and variant not in prepared.variants:
+        known = ", ".join(prepared.variants) or "none"
+        raise ValidationFailed(
+            f"variant '{variant}' is not one of the variants ({known})",
+            code="preview.unknown_variant",
+        )
     return JobRenderer(
+        assigner=FixedAssigner(variant) if variant is not None else None,
         templates=prepared.compiled,
         weights=prepared.weights,
         qa=options.qa,
@@ -260,3 +277,67 @@ def audience_contact(
     raise NotFoundError(
         f"no contact with key '{key}' in audience '{audience_id}'", code="contact.not_found"
     )
+
+
+def preview_template(
+    session: Session,
+    workspace: Workspace,
+    *,
+    template_id: str,
+    options: RenderOptions,
+    contact: Mapping[str, str | int | float | bool | None] | None = None,
+    audience_id: str | None = None,
+    key: str | None = None,
+    variant: str | None = None,
+    locale: str | None = None,
+    cache: Cache | None = None,
+) -> dict[str, Any]:
+    """A stored template rendered for one contact exactly as a job with ``options`` renders it.
+
+    The contact is given inline (``contact``: field -> value, checked as an imported row) or
+    by ``key`` in an audience. Its variables are checked as a job checks its audience's;
+    ``variant`` and ``locale`` override what the job would assign and what the contact has.
+    Returns ``key``, ``variant``, ``locale``, ``parts`` and ``qa``; nothing is written.
+    """
+    template = get_template(session, workspace, template_id=template_id, cache=cache)
+    prepared = prepare_template(
+        options, engine=template.engine, parts=template.parts, docx=template.docx
+    )
+    if contact is not None:
+        row, available = contact_from_fields(contact)
+        data = ContactData(
+            row=row.row,
+            key=row.key,
+            email=row.email,
+            locale=row.locale,
+            consent=row.consent,
+            attributes=row.attributes,
+        )
+        mtime = utcnow().replace(microsecond=0)
+    else:
+        assert audience_id is not None and key is not None
+        audience = get_audience(session, workspace, audience_id=audience_id)
+        if audience.state != AudienceState.READY:
+            raise ConflictError(
+                f"audience '{audience.id}' is {audience.state}: no contacts to preview",
+                code=f"audience.{audience.state}",
+            )
+        data = audience_contact(session, workspace, audience_id=audience.id, key=key)
+        available, mtime = list(audience.variables or []), audience.source_mtime
+    prepared.check_variables(available)
+    if locale is not None:
+        normalized = normalize_locale(locale)
+        if not normalized:
+            raise ValidationFailed(f"locale: not a known locale: {locale!r}", code="locale.invalid")
+        data = replace(data, locale=normalized)
+    renderer = preview_renderer(
+        options, prepared, eml_date=eml_date_for(options, mtime), variant=variant
+    )
+    shown = preview_contact(renderer, data)
+    return {
+        "key": shown["key"],
+        "variant": shown["variant"],
+        "locale": data.locale or options.locale,
+        "parts": shown["parts"],
+        "qa": shown["qa"],
+    }

@@ -10,17 +10,54 @@ from fastapi.responses import StreamingResponse
 
 from brandloom.api.deps import SessionDep, StateDep
 from brandloom.db.engine import unit_of_work
+from brandloom.documents import flows
 from brandloom.documents.flows import create_render_job
 from brandloom.documents.repository import DocumentRepository
-from brandloom.documents.schemas import JobCreate, ManifestEntry
+from brandloom.documents.schemas import (
+    JobCreate,
+    ManifestEntry,
+    TemplatePreviewRead,
+    TemplatePreviewRequest,
+)
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
 from brandloom.jobs.router import JobsRead, JobsWrite, read_job_model
 from brandloom.jobs.schemas import JobRead
 from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.templates.router import TemplatesRead
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+# Template previews render documents, so they are served from here under /v1/templates.
+templates_router = APIRouter(prefix="/v1/templates", tags=["templates"])
+
+
+@templates_router.post("/{template_id}/preview", response_model=TemplatePreviewRead)
+def preview_template(
+    template_id: str,
+    body: TemplatePreviewRequest,
+    session: SessionDep,
+    auth: TemplatesRead,
+    state: StateDep,
+) -> TemplatePreviewRead:
+    """One contact rendered with the template exactly as a job with ``options`` renders it:
+    the parts, the variant and the QA outcome. A contact read from an audience needs the
+    ``audiences:read`` scope as well."""
+    if body.audience_id is not None:
+        auth.require("audiences:read")
+    shown = flows.preview_template(
+        session,
+        auth.workspace,
+        template_id=template_id,
+        options=body.options,
+        contact=body.contact,
+        audience_id=body.audience_id,
+        key=body.key,
+        variant=body.variant,
+        locale=body.locale,
+        cache=state.cache,
+    )
+    return TemplatePreviewRead.model_validate(shown)
 
 
 @router.post("", status_code=202, response_model=JobRead)

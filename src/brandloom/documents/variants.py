@@ -18,7 +18,7 @@ from brandloom.kit.hashing import unit_interval
 if TYPE_CHECKING:
     from brandloom.documents.pipeline import ContactData
 
-__all__ = ["Assigner", "SeededHashAssigner"]
+__all__ = ["Assigner", "FixedAssigner", "SeededHashAssigner"]
 
 
 class Assigner(Protocol):
@@ -53,3 +53,13 @@ class SeededHashAssigner:
         u = unit_interval(self.seed, "variant", key)
         i = bisect.bisect_right(self._cumulative, u)
         return self._names[min(i, len(self._names) - 1)]
+
+
+class FixedAssigner:
+    """Every contact gets one named variant (a preview of that variant)."""
+
+    def __init__(self, variant: str | None) -> None:
+        self.variant = variant
+
+    def assign(self, contact: ContactData) -> str | None:
+        return self.variant

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from brandloom.db.paging import newest_first, page_of
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.jobs.states import ChunkState, JobState
 from brandloom.workspaces.models import Workspace
@@ -59,6 +60,25 @@ def job_status(conn: Connection, *, workspace_id: str, job_id: str) -> Row[Any] 
     Scoped to ``workspace_id`` like every repository query.
     """
     return conn.execute(_STATUS_BY_ID, {"job_id": job_id, "workspace_id": workspace_id}).first()
+
+
+def job_status_page(
+    session: Session,
+    *,
+    workspace_id: str,
+    cursor: str | None,
+    limit: int,
+    state: str | None = None,
+    name: str | None = None,
+) -> tuple[list[Row[Any]], str | None]:
+    """Status columns of the workspace's jobs, newest first; the next page's cursor."""
+    stmt = select(*STATUS_COLUMNS).where(_JOB.c.workspace_id == workspace_id)
+    if state is not None:
+        stmt = stmt.where(_JOB.c.state == state)
+    if name is not None:
+        stmt = stmt.where(_JOB.c.name == name)
+    rows = session.execute(newest_first(stmt, _JOB.c, cursor=cursor, limit=limit)).all()
+    return page_of(rows, limit)
 
 
 class JobRepository:

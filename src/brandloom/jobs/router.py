@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Connection
 
 from brandloom.api.deps import (
@@ -19,12 +19,15 @@ from brandloom.api.deps import (
 )
 from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
+from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import job_status
+from brandloom.jobs.repository import job_status, job_status_page
 from brandloom.jobs.schemas import JobProgress, JobRead
 from brandloom.jobs.service import get_job
+from brandloom.jobs.states import JobState
+from brandloom.kit.pagination import Page
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -57,6 +60,27 @@ def read_job_model(job: Job | Any) -> JobRead:
         started_at=job.started_at,
         finished_at=job.finished_at,
     )
+
+
+@router.get("", response_model=Page[JobRead])
+def list_jobs(
+    session: SessionDep,
+    auth: JobsRead,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    state: Annotated[JobState | None, Query()] = None,
+    name: Annotated[str | None, Query(description="exact name")] = None,
+) -> Page[JobRead]:
+    """The workspace's jobs of every kind, newest first."""
+    rows, next_cursor = job_status_page(
+        session,
+        workspace_id=auth.workspace.id,
+        cursor=cursor,
+        limit=limit,
+        state=state.value if state is not None else None,
+        name=name,
+    )
+    return Page[JobRead](items=[read_job_model(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{job_id}", response_model=JobRead)

@@ -1,15 +1,33 @@
-"""HTTP endpoints for templates."""
+"""HTTP endpoints for templates: store, read, list, validate.
+
+Previews render documents, so they live with the renderer (``documents.router``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from brandloom.api.deps import SessionDep, StateDep, require_scopes
 from brandloom.auth import AuthContext
-from brandloom.templates.schemas import TemplateCreate, TemplateRead
-from brandloom.templates.service import get_template, save_template
+from brandloom.db.paging import MAX_LIMIT
+from brandloom.kit.pagination import Page
+from brandloom.templates.schemas import (
+    TemplateBody,
+    TemplateCreate,
+    TemplateRead,
+    TemplateSummary,
+    TemplateValidation,
+    TemplateWarning,
+    VariableRead,
+)
+from brandloom.templates.service import (
+    get_template,
+    list_templates,
+    save_template,
+    validate_template,
+)
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"])
 
@@ -31,6 +49,48 @@ def create_template(
         cache=state.cache,
     )
     return TemplateRead.model_validate(template)
+
+
+@router.get("", response_model=Page[TemplateSummary])
+def list_workspace_templates(
+    session: SessionDep,
+    auth: TemplatesRead,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    name: Annotated[str | None, Query(description="exact name")] = None,
+) -> Page[TemplateSummary]:
+    """The workspace's templates, newest first."""
+    items, next_cursor = list_templates(
+        session, auth.workspace, cursor=cursor, limit=limit, name=name
+    )
+    return Page[TemplateSummary](
+        items=[
+            TemplateSummary(
+                id=t.id,
+                name=t.name,
+                engine=t.engine,
+                part_names=list(t.parts),
+                created_at=t.created_at,
+            )
+            for t in items
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post("/validate", response_model=TemplateValidation)
+def validate(body: TemplateBody, auth: TemplatesRead, state: StateDep) -> TemplateValidation:
+    """Compile a template as a job would, storing nothing: its variables and warnings, or 422
+    with the error's part, line and column."""
+    check = validate_template(engine=body.engine, parts=body.parts, cache=state.cache)
+    return TemplateValidation(
+        valid=True,
+        variables=[
+            VariableRead(name=u.name, required=u.name in check.required, part=u.part, line=u.line)
+            for u in check.variables
+        ],
+        warnings=[TemplateWarning(code=code, message=msg) for code, msg in check.warnings],
+    )
 
 
 @router.get("/{template_id}", response_model=TemplateRead)

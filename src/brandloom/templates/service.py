@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brandloom.cache import Cache
@@ -16,8 +16,14 @@ from brandloom.errors import NotFoundError
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
 from brandloom.templates._jinja import environment as jinja_environment
-from brandloom.templates.engine import CompiledTemplate, TemplateSource, compile_template
+from brandloom.templates.engine import (
+    CompiledTemplate,
+    TemplateSource,
+    VariableUse,
+    compile_template,
+)
 from brandloom.templates.models import Template
+from brandloom.templates.repository import TemplateRepository
 from brandloom.workspaces.models import Workspace
 
 # Seconds a stored template may be served from the cache (the API passes its setting).
@@ -51,25 +57,85 @@ def save_template(
     if docx is not None:
         compile_docx(docx)
     digest = content_digest(engine, parts, docx)
-    existing = session.scalar(
-        select(Template).where(
-            Template.workspace_id == workspace.id, Template.content_sha256 == digest
-        )
-    )
+    repo = TemplateRepository(session, workspace)
+    existing = repo.find_by_content(digest)
     if existing is not None:
         return existing
-    template = Template(
-        id=new_id("tpl"),
-        workspace_id=workspace.id,
-        name=name,
-        engine=engine,
-        parts=dict(parts),
-        docx=docx,
-        content_sha256=digest,
+    return repo.add(
+        Template(
+            id=new_id("tpl"),
+            name=name,
+            engine=engine,
+            parts=dict(parts),
+            docx=docx,
+            content_sha256=digest,
+        )
     )
-    session.add(template)
-    session.flush()
-    return template
+
+
+def list_templates(
+    session: Session,
+    workspace: Workspace,
+    *,
+    cursor: str | None = None,
+    limit: int = 100,
+    name: str | None = None,
+) -> tuple[list[Template], str | None]:
+    """The workspace's templates, newest first, and the cursor of the next page."""
+    return TemplateRepository(session, workspace).page(cursor=cursor, limit=limit, name=name)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateCheck:
+    """What validating a template found: its variables and what deserves a second look."""
+
+    variables: list[VariableUse]  # first use of each variable, in part order
+    required: frozenset[str]  # names used somewhere without a fallback
+    warnings: list[tuple[str, str]]  # (code, message)
+
+
+def validate_template(
+    *, engine: str, parts: Mapping[str, str], cache: Cache | None = None
+) -> TemplateCheck:
+    """Compile every part as a job would; raises the compile error (part, line, column).
+
+    Nothing is stored. Warnings name what compiles but will likely disappoint at send time.
+    """
+    compiled = compile_template(TemplateSource(parts=dict(parts), engine=engine), cache=cache)
+    first: dict[str, VariableUse] = {}
+    for use in compiled.variables:
+        first.setdefault(use.name, use)
+    return TemplateCheck(
+        variables=list(first.values()),
+        required=frozenset(compiled.required_variables()),
+        warnings=template_warnings(parts, derived=compiled.derived),
+    )
+
+
+def template_warnings(
+    parts: Mapping[str, str], *, derived: frozenset[str]
+) -> list[tuple[str, str]]:
+    warnings: list[tuple[str, str]] = []
+    if "html" in parts and "subject" not in parts:
+        warnings.append(
+            ("template.no_subject", "html without a subject: e-mail outputs (eml) need one")
+        )
+    if "html" in parts and "unsubscribe" not in parts["html"].lower():
+        warnings.append(
+            (
+                "template.no_unsubscribe",
+                "html has no unsubscribe link: marketing e-mail needs one "
+                "(for example {{ unsubscribe_url }})",
+            )
+        )
+    for part in sorted(derived):
+        warnings.append(
+            (
+                f"template.derived_{part}",
+                f"{part} is derived from html (give template.{part} to write it)",
+            )
+        )
+    return warnings
 
 
 def template_cache_key(workspace_id: str, template_id: str) -> str:
@@ -97,9 +163,7 @@ def get_template(
         hit = _cached_template(session, cached, ws_id, template_id) if cached else None
         if hit is not None:
             return hit
-    template = session.scalar(
-        select(Template).where(Template.id == template_id, Template.workspace_id == ws_id)
-    )
+    template = TemplateRepository(session, ws_id).get(template_id)
     if template is None:
         raise NotFoundError(f"template '{template_id}' not found", code="template.not_found")
     if cache is not None:
