@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from brandloom.documents.formats._idn import domain_to_ascii
 from brandloom.errors import BrandloomError
+from brandloom.kit.idn import domain_to_ascii
 
 __all__ = ["EmailBuildError", "EmailSettings", "build_eml", "message_id_for"]
 

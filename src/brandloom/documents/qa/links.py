@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from brandloom.documents.formats._idn import domain_to_ascii
 from brandloom.documents.qa._html import (
     HREF_RE,
     MD_TARGET_RE,
@@ -34,6 +33,7 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
+from brandloom.kit.idn import domain_to_ascii
 
 CODES: dict[str, IssueLevel] = {
     "link.invalid": "fail",

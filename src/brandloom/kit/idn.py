@@ -1,4 +1,5 @@
-"""Internationalized domain names -> ASCII (A-labels), validated as LDH host names."""
+"""Internationalized domain names -> ASCII (A-labels), validated as LDH host names (e-mail
+headers, link checks)."""
 
 from __future__ import annotations
 
