@@ -24,6 +24,7 @@ from brandloom.documents.outputs import MANIFEST, REJECTED, REPORT
 from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
 from brandloom.documents.qa import QAConfig
 from brandloom.documents.repository import DocumentRepository
+from brandloom.documents.service import RENDER_KIND
 from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
 from brandloom.errors import NotFoundError
 from brandloom.jobs.kinds import ChunkPlan, ChunkRun, WorkerContext
@@ -37,7 +38,7 @@ from brandloom.templates.errors import TemplateVariableError
 from brandloom.templates.models import Template
 from brandloom.templates.service import compile_docx, compile_variants
 
-KIND = "documents.render"
+KIND = RENDER_KIND
 
 # Variables every contact provides whatever the audience's columns are.
 BUILTIN_VARIABLES = ("key", "email", "locale", "consent")

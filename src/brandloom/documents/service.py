@@ -14,7 +14,6 @@ from typing import IO
 import orjson
 
 from brandloom.documents.formats.registry import MEDIA_TYPES, get_format
-from brandloom.documents.kind import KIND as RENDER_KIND
 from brandloom.documents.models import DocumentRecord
 from brandloom.documents.sinks import JsonlSink, ZipSink
 from brandloom.errors import BrandloomError, NotFoundError
@@ -22,7 +21,10 @@ from brandloom.jobs.models import Job
 from brandloom.settings import Settings
 from brandloom.storage import CHUNK_SIZE, Store, open_location
 
-__all__ = ["MEDIA_TYPES", "read_document", "stream_archive", "stream_document"]
+__all__ = ["MEDIA_TYPES", "RENDER_KIND", "read_document", "stream_archive", "stream_document"]
+
+RENDER_KIND = "documents.render"
+"""The name of the render job kind (``documents.kind``): only its jobs have documents."""
 
 
 def outputs_of(job: Job) -> str:
