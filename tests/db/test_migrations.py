@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from brandloom.db.base import UTCDateTime, utcnow
 from brandloom.db.engine import make_engine
 from brandloom.db.migrate import downgrade, upgrade
-from brandloom.db.models import Base
+from brandloom.migrations.models import Base
 from brandloom.workspaces.service import authenticate, hash_key
 
 

@@ -1,4 +1,7 @@
-"""Imports every ORM model so ``Base.metadata`` is complete (Alembic, table creation)."""
+"""Imports every ORM model so ``Base.metadata`` is complete (Alembic, table creation).
+
+It lives here, above every domain, because it imports them all: ``db`` stays below them.
+"""
 
 from brandloom.audiences.models import Audience, AudienceReject, Contact
 from brandloom.db.base import Base
