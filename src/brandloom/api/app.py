@@ -11,7 +11,6 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom import __version__
@@ -25,10 +24,10 @@ from brandloom.db.migrate import upgrade
 from brandloom.db.reads import QuickReads
 from brandloom.documents.router import router as documents_router
 from brandloom.documents.router import templates_router as template_previews_router
-from brandloom.jobs.models import JOB_STATES, Job
+from brandloom.jobs.models import JOB_STATES
+from brandloom.jobs.repository import count_jobs_by_state
 from brandloom.jobs.router import router as jobs_router
-from brandloom.jobs.service import purge_expired_outputs
-from brandloom.jobs.states import JobState, transition
+from brandloom.jobs.service import purge_expired_outputs, recover_interrupted_jobs
 from brandloom.observability.collector import CollectorSources, shared_collector
 from brandloom.observability.health import (
     CheckResult,
@@ -43,7 +42,7 @@ from brandloom.observability.middleware import ObservabilityMiddleware
 from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
 from brandloom.wiring import setup as setup_kinds
-from brandloom.workers.models import WorkerHeartbeat
+from brandloom.workers.repository import HeartbeatRepository
 from brandloom.workspaces.router import router as keys_router
 
 # Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
@@ -56,9 +55,7 @@ def jobs_by_state_counter(factory: sessionmaker[Session]) -> Callable[[], dict[s
     def count() -> dict[str, int]:
         counts = dict.fromkeys(JOB_STATES, 0)
         with factory() as session:
-            rows = session.execute(select(Job.state, func.count()).group_by(Job.state))
-            for state, n in rows:
-                counts[state] = int(n)
+            counts.update(count_jobs_by_state(session))
         return counts
 
     return count
@@ -69,22 +66,11 @@ def worker_heartbeats(factory: sessionmaker[Session]) -> Callable[[], list[tuple
 
     def read() -> list[tuple[str, float]]:
         with factory() as session:
-            rows = session.execute(select(WorkerHeartbeat.name, WorkerHeartbeat.last_seen))
-            return [(name, seen.timestamp()) for name, seen in rows]
+            return [
+                (name, seen.timestamp()) for name, seen in HeartbeatRepository(session).last_seen()
+            ]
 
     return read
-
-
-def recover_interrupted_jobs(session: Session) -> int:
-    """In-process jobs left ``running`` by a server that stopped wait for an explicit resume.
-
-    Run once per server start, before any server process takes requests: a process started
-    next to running siblings must not pause the jobs they are rendering.
-    """
-    jobs = list(session.scalars(select(Job).where(Job.state == JobState.RUNNING)))
-    for job in jobs:
-        transition(job, JobState.PAUSED, reason="server restarted")
-    return len(jobs)
 
 
 def create_app(

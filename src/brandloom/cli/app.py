@@ -503,8 +503,8 @@ def serve(
     settings = ctx.settings
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     if not settings.broker_url:
-        from brandloom.api.app import recover_interrupted_jobs
         from brandloom.db.engine import unit_of_work
+        from brandloom.jobs.service import recover_interrupted_jobs
 
         with unit_of_work(ctx.factory) as session:
             recover_interrupted_jobs(session)

@@ -81,6 +81,20 @@ def job_status_page(
     return page_of(rows, limit)
 
 
+# Every workspace at once: the engine's own housekeeping and the operator's metrics ---------
+
+
+def count_jobs_by_state(session: Session) -> dict[str, int]:
+    """How many jobs (of every workspace) are in each state; states without jobs are absent."""
+    rows = session.execute(select(Job.state, func.count()).group_by(Job.state))
+    return {state: int(n) for state, n in rows}
+
+
+def jobs_in_state(session: Session, state: JobState) -> list[Job]:
+    """Every job (of every workspace) in ``state``."""
+    return list(session.scalars(select(Job).where(Job.state == state)))
+
+
 class JobRepository:
     def __init__(self, session: Session, workspace: Workspace | str) -> None:
         self.session = session

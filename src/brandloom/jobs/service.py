@@ -21,7 +21,7 @@ from brandloom.db.base import utcnow
 from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs.kinds import ChunkRun, JobKind, WorkerContext, get_kind
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import JobRepository
+from brandloom.jobs.repository import JobRepository, jobs_in_state
 from brandloom.jobs.states import FINISHED_STATES, ChunkState, JobState, transition
 from brandloom.jobs.threshold import ErrorThreshold, apply_error_threshold
 from brandloom.kit.ids import new_id
@@ -205,6 +205,18 @@ def finalize_job(session: Session, job: Job, *, settings: Settings | None = None
     job.chunks_done = job.chunks_total
     job.items_done = job.items_total
     return report
+
+
+def recover_interrupted_jobs(session: Session) -> int:
+    """In-process jobs left ``running`` by a server that stopped wait for an explicit resume.
+
+    Run once per server start, before any server process takes requests: a process started
+    next to running siblings must not pause the jobs they are rendering.
+    """
+    jobs = jobs_in_state(session, JobState.RUNNING)
+    for job in jobs:
+        transition(job, JobState.PAUSED, reason="server restarted")
+    return len(jobs)
 
 
 def purge_expired_outputs(

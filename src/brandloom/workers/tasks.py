@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import structlog
 from celery import bootsteps, signals
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
@@ -39,7 +39,7 @@ from brandloom.wiring import setup as setup_kinds
 from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, create_celery
 from brandloom.workers.dispatch import CeleryDispatcher
 from brandloom.workers.leases import claim_finalize, reap, renew_finalize
-from brandloom.workers.models import WorkerHeartbeat
+from brandloom.workers.repository import HeartbeatRepository
 
 log = logging.getLogger("brandloom.worker")
 
@@ -215,27 +215,16 @@ class Housekeeping(bootsteps.StartStopStep):
         try:
             with unit_of_work(factory) as session:
                 now = utcnow()
-                row = session.get(WorkerHeartbeat, self.name)
-                if row is None:
-                    session.add(
-                        WorkerHeartbeat(
-                            name=self.name,
-                            hostname=socket.gethostname(),
-                            pid=os.getpid(),
-                            concurrency=self.concurrency,
-                            started_at=now,
-                            last_seen=now,
-                        )
-                    )
-                else:
-                    row.last_seen = now
-                    row.pid = os.getpid()
-                # Rows of workers that died without a clean shutdown fade out after an hour.
-                session.execute(
-                    delete(WorkerHeartbeat).where(
-                        WorkerHeartbeat.last_seen < now - timedelta(hours=1)
-                    )
+                heartbeats = HeartbeatRepository(session)
+                heartbeats.beat(
+                    self.name,
+                    hostname=socket.gethostname(),
+                    pid=os.getpid(),
+                    concurrency=self.concurrency,
+                    now=now,
                 )
+                # Rows of workers that died without a clean shutdown fade out after an hour.
+                heartbeats.forget_older_than(now - timedelta(hours=1))
             chunks, jobs = reap(
                 factory, _dispatcher, lease_seconds=float(settings.chunk_lease_seconds)
             )
@@ -250,9 +239,7 @@ class Housekeeping(bootsteps.StartStopStep):
         if self.factory is not None:
             try:
                 with unit_of_work(self.factory) as session:
-                    session.execute(
-                        delete(WorkerHeartbeat).where(WorkerHeartbeat.name == self.name)
-                    )
+                    HeartbeatRepository(session).forget(self.name)
             except Exception as exc:
                 log.warning("could not remove the heartbeat row: %s", type(exc).__name__)
 
