@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from brandloom import __version__
 from brandloom.api.errors import install_error_handlers
 from brandloom.api.executor import DistributedExecutor, Executor, JobExecutor
-from brandloom.api.state import AppState
 from brandloom.audiences.router import router as audiences_router
 from brandloom.cache import open_cache
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
@@ -41,9 +40,11 @@ from brandloom.observability.logging import configure_logging, is_configured
 from brandloom.observability.middleware import ObservabilityMiddleware
 from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
+from brandloom.web.state import AppState
 from brandloom.wiring import setup as setup_kinds
 from brandloom.workers.repository import HeartbeatRepository
 from brandloom.workspaces.router import router as keys_router
+from brandloom.workspaces.service import KeyAuthenticator
 
 # Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
 REQUIRED_CHECKS = frozenset({"database", "broker"})
@@ -120,6 +121,7 @@ def create_app(
         ),
         executor=executor,
         cache=cache,
+        authenticator=KeyAuthenticator(cache, ttl=settings.cache_ttl_seconds),
     )
     sources = CollectorSources(
         jobs_by_state=jobs_by_state_counter(factory),

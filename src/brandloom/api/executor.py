@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,21 +20,14 @@ from brandloom.jobs.lifecycle import execute_job, job_status, submit_job, waitin
 from brandloom.jobs.models import Job
 from brandloom.jobs.runner import InProcessRunner
 from brandloom.jobs.states import STOPPED_STATES, JobState
+from brandloom.web.state import Executor
 
 if TYPE_CHECKING:
     from brandloom.workers.dispatch import CeleryDispatcher
 
+__all__ = ["DistributedExecutor", "Executor", "JobExecutor"]
+
 log = logging.getLogger(__name__)
-
-
-class Executor(Protocol):
-    distributed: bool
-
-    def submit(self, job_id: str) -> None: ...
-
-    def wait(self, job_id: str, timeout: float | None = None) -> None: ...
-
-    def shutdown(self) -> None: ...
 
 
 class JobExecutor:

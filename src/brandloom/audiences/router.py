@@ -10,8 +10,6 @@ import orjson
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from brandloom.api.deps import SessionDep, StateDep, require_scopes
-from brandloom.api.state import AppState
 from brandloom.audiences.kind import delete_source, local_copy
 from brandloom.audiences.models import Audience, AudienceState
 from brandloom.audiences.reader import ImportOptions
@@ -31,6 +29,8 @@ from brandloom.db.engine import unit_of_work
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import ValidationFailed
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.web.deps import SessionDep, StateDep, require_scopes
+from brandloom.web.state import AppState
 from brandloom.workspaces.models import Workspace
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])

@@ -33,7 +33,7 @@ class Principal:
 class AuthContext:
     """A principal acting in one workspace with a set of scopes (``*``: every scope).
 
-    Built once per request (``api.deps.require_scopes``) or per CLI command
+    Built once per request (``web.deps.require_scopes``) or per CLI command
     (``cli.context.AppContext.operator``) and passed to services; repositories scope their
     queries by its workspace.
     """

@@ -1,6 +1,6 @@
 """The scopes an API key can hold: one registry, ``domain:action`` names, ``*`` for all of them.
 
-Every route names the scope it needs (``api.deps.require_scopes``); a key holds ``*`` (every
+Every route names the scope it needs (``web.deps.require_scopes``); a key holds ``*`` (every
 scope, including those later versions add) or an explicit list. Later domains register theirs
 here, next to the others, so that the API, the CLI and key issuing all know every name.
 """

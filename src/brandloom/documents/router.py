@@ -8,7 +8,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from brandloom.api.deps import SessionDep, StateDep
 from brandloom.db.engine import unit_of_work
 from brandloom.documents import flows
 from brandloom.documents.flows import create_render_job
@@ -26,6 +25,7 @@ from brandloom.jobs.schemas import JobRead
 from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
 from brandloom.templates.router import TemplatesRead
+from brandloom.web.deps import SessionDep, StateDep
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 # Template previews render documents, so they are served from here under /v1/templates.

@@ -10,13 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Connection
 
-from brandloom.api.deps import (
-    BearerDep,
-    SessionDep,
-    StateDep,
-    read_in_workspace,
-    require_scopes,
-)
 from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.db.paging import MAX_LIMIT
@@ -28,6 +21,13 @@ from brandloom.jobs.schemas import JobProgress, JobRead
 from brandloom.jobs.service import get_job
 from brandloom.jobs.states import JobState
 from brandloom.kit.pagination import Page
+from brandloom.web.deps import (
+    BearerDep,
+    SessionDep,
+    StateDep,
+    read_in_workspace,
+    require_scopes,
+)
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from brandloom.api.deps import SessionDep, StateDep, require_scopes
 from brandloom.auth import AuthContext
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.kit.pagination import Page
@@ -28,6 +27,7 @@ from brandloom.templates.service import (
     save_template,
     validate_template,
 )
+from brandloom.web.deps import SessionDep, StateDep, require_scopes
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"])
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from brandloom.api.deps import SessionDep, StateDep, require_scopes
 from brandloom.auth import AuthContext
+from brandloom.web.deps import SessionDep, StateDep, require_scopes
 from brandloom.workspaces.schemas import KeyCreate, KeyIssued, KeyList, KeyRead
 from brandloom.workspaces.service import issue_key, list_keys, revoke_key
 

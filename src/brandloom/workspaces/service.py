@@ -232,6 +232,20 @@ async def cached_auth(cache: Cache, *, api_key: str) -> AuthContext | None:
     return _parse_cached(await cache.aget(auth_cache_key(hash_key(api_key))))
 
 
+@dataclass(frozen=True, slots=True)
+class KeyAuthenticator:
+    """Signs API requests in with their keys through ``cache`` (the API's ``Authenticator``)."""
+
+    cache: Cache
+    ttl: int = DEFAULT_AUTH_TTL
+
+    def authenticate(self, session: Session, api_key: str) -> AuthContext:
+        return authenticate(session, api_key=api_key, cache=self.cache, ttl=self.ttl)
+
+    async def cached(self, api_key: str) -> AuthContext | None:
+        return await cached_auth(self.cache, api_key=api_key)
+
+
 def _parse_cached(cached: bytes | None) -> AuthContext | None:
     """The context of a cached key lookup (its workspace attached to no session); ``None`` if
     absent or unreadable. An entry without scopes (written by an older version) is unreadable:
