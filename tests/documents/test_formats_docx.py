@@ -15,7 +15,6 @@ docx = pytest.importorskip("docx")
 etree = pytest.importorskip("lxml.etree")
 
 from brandloom.documents.formats.docx import DocxBuilder, DocxTemplate  # noqa: E402
-from brandloom.templates import _jinja  # noqa: E402
 from brandloom.templates.errors import (  # noqa: E402
     TemplateError,
     TemplateRenderError,
@@ -326,12 +325,9 @@ def letter_template(document: docx.document.Document) -> None:
     document.sections[0].footer.paragraphs[0].text = "Ref {{ ref|default('none') }}"
 
 
-ENV = _jinja.environment("raw")
-
-
 @pytest.fixture(scope="module")
 def letter() -> DocxTemplate:
-    return DocxTemplate(make_template(letter_template), env=ENV, creation_date=CREATED)
+    return DocxTemplate(make_template(letter_template), creation_date=CREATED)
 
 
 def compile_text(*paragraphs: str) -> DocxTemplate:
@@ -339,7 +335,7 @@ def compile_text(*paragraphs: str) -> DocxTemplate:
         for text in paragraphs:
             document.add_paragraph(text)
 
-    return DocxTemplate(make_template(build), env=ENV, creation_date=CREATED, origin="t.docx")
+    return DocxTemplate(make_template(build), creation_date=CREATED, origin="t.docx")
 
 
 CONTACT = {
@@ -422,7 +418,7 @@ def test_template_explicit_paragraph_tags_and_cells() -> None:
         cell.add_paragraph("shown")
         cell.add_paragraph("{% endif %}")
 
-    template = DocxTemplate(make_template(build), env=ENV, creation_date=CREATED)
+    template = DocxTemplate(make_template(build), creation_date=CREATED)
     document = open_docx(template.render({"xs": ["a", "b"], "show": False}))
     assert texts(document) == ["before", "- a", "- b"]
     cell = document.tables[0].cell(0, 0)
@@ -457,7 +453,7 @@ def test_template_hyperlink_target() -> None:
         link.append(run)
         paragraph._p.append(link)
 
-    template = DocxTemplate(make_template(build), env=ENV, creation_date=CREATED)
+    template = DocxTemplate(make_template(build), creation_date=CREATED)
     assert template.variables == frozenset({"id"})
     document = open_docx(template.render({"id": 'a"b&c'}))
     link = document.element.body.find(f".//{W}hyperlink")
@@ -491,7 +487,7 @@ def test_template_block_across_structure_is_rejected() -> None:
         table.cell(0, 0).text = "{% endif %}"
 
     with pytest.raises(TemplateSyntaxError, match="different places"):
-        DocxTemplate(make_template(build), env=ENV, creation_date=CREATED)
+        DocxTemplate(make_template(build), creation_date=CREATED)
 
 
 def test_template_sandbox_is_enforced() -> None:
@@ -523,7 +519,7 @@ def test_template_unresolved_names_are_reported() -> None:
 def test_template_is_deterministic_and_copies_static_parts(letter: DocxTemplate) -> None:
     one = letter.render(CONTACT)
     assert one == letter.render(CONTACT)
-    again = DocxTemplate(make_template(letter_template), env=ENV, creation_date=CREATED)
+    again = DocxTemplate(make_template(letter_template), creation_date=CREATED)
     assert again.render(CONTACT) != b""
     files = parts_of(one)
     assert b"2025-03-01T09:30:00Z" in files["docProps/core.xml"]
@@ -541,7 +537,7 @@ def test_template_without_tags_is_copied() -> None:
 
 def test_template_rejects_non_docx() -> None:
     with pytest.raises(TemplateError) as caught:
-        DocxTemplate(b"not a zip", env=ENV, creation_date=CREATED)
+        DocxTemplate(b"not a zip", creation_date=CREATED)
     assert caught.value.code == "template.docx_invalid"
 
 
@@ -582,7 +578,7 @@ def with_body(body: str) -> bytes:
 
 
 def test_template_word_style_split_runs() -> None:
-    template = DocxTemplate(with_body(WORD_STYLE_BODY), env=ENV, creation_date=CREATED)
+    template = DocxTemplate(with_body(WORD_STYLE_BODY), creation_date=CREATED)
     assert template.variables == frozenset({"first_name", "n"})
     document = open_docx(template.render({"first_name": "Zoë", "n": 2}))
     assert texts(document) == ["Dear Zoë, many"]
@@ -594,7 +590,7 @@ def test_template_word_style_split_runs() -> None:
 def test_template_blocks_outside_text_are_rejected() -> None:
     body = "<w:p><w:r><w:instrText>{% if a %}</w:instrText></w:r></w:p>"
     with pytest.raises(TemplateSyntaxError, match="only supported in the document"):
-        DocxTemplate(with_body(body), env=ENV, creation_date=CREATED)
+        DocxTemplate(with_body(body), creation_date=CREATED)
 
 
 def test_template_dtd_is_rejected() -> None:
@@ -607,7 +603,7 @@ def test_template_dtd_is_rejected() -> None:
         for name, data in files.items():
             archive.writestr(name, data)
     with pytest.raises(TemplateSyntaxError, match="DTD"):
-        DocxTemplate(buffer.getvalue(), env=ENV, creation_date=CREATED)
+        DocxTemplate(buffer.getvalue(), creation_date=CREATED)
 
 
 @settings(max_examples=40, deadline=None)
@@ -621,4 +617,4 @@ def test_template_any_data_gives_a_valid_document(name: str, items: list[str]) -
     assert document.paragraphs[-1].text == f"Note: {expected}"
 
 
-TEMPLATE_FOR_FUZZ = DocxTemplate(make_template(letter_template), env=ENV, creation_date=CREATED)
+TEMPLATE_FOR_FUZZ = DocxTemplate(make_template(letter_template), creation_date=CREATED)

@@ -22,7 +22,7 @@ from brandloom.audiences.service import contact_from_fields, get_audience
 from brandloom.audiences.validation import normalize_locale
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
-from brandloom.documents.formats.docx import DocxTemplate
+from brandloom.documents.formats.docx import DocxTemplate, compile_docx
 from brandloom.documents.kind import KIND as RENDER_KIND
 from brandloom.documents.kind import RenderParams, check_template_variables, render_settings
 from brandloom.documents.pipeline import ContactData, JobRenderer
@@ -35,7 +35,7 @@ from brandloom.kit.ids import new_id
 from brandloom.settings import Settings
 from brandloom.storage import api_jobs_location, is_remote, join_location
 from brandloom.templates.engine import CompiledTemplate
-from brandloom.templates.service import compile_docx, compile_variants, get_template, save_template
+from brandloom.templates.service import compile_variants, get_template, save_template
 from brandloom.workspaces.models import Workspace
 
 

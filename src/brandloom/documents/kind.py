@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from brandloom.audiences.export import write_rejects_csv
 from brandloom.audiences.repository import AudienceRepository
+from brandloom.documents.formats.docx import compile_docx
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.outputs import MANIFEST, REJECTED, REPORT
 from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
@@ -36,7 +37,7 @@ from brandloom.storage import open_location
 from brandloom.templates.engine import PROCESS_CODE_CACHE, check_variables
 from brandloom.templates.errors import TemplateVariableError
 from brandloom.templates.models import Template
-from brandloom.templates.service import compile_docx, compile_variants
+from brandloom.templates.service import compile_variants
 
 KIND = RENDER_KIND
 

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 import jinja2
 import orjson
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 from jinja2.exceptions import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.filters import (
@@ -62,7 +62,7 @@ from markupsafe import escape
 from brandloom import __version__ as brandloom_version
 from brandloom.cache import LocalCache
 from brandloom.templates import filters as F
-from brandloom.templates._types import ESCAPE_HTML, ESCAPE_MARKDOWN, VariableUse
+from brandloom.templates._types import ESCAPE_HTML, ESCAPE_MARKDOWN, ESCAPE_NONE, VariableUse
 from brandloom.templates.errors import (
     TemplateRenderError,
     TemplateSecurityError,
@@ -938,13 +938,13 @@ class JinjaPart:
         return out
 
 
-def _bounded_join(chunks: Iterable[str]) -> str:
+def _bounded_join(chunks: Iterable[str], limit: int = MAX_OUTPUT) -> str:
     buf: list[str] = []
     size = 0
     for chunk in chunks:
         size += len(chunk)
-        if size > MAX_OUTPUT:
-            raise LimitExceeded(f"output is larger than {MAX_OUTPUT} characters")
+        if size > limit:
+            raise LimitExceeded(f"output is larger than {limit} characters")
         buf.append(chunk)
     return "".join(buf)
 
@@ -983,6 +983,26 @@ def code_cache_key(source: str, escaping: str) -> str:
     digest.update(b"\0")
     digest.update(source.encode("utf-8", "surrogatepass"))
     return f"jinja-code:{digest.hexdigest()}"
+
+
+def _generate(
+    env: Sandbox, tree: nodes.Template, source: str, part: str, origin: str | None
+) -> CodeType:
+    """Python code for a validated, hardened tree; a late syntax error names its line."""
+    try:
+        code: CodeType = env.compile(tree)
+    except JinjaSyntaxError as exc:
+        line = exc.lineno or 1
+        quoted = _QUOTED.search(exc.message or "")
+        column = column_of(source, line, quoted.group(1)) if quoted else 1
+        raise TemplateSyntaxError(
+            (exc.message or "invalid template").strip(),
+            part=part,
+            line=line,
+            column=column,
+            origin=origin,
+        ) from None
+    return code
 
 
 def _cached_part(
@@ -1029,19 +1049,7 @@ def compile_part(
     validate(tree, source, part, origin, env)
     uses = analyze(tree, part)
     streamed = harden(tree, env)
-    try:
-        code = env.compile(tree)
-    except JinjaSyntaxError as exc:
-        line = exc.lineno or 1
-        quoted = _QUOTED.search(exc.message or "")
-        column = column_of(source, line, quoted.group(1)) if quoted else 1
-        raise TemplateSyntaxError(
-            (exc.message or "invalid template").strip(),
-            part=part,
-            line=line,
-            column=column,
-            origin=origin,
-        ) from None
+    code = _generate(env, tree, source, part, origin)
     template = env.template_class.from_code(env, code, env.make_globals(None), None)
     if cache is not None:
         entry = (
@@ -1052,3 +1060,112 @@ def compile_part(
         )
         cache.set(key, marshal.dumps(entry), CODE_TTL)
     return JinjaPart(part, env, template.root_render_func, streamed), uses
+
+
+# --- fragments: template text inside a larger document ----------------------------------------
+
+
+class JinjaFragment:
+    """A fragment compiled like a part, for a caller that embeds its output in a document of
+    its own (a Word part's XML); see :func:`compile_fragment`. Immutable, thread-safe."""
+
+    __slots__ = ("env", "eval_ctx", "max_output", "part", "root", "uses", "variables")
+
+    def __init__(
+        self,
+        part: str,
+        env: Sandbox,
+        root: Any,
+        *,
+        variables: frozenset[str],
+        uses: list[VariableUse],
+        max_output: int,
+    ) -> None:
+        self.part = part
+        self.env = env
+        self.root = root
+        self.variables = variables
+        self.uses = uses
+        self.max_output = max_output
+        self.eval_ctx = EvalContext(env, None)
+
+    def render(self, data: Mapping[str, Any], sink: list[str]) -> str:
+        """The fragment's output for ``data``; names it did not find are appended to ``sink``.
+
+        Raises :class:`TemplateRenderError` (sandbox violation, loop budget, output larger
+        than ``max_output``, any failing operation), naming the fragment's part.
+        """
+        ctx = RenderContext(self.env, data, sink, self.eval_ctx)
+        try:
+            return _bounded_join(self.root(ctx), self.max_output)
+        except LimitExceeded as exc:
+            raise TemplateRenderError(
+                str(exc), part=self.part, code="template.limit_exceeded"
+            ) from None
+        except SecurityError as exc:
+            raise TemplateRenderError(str(exc), part=self.part, code="template.forbidden") from None
+        except TemplateRenderError:
+            raise
+        except Exception as exc:
+            raise TemplateRenderError(f"{type(exc).__name__}: {exc}", part=self.part) from exc
+
+
+_FRAGMENT_ENVS: dict[tuple[str, Callable[[Any], Any]], Sandbox] = {}
+
+
+def _fragment_environment(escaping: str, finalize: Callable[[Any], Any] | None) -> Sandbox:
+    """The sandbox of ``escaping``; with ``finalize``, a copy whose expression output goes
+    through it instead (one per pair, kept for the process: compiled code refers to it)."""
+    env = environment(escaping)
+    if finalize is None:
+        return env
+    key = (escaping, finalize)
+    overlay = _FRAGMENT_ENVS.get(key)
+    if overlay is None:
+        made = env.overlay(finalize=finalize)
+        assert isinstance(made, Sandbox)  # an overlay is an instance of its parent's class
+        overlay = _FRAGMENT_ENVS[key] = made
+    return overlay
+
+
+def compile_fragment(
+    source: str,
+    *,
+    part: str,
+    origin: str | None = None,
+    escaping: str = ESCAPE_NONE,
+    finalize: Callable[[Any], Any] | None = None,
+    max_output: int = MAX_OUTPUT,
+) -> JinjaFragment:
+    """Parse, validate, analyse, harden and compile Jinja ``source`` exactly as a template
+    part is compiled, in the same locked-down sandbox.
+
+    For template text that lives inside a document of another format (the tags of a Word
+    part, joined into one Jinja source by the caller). ``finalize`` replaces the sandbox's
+    handling of expression output (the caller escapes for its format; pass a module-level
+    function: one environment is kept per function); ``max_output`` caps one render. The
+    text is taken as it is (no newline normalisation), so line and column numbers of errors,
+    and the ``line`` of each variable use, count in ``source`` itself.
+
+    Raises :class:`TemplateSyntaxError` (or :class:`TemplateSecurityError` for what the
+    sandbox forbids), naming ``part`` and ``origin``.
+    """
+    env = _fragment_environment(escaping, finalize)
+    try:
+        tree = env.parse(source)
+    except JinjaSyntaxError as exc:
+        raise syntax_error(env, source, exc, part, origin) from None
+    validate(tree, source, part, origin, env)
+    variables = frozenset(meta.find_undeclared_variables(tree))
+    uses = analyze(tree, part)
+    harden(tree, env)
+    code = _generate(env, tree, source, part, origin)
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    return JinjaFragment(
+        part,
+        env,
+        template.root_render_func,
+        variables=variables,
+        uses=uses,
+        max_output=max_output,
+    )

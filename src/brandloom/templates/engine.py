@@ -8,6 +8,9 @@ sandbox forbids, records every top-level variable use, derives ``text``/``markdo
 
 Escaping per part: ``html`` is HTML-autoescaped; ``markdown`` and ``pdf`` Markdown-escape
 expression output; everything else is raw text. Contact data is never re-rendered.
+
+Template text embedded in a document of another format (the tags of a Word template) is
+compiled with :func:`compile_fragment`: the same sandbox, checks and hardening as a part.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from brandloom import __version__
 from brandloom.cache import Cache, LocalCache
 from brandloom.kit.hashing import sha256_hex
 from brandloom.templates import _jinja, _liquid
+from brandloom.templates._jinja import MAX_OUTPUT, JinjaFragment, compile_fragment
 from brandloom.templates._types import (
     ENGINES,
     PART_ESCAPING,
@@ -39,8 +43,10 @@ from brandloom.templates.errors import (
 
 __all__ = [
     "ENGINES",
+    "MAX_OUTPUT",
     "PART_NAMES",
     "CompiledTemplate",
+    "JinjaFragment",
     "Rendered",
     "TemplateError",
     "TemplateRenderError",
@@ -50,6 +56,7 @@ __all__ = [
     "TemplateVariableError",
     "VariableUse",
     "check_variables",
+    "compile_fragment",
     "compile_template",
 ]
 

@@ -11,11 +11,9 @@ from sqlalchemy.orm import Session
 
 from brandloom.cache import Cache
 from brandloom.cache.session import attach, set_after_commit
-from brandloom.documents.formats.docx import DocxTemplate
 from brandloom.errors import NotFoundError
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
-from brandloom.templates._jinja import environment as jinja_environment
 from brandloom.templates.engine import (
     CompiledTemplate,
     TemplateSource,
@@ -52,10 +50,10 @@ def save_template(
     """Compile-check and store a template; identical content in the workspace is reused.
 
     A ``cache`` keeps the compiled parts for the jobs and previews that follow in this process.
+    A Word source (``docx``) is stored as given: the documents flows, which own the Word
+    format, compile it before they save it (``documents.flows.prepare_template``).
     """
     compile_template(TemplateSource(parts=dict(parts), engine=engine), cache=cache)
-    if docx is not None:
-        compile_docx(docx)
     digest = content_digest(engine, parts, docx)
     repo = TemplateRepository(session, workspace)
     existing = repo.find_by_content(digest)
@@ -229,10 +227,3 @@ def compile_variants(
             TemplateSource(merged, engine, merged_origins), cache=cache
         )
     return compiled
-
-
-def compile_docx(source: bytes, *, origin: str = "template.docx") -> DocxTemplate:
-    """Compile a Word template with the same sandbox as every other part."""
-    from brandloom.db.base import utcnow
-
-    return DocxTemplate(source, env=jinja_environment("raw"), creation_date=utcnow(), origin=origin)

@@ -24,14 +24,10 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
-import jinja2
-from jinja2 import meta, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.exceptions import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.runtime import Undefined
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -55,11 +51,10 @@ from brandloom.documents.formats._ooxml import (
 )
 from brandloom.documents.formats.builtin import DOCX_MEDIA_TYPE
 from brandloom.documents.formats.html import text_direction
-from brandloom.templates import _jinja
-from brandloom.templates._types import VariableUse
-from brandloom.templates.errors import TemplateError, TemplateRenderError, TemplateSyntaxError
+from brandloom.templates.engine import MAX_OUTPUT, JinjaFragment, VariableUse, compile_fragment
+from brandloom.templates.errors import TemplateError, TemplateSyntaxError
 
-__all__ = ["DOCX_MEDIA_TYPE", "DocxBuilder", "DocxTemplate"]
+__all__ = ["DOCX_MEDIA_TYPE", "DocxBuilder", "DocxTemplate", "compile_docx"]
 
 
 #: zlib level for the per-document parts (the fixed ones use 9, once).
@@ -509,22 +504,20 @@ def _xml_finalize(value: Any) -> str:
 class _RenderedPart:
     """One part with tags, compiled."""
 
-    __slots__ = ("expand", "fix_cells", "limit", "name", "root")
+    __slots__ = ("expand", "fix_cells", "fragment", "name")
 
     def __init__(
         self,
         name: str,
-        root: Callable[[Any], Iterable[str]],
+        fragment: JinjaFragment,
         *,
         expand: Callable[[str], str],
         fix_cells: Callable[[str], str] | None,
-        limit: int,
     ) -> None:
         self.name = name
-        self.root = root
+        self.fragment = fragment
         self.expand = expand
         self.fix_cells = fix_cells
-        self.limit = limit
 
 
 class DocxTemplate:
@@ -536,21 +529,22 @@ class DocxTemplate:
     and ``{{ expr }}`` in hyperlink targets. A paragraph holding only ``{% %}`` tags disappears
     from the output. Newlines/tabs in data become line breaks/tabs. Processed parts: the main
     document, headers, footers, footnotes, endnotes and their relationships.
+
+    The tags of each part are compiled as one Jinja fragment
+    (:func:`~brandloom.templates.engine.compile_fragment`): the sandbox, checks and hardening
+    of every other template part, with expression output escaped as XML text.
     """
 
     def __init__(
         self,
         source: bytes,
         *,
-        env: jinja2.Environment,
         creation_date: datetime,
         origin: str = "template.docx",
     ) -> None:
         self.origin = origin
         self.creation_date = creation_date
         self._source = source
-        self._env_key = next((k for k, v in _jinja._ENVS.items() if v is env), None)
-        self._env = env.overlay(finalize=_xml_finalize)
         files = _read_package(source, origin)
         templated = _templated_parts(files, origin)
         created = w3cdtf(creation_date)
@@ -576,12 +570,7 @@ class DocxTemplate:
         self._required = required
 
     def __reduce__(self) -> tuple[Any, ...]:
-        if self._env_key is None:
-            raise TypeError("a DocxTemplate made with a custom environment cannot be pickled")
-        return (
-            _make_template,
-            (self._source, self._env_key, self.creation_date, self.origin),
-        )
+        return (_make_template, (self._source, self.creation_date, self.origin))
 
     @property
     def variable_uses(self) -> list[VariableUse]:
@@ -625,61 +614,42 @@ class DocxTemplate:
         if not prepared.tags and kind != "rels":
             return None
         source = prepared.source
-        env = self._env
         try:
-            tree = env.parse(source)
-        except JinjaSyntaxError as exc:
-            raise self._syntax_error(exc, name, source, prepared.tags) from None
-        try:
-            if isinstance(env, _jinja.Sandbox):
-                _jinja.validate(tree, source, name, self.origin, env)
-        except TemplateSyntaxError as exc:
-            offset = _offset_of(source, exc.line, exc.column)
-            tag = _tag_at(prepared.tags, offset)
-            raise type(exc)(
-                f"{exc.reason} in {tag.text}" if tag else exc.reason,
+            fragment = compile_fragment(
+                source,
                 part=name,
-                line=tag.paragraph if tag else 1,
-                column=tag.column if tag else 1,
                 origin=self.origin,
-            ) from None
-        names.update(meta.find_undeclared_variables(tree))
-        for use in _jinja.analyze(tree, name):
+                finalize=_xml_finalize,
+                # The XML around the tags is output too: a part may grow with its markup.
+                max_output=max(MAX_OUTPUT, 8 * len(source)),
+            )
+        except TemplateSyntaxError as exc:
+            raise self._at_tag(exc, source, prepared.tags) from None
+        names.update(fragment.variables)
+        for use in fragment.uses:
             tag = _tag_on_line(prepared.tags, source, use.line)
             self._uses.append(
                 VariableUse(use.name, name, tag.paragraph if tag else use.line, use.has_fallback)
             )
-        if isinstance(env, _jinja.Sandbox):
-            _jinja.harden(tree, env)
-        try:
-            template = env.from_string(tree)
-        except JinjaSyntaxError as exc:
-            raise self._syntax_error(exc, name, source, prepared.tags) from None
         w = word_prefix(xml) if kind != "rels" else "w:"
         return _RenderedPart(
             name,
-            template.root_render_func,
+            fragment,
             expand=_marker_expander(w),
             fix_cells=_empty_cell_fixer(w) if prepared.fix_empty_cells else None,
-            limit=max(_jinja.MAX_OUTPUT, 8 * len(source)),
         )
 
-    def _syntax_error(
-        self, exc: JinjaSyntaxError, part: str, source: str, tags: list[TagInfo]
+    def _at_tag(
+        self, exc: TemplateSyntaxError, source: str, tags: list[TagInfo]
     ) -> TemplateSyntaxError:
-        reason = (exc.message or "invalid template").strip()
-        try:
-            env = self._env
-            line, column = _jinja._locate(env, source, exc)  # type: ignore[arg-type]
-            offset = _offset_of(source, line, column)
-        except Exception:
-            offset = _offset_of(source, exc.lineno or 1, 1)
-        tag = _tag_at(tags, offset)
+        """``exc`` (a line and column of the joined Jinja source) told where the user sees it:
+        the tag's paragraph and column in the document, and the tag itself."""
+        tag = _tag_at(tags, _offset_of(source, exc.line, exc.column))
         if tag is None:
-            return TemplateSyntaxError(reason, part=part, line=1, column=1, origin=self.origin)
-        return TemplateSyntaxError(
-            f"{reason} (in {tag.text})",
-            part=part,
+            return type(exc)(exc.reason, part=exc.part, line=1, column=1, origin=self.origin)
+        return type(exc)(
+            f"{exc.reason} (in {tag.text})",
+            part=exc.part,
             line=tag.paragraph,
             column=tag.column,
             origin=self.origin,
@@ -695,26 +665,11 @@ class DocxTemplate:
         """
         sink: list[str] = [] if unresolved is None else unresolved
         entries: list[ZipEntry] = []
-        eval_ctx = nodes.EvalContext(self._env, None)
         for item in self._plan:
             if isinstance(item, ZipEntry):
                 entries.append(item)
                 continue
-            ctx = _jinja.RenderContext(self._env, context, sink, eval_ctx)
-            try:
-                out = _bounded_join(item.root(ctx), item.limit)
-            except _jinja.LimitExceeded as exc:
-                raise TemplateRenderError(
-                    str(exc), part=item.name, code="template.limit_exceeded"
-                ) from None
-            except SecurityError as exc:
-                raise TemplateRenderError(
-                    str(exc), part=item.name, code="template.forbidden"
-                ) from None
-            except TemplateRenderError:
-                raise
-            except Exception as exc:
-                raise TemplateRenderError(f"{type(exc).__name__}: {exc}", part=item.name) from exc
+            out = item.fragment.render(context, sink)
             if _NEWLINE_MARK in out or _TAB_MARK in out:
                 out = item.expand(out)
             if item.fix_cells is not None:
@@ -723,23 +678,13 @@ class DocxTemplate:
         return build_zip(entries)
 
 
-def _make_template(
-    source: bytes, env_key: str, creation_date: datetime, origin: str
-) -> DocxTemplate:
-    return DocxTemplate(
-        source, env=_jinja.environment(env_key), creation_date=creation_date, origin=origin
-    )
+def compile_docx(source: bytes, *, origin: str = "template.docx") -> DocxTemplate:
+    """Compile a Word template (checked like every other part), its properties dated now."""
+    return DocxTemplate(source, creation_date=datetime.now(UTC), origin=origin)
 
 
-def _bounded_join(chunks: Iterable[str], limit: int) -> str:
-    buf: list[str] = []
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise _jinja.LimitExceeded(f"output is larger than {limit} characters")
-        buf.append(chunk)
-    return "".join(buf)
+def _make_template(source: bytes, creation_date: datetime, origin: str) -> DocxTemplate:
+    return DocxTemplate(source, creation_date=creation_date, origin=origin)
 
 
 def _offset_of(source: str, line: int, column: int) -> int:
