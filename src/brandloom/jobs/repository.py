@@ -1,4 +1,6 @@
-"""SQL for jobs, chunks and document records; every query is scoped to one workspace."""
+"""SQL for jobs and chunks. A workspace's jobs are read and changed through ``JobRepository``
+(every statement scoped to it) and the status reads; the module-level functions below them are
+the engine's housekeeping over every workspace (metrics, recovery, retention, leases)."""
 
 from __future__ import annotations
 
@@ -95,6 +97,124 @@ def jobs_in_state(session: Session, state: JobState) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.state == state)))
 
 
+def jobs_finished_before(session: Session, cutoff: datetime) -> list[Job]:
+    """Jobs (of every workspace) that stopped before ``cutoff`` and wrote outputs somewhere."""
+    stmt = select(Job).where(
+        Job.state.in_((JobState.DONE, JobState.FAILED, JobState.CANCELLED)),
+        Job.finished_at < cutoff,
+        Job.out_dir.is_not(None),
+    )
+    return list(session.scalars(stmt))
+
+
+def failure_counts(session: Session, job_id: str) -> tuple[int, int, str, str]:
+    """(items failed, items done, workspace id, kind) of a job, as committed so far."""
+    row = session.execute(
+        select(Job.items_failed, Job.items_done, Job.workspace_id, Job.kind).where(Job.id == job_id)
+    ).one()
+    return int(row[0]), int(row[1]), str(row[2]), str(row[3])
+
+
+def pause_if_running(session: Session, job_id: str, *, error: str) -> bool:
+    """Pause the job with ``error`` if it is still running; False when it no longer was.
+
+    Conditional, because workers race here: only one of them pauses the job.
+    """
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING)
+        .values(state=JobState.PAUSED, error=error),
+        execution_options={"synchronize_session": False},
+    )
+    return _rowcount(result) == 1
+
+
+# Leases: chunks and finalizations held by workers that may have died --------------------
+
+
+def expired_chunk_leases(session: Session, now: datetime, *, limit: int) -> list[tuple[str, int]]:
+    """(job id, chunk index) of running chunks of running jobs whose lease expired."""
+    rows = session.execute(
+        select(JobChunk.job_id, JobChunk.index)
+        .join(Job, Job.id == JobChunk.job_id)
+        .where(
+            Job.state == JobState.RUNNING,
+            JobChunk.state == ChunkState.RUNNING,
+            JobChunk.lease_expires_at < now,
+        )
+        .limit(limit)
+    ).all()
+    return [(job_id, index) for job_id, index in rows]
+
+
+def take_back_expired_chunk(session: Session, job_id: str, index: int, now: datetime) -> bool:
+    """Make a chunk whose lease expired pending again; False when someone else did first."""
+    result = session.execute(
+        update(JobChunk)
+        .where(
+            JobChunk.job_id == job_id,
+            JobChunk.index == index,
+            JobChunk.state == ChunkState.RUNNING,
+            JobChunk.lease_expires_at < now,
+        )
+        .values(state=ChunkState.PENDING, lease_owner=None, lease_expires_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    return _rowcount(result) == 1
+
+
+def unfinalized_jobs(
+    session: Session, *, finished_before: datetime, now: datetime, limit: int
+) -> list[str]:
+    """Running jobs whose chunks all finished before ``finished_before``, with no finalize
+    lease alive at ``now``."""
+    open_chunks = (
+        select(JobChunk.id)
+        .where(JobChunk.job_id == Job.id, JobChunk.state != ChunkState.DONE)
+        .exists()
+    )
+    last_finished = (
+        select(func.max(JobChunk.finished_at)).where(JobChunk.job_id == Job.id).scalar_subquery()
+    )
+    stmt = select(Job.id).where(
+        Job.state == JobState.RUNNING,
+        ~open_chunks,
+        or_(Job.finalize_lease_until.is_(None), Job.finalize_lease_until < now),
+        or_(last_finished.is_(None), last_finished < finished_before),
+    )
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def claim_finalize_lease(session: Session, job_id: str, *, now: datetime, until: datetime) -> bool:
+    """Take the finalize lease of a running job whose chunks are all done, if none is alive."""
+    open_chunks = (
+        select(JobChunk.id)
+        .where(JobChunk.job_id == job_id, JobChunk.state != ChunkState.DONE)
+        .exists()
+    )
+    result = session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.state == JobState.RUNNING,
+            ~open_chunks,
+            or_(Job.finalize_lease_until.is_(None), Job.finalize_lease_until < now),
+        )
+        .values(finalize_lease_until=until),
+        execution_options={"synchronize_session": False},
+    )
+    return _rowcount(result) == 1
+
+
+def renew_finalize_lease(session: Session, job_id: str, *, until: datetime) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING)
+        .values(finalize_lease_until=until),
+        execution_options={"synchronize_session": False},
+    )
+
+
 class JobRepository:
     def __init__(self, session: Session, workspace: Workspace | str) -> None:
         self.session = session
@@ -109,6 +229,19 @@ class JobRepository:
         job.workspace_id = self.workspace_id
         self.session.add(job)
         return job
+
+    def count_chunk(self, job_id: str, *, items: int, failed: int) -> None:
+        """A chunk of the job is done: its counters move in the chunk's commit transaction."""
+        self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.workspace_id == self.workspace_id)
+            .values(
+                chunks_done=Job.chunks_done + 1,
+                items_done=Job.items_done + items,
+                items_failed=Job.items_failed + failed,
+            ),
+            execution_options={"synchronize_session": False},
+        )
 
     def latest_for_out_dir(self, out_dir: str) -> Job | None:
         return self.session.scalar(

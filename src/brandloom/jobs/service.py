@@ -14,14 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from brandloom.db.base import utcnow
 from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs.kinds import ChunkRun, JobKind, WorkerContext, get_kind
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import JobRepository, jobs_in_state
+from brandloom.jobs.repository import JobRepository, jobs_finished_before, jobs_in_state
 from brandloom.jobs.states import FINISHED_STATES, ChunkState, JobState, transition
 from brandloom.jobs.threshold import ErrorThreshold, apply_error_threshold
 from brandloom.kit.ids import new_id
@@ -180,16 +179,7 @@ def commit_chunk(session: Session, runtime: JobRuntime, index: int, run: ChunkRu
         return False
     runtime.kind.commit_chunk(session, runtime.runtime, index, run)
     failed = int(stats.get("failed", 0))
-    session.execute(
-        update(Job)
-        .where(Job.id == runtime.job_id)
-        .values(
-            chunks_done=Job.chunks_done + 1,
-            items_done=Job.items_done + int(stats.get("items", 0)),
-            items_failed=Job.items_failed + failed,
-        ),
-        execution_options={"synchronize_session": False},
-    )
+    repo.count_chunk(runtime.job_id, items=int(stats.get("items", 0)), failed=failed)
     if runtime.threshold is not None and failed:
         apply_error_threshold(
             session, runtime.job_id, runtime.threshold, stats, noun=runtime.kind.failure_noun
@@ -239,12 +229,7 @@ def purge_expired_outputs(
         roots.append(api_jobs_location(settings))
     cutoff = utcnow() - timedelta(days=retention_days)
     purged = 0
-    stmt = select(Job).where(
-        Job.state.in_((JobState.DONE, JobState.FAILED, JobState.CANCELLED)),
-        Job.finished_at < cutoff,
-        Job.out_dir.is_not(None),
-    )
-    for job in session.scalars(stmt):
+    for job in jobs_finished_before(session, cutoff):
         assert job.out_dir is not None
         parent = parent_location(job.out_dir)
         if not any(same_location(parent, root) for root in roots):

@@ -11,12 +11,11 @@ from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from brandloom.db.base import utcnow
 from brandloom.db.engine import after_commit
-from brandloom.jobs.models import Job
+from brandloom.jobs.repository import failure_counts, pause_if_running
 from brandloom.jobs.states import JobState, JobStateChanged, check_transition, emit
 
 
@@ -41,10 +40,7 @@ def apply_error_threshold(
     noun: str,
 ) -> bool:
     """Pause the running job if its failures crossed the threshold; True when it paused."""
-    row = session.execute(
-        select(Job.items_failed, Job.items_done, Job.workspace_id, Job.kind).where(Job.id == job_id)
-    ).one()
-    failed, done = int(row[0]), int(row[1])
+    failed, done, workspace_id, kind = failure_counts(session, job_id)
     if failed < threshold.min_failed or failed < threshold.rate * done:
         return False
     codes = Counter(stats.get("by_code", {})).most_common(3)
@@ -57,21 +53,15 @@ def apply_error_threshold(
     )
     check_transition(job_id, JobState.RUNNING, JobState.PAUSED)
     # Conditional: concurrent workers race here; only a job still running is paused.
-    result = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.state == JobState.RUNNING)
-        .values(state=JobState.PAUSED, error=error),
-        execution_options={"synchronize_session": False},
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    if not pause_if_running(session, job_id, error=error):
         return False
     after_commit(
         session,
         lambda: emit(
             JobStateChanged(
                 job_id=job_id,
-                workspace_id=str(row[2]),
-                kind=str(row[3]),
+                workspace_id=workspace_id,
+                kind=kind,
                 old=JobState.RUNNING,
                 new=JobState.PAUSED,
                 reason="error threshold",
