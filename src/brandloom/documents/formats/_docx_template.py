@@ -131,6 +131,51 @@ class _Para:
     pieces: list[int] = field(default_factory=list)  # w:t text token indices
 
 
+@dataclass(slots=True)
+class _Tree:
+    """What one pass over a part's tokens learns about its elements."""
+
+    names: list[str | None]  # element name of each tag token (None: text, comment, ...)
+    close_of: dict[int, int] = field(default_factory=dict)  # start tag -> its end tag
+    paras: dict[int, _Para] = field(default_factory=dict)  # w:p start tag -> paragraph
+    para_order: list[_Para] = field(default_factory=list)
+    snapshots: dict[int, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    sect_paras: set[int] = field(default_factory=set)  # paragraphs holding a section break
+    t_opens: dict[int, int] = field(default_factory=dict)  # w:t text token -> its start tag
+
+    def add_text(self, index: int, stack: list[tuple[str, int]], p_name: str) -> None:
+        """A text token inside a ``w:t``: remember where it is and which paragraph owns it."""
+        self.snapshots[index] = tuple(stack)
+        self.t_opens[index] = stack[-1][1]
+        for name, at in reversed(stack):
+            if name == p_name:
+                self.paras[at].pieces.append(index)
+                break
+
+    def keep_paragraphs(self, stack: list[tuple[str, int]], p_name: str, *, sect: bool) -> None:
+        """The paragraphs around a drawing, break, field...: never removed for their tags."""
+        for open_name, at in stack:
+            if open_name == p_name:
+                self.paras[at].keep = True
+                if sect:
+                    self.sect_paras.add(at)
+
+    def add_paragraph(self, index: int) -> None:
+        para = _Para(index, len(self.para_order) + 1)
+        self.paras[index] = para
+        self.para_order.append(para)
+
+
+@dataclass(slots=True)
+class _Found:
+    """The tags of a part, and each text token cut into text and tags."""
+
+    segments: dict[int, list[str | TagInfo]] = field(default_factory=dict)
+    tags: list[TagInfo] = field(default_factory=list)
+    para_tags: dict[int, list[TagInfo]] = field(default_factory=dict)
+    para_static_blank: dict[int, bool] = field(default_factory=dict)  # only tags and blanks?
+
+
 def prepare_part(xml: str) -> PreparedPart:
     """Jinja source for a document/header/footer part (raises :class:`PartError`)."""
     if "<!DOCTYPE" in xml or "<!ENTITY" in xml:
@@ -139,27 +184,28 @@ def prepare_part(xml: str) -> PreparedPart:
     if sum(map(len, tokens)) != len(xml):
         raise PartError("the part is not well-formed XML")
     w = word_prefix(xml)
+    tree = _scan(tokens, w)
+    found = _find_tags(tokens, tree)
+    if not found.tags:
+        for token in tokens:
+            if "{%" in token or "{#" in token:
+                _static_block_error(token)
+        return PreparedPart(xml)
+    anchors = _anchors(found.tags, tree, w)
+    return _place(tokens, tree, found, anchors, _promotable(found, tree), w)
+
+
+def _scan(tokens: list[str], w: str) -> _Tree:
+    """Elements, paragraphs and text runs of a part: checks that it is well-formed."""
     t_name, p_name = f"{w}t", f"{w}p"
     keep_names = frozenset(f"{w}{name}" for name in _KEEP)
     sect_name = f"{w}sectPr"
-
+    tree = _Tree([None] * len(tokens))
     stack: list[tuple[str, int]] = []
-    close_of: dict[int, int] = {}
-    names: list[str | None] = [None] * len(tokens)
-    paras: dict[int, _Para] = {}
-    para_order: list[_Para] = []
-    snapshots: dict[int, tuple[tuple[str, int], ...]] = {}
-    sect_paras: set[int] = set()
-    t_opens: dict[int, int] = {}  # w:t text token -> its start tag token
     for index, token in enumerate(tokens):
         if token[0] != "<":
             if stack and stack[-1][0] == t_name:
-                snapshots[index] = tuple(stack)
-                t_opens[index] = stack[-1][1]
-                for name, at in reversed(stack):
-                    if name == p_name:
-                        paras[at].pieces.append(index)
-                        break
+                tree.add_text(index, stack, p_name)
             continue
         if token.startswith(("<?", "<!")):
             continue
@@ -167,111 +213,112 @@ def prepare_part(xml: str) -> PreparedPart:
         if match is None:
             raise PartError("the part is not well-formed XML")
         closing, name = match.group(1), match.group(2)
-        names[index] = name
+        tree.names[index] = name
         if closing:
             if not stack or stack[-1][0] != name:
                 raise PartError(f"the part is not well-formed XML (unexpected </{name}>)")
-            close_of[stack.pop()[1]] = index
+            tree.close_of[stack.pop()[1]] = index
             continue
         if name in keep_names:
-            for open_name, at in stack:
-                if open_name == p_name:
-                    paras[at].keep = True
-                    if name == sect_name:
-                        sect_paras.add(at)
-        if token.endswith("/>"):
-            if name == p_name:
-                para = _Para(index, len(para_order) + 1, index)
-                paras[index] = para
-                para_order.append(para)
-            continue
+            tree.keep_paragraphs(stack, p_name, sect=name == sect_name)
         if name == p_name:
-            para = _Para(index, len(para_order) + 1)
-            paras[index] = para
-            para_order.append(para)
-        stack.append((name, index))
+            tree.add_paragraph(index)
+        if not token.endswith("/>"):
+            stack.append((name, index))
     if stack:
         raise PartError(f"the part is not well-formed XML (<{stack[-1][0]}> is not closed)")
-    for para in para_order:
-        para.close = close_of.get(para.token, para.token)
+    for para in tree.para_order:
+        para.close = tree.close_of.get(para.token, para.token)
+    return tree
 
-    # --- per paragraph: find tags, move each whole into the run where it starts ----------
-    segments: dict[int, list[str | TagInfo]] = {}
-    tags: list[TagInfo] = []
-    para_tags: dict[int, list[TagInfo]] = {}
-    para_static_blank: dict[int, bool] = {}
-    for para in para_order:
-        pieces = para.pieces
-        if not pieces:
+
+def _find_tags(tokens: list[str], tree: _Tree) -> _Found:
+    """Per paragraph: find its tags and move each whole into the run where it starts."""
+    found = _Found()
+    for para in tree.para_order:
+        if not para.pieces:
             continue
-        texts = [tokens[i] for i in pieces]
+        texts = [tokens[i] for i in para.pieces]
         joined = "".join(texts)
         if "{" not in joined:
             continue
-        spans: list[tuple[int, int]] = []
-        pos = 0
-        while True:
-            found = _TAG_OPEN_RE.search(joined, pos)
-            if found is None:
-                break
-            start = found.start()
-            opener = joined[start : start + 2]
-            end = joined.find(_CLOSERS[opener], start + 2)
-            if end < 0:
-                raise PartError(
-                    f"the tag {_clean(joined[start : start + 40])!r} is not closed in the same "
-                    f"paragraph (it needs {_CLOSERS[opener]!r})",
-                    para.number,
-                    start + 1,
-                )
-            spans.append((start, end + 2))
-            pos = end + 2
-        if not spans:
-            continue
-        found_tags: list[TagInfo] = []
-        static_parts: list[str] = []
-        span_index = 0
-        base = 0
-        for token_index, text in zip(pieces, texts, strict=True):
-            lo, hi = base, base + len(text)
-            base = hi
-            out: list[str | TagInfo] = []
-            cursor = lo
-            while cursor < hi:
-                while span_index < len(spans) and spans[span_index][1] <= cursor:
-                    span_index += 1
-                if span_index < len(spans) and spans[span_index][0] < hi:
-                    start, end = spans[span_index]
-                    if start > cursor:
-                        out.append(joined[cursor:start])
-                        static_parts.append(joined[cursor:start])
-                        cursor = start
-                    elif start == cursor:
-                        raw = joined[start:end]
-                        tag = _make_tag(raw, token_index, start - lo, para, start)
-                        tag.ancestors = snapshots[token_index]
-                        out.append(tag)
-                        found_tags.append(tag)
-                        cursor = min(end, hi)
-                    else:  # the rest of a tag that started in an earlier run
-                        cursor = min(end, hi)
-                else:
-                    out.append(joined[cursor:hi])
-                    static_parts.append(joined[cursor:hi])
-                    cursor = hi
-            segments[token_index] = out
-        tags.extend(found_tags)
-        para_tags[para.token] = found_tags
-        para_static_blank[para.token] = not html.unescape("".join(static_parts)).strip()
+        spans = _tag_spans(joined, para)
+        if spans:
+            _cut_paragraph(para, texts, joined, spans, tree, found)
+    return found
 
-    if not tags:
-        for token in tokens:
-            if "{%" in token or "{#" in token:
-                _static_block_error(token)
-        return PreparedPart(xml)
 
-    # --- where each tag goes ---------------------------------------------------------------
-    anchors: dict[int, tuple[int, int]] = {}  # id(tag) -> element (open, close) it replaces
+def _tag_spans(joined: str, para: _Para) -> list[tuple[int, int]]:
+    """(start, end) of every tag in a paragraph's text; a tag must close in its paragraph."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        found = _TAG_OPEN_RE.search(joined, pos)
+        if found is None:
+            return spans
+        start = found.start()
+        opener = joined[start : start + 2]
+        end = joined.find(_CLOSERS[opener], start + 2)
+        if end < 0:
+            raise PartError(
+                f"the tag {_clean(joined[start : start + 40])!r} is not closed in the same "
+                f"paragraph (it needs {_CLOSERS[opener]!r})",
+                para.number,
+                start + 1,
+            )
+        spans.append((start, end + 2))
+        pos = end + 2
+
+
+def _cut_paragraph(
+    para: _Para,
+    texts: list[str],
+    joined: str,
+    spans: list[tuple[int, int]],
+    tree: _Tree,
+    found: _Found,
+) -> None:
+    """Cut each text token of ``para`` into text and the tags that start in it."""
+    found_tags: list[TagInfo] = []
+    static_parts: list[str] = []
+    span_index = 0
+    base = 0
+    for token_index, text in zip(para.pieces, texts, strict=True):
+        lo, hi = base, base + len(text)
+        base = hi
+        out: list[str | TagInfo] = []
+        cursor = lo
+        while cursor < hi:
+            while span_index < len(spans) and spans[span_index][1] <= cursor:
+                span_index += 1
+            if span_index < len(spans) and spans[span_index][0] < hi:
+                start, end = spans[span_index]
+                if start > cursor:
+                    out.append(joined[cursor:start])
+                    static_parts.append(joined[cursor:start])
+                    cursor = start
+                elif start == cursor:
+                    raw = joined[start:end]
+                    tag = _make_tag(raw, token_index, start - lo, para, start)
+                    tag.ancestors = tree.snapshots[token_index]
+                    out.append(tag)
+                    found_tags.append(tag)
+                    cursor = min(end, hi)
+                else:  # the rest of a tag that started in an earlier run
+                    cursor = min(end, hi)
+            else:
+                out.append(joined[cursor:hi])
+                static_parts.append(joined[cursor:hi])
+                cursor = hi
+        found.segments[token_index] = out
+    found.tags.extend(found_tags)
+    found.para_tags[para.token] = found_tags
+    found.para_static_blank[para.token] = not html.unescape("".join(static_parts)).strip()
+
+
+def _anchors(tags: list[TagInfo], tree: _Tree, w: str) -> dict[int, tuple[int, int]]:
+    """id(tag) -> the element (start, end token) a ``{%p/tr/tc/r`` tag replaces."""
+    anchors: dict[int, tuple[int, int]] = {}
     for tag in tags:
         if tag.modifier is None:
             continue
@@ -282,32 +329,46 @@ def prepare_part(xml: str) -> PreparedPart:
             raise PartError(
                 f"{tag.text!r} is not inside a {where[tag.modifier]}", tag.paragraph, tag.column
             )
-        if tag.modifier == "p" and owner in sect_paras:
+        if tag.modifier == "p" and owner in tree.sect_paras:
             raise PartError(
                 f"{tag.text!r}: this paragraph carries a section break; put the tag in a "
                 "paragraph of its own",
                 tag.paragraph,
                 tag.column,
             )
-        anchors[id(tag)] = (owner, close_of[owner])
+        anchors[id(tag)] = (owner, tree.close_of[owner])
+    return anchors
 
+
+def _promotable(found: _Found, tree: _Tree) -> set[int]:
+    """Paragraphs holding nothing but ``{% %}``/``{# #}`` tags: replaced by their tags."""
     promotable: set[int] = set()
-    for para_token, in_para in para_tags.items():
-        para = paras[para_token]
+    for para_token, in_para in found.para_tags.items():
+        para = tree.paras[para_token]
         if (
-            para_static_blank[para_token]
+            found.para_static_blank[para_token]
             and not para.keep
             and all(t.kind != "{{" and t.modifier is None for t in in_para)
         ):
             promotable.add(para_token)
+    return promotable
 
+
+def _place(
+    tokens: list[str],
+    tree: _Tree,
+    found: _Found,
+    anchors: dict[int, tuple[int, int]],
+    promotable: set[int],
+    w: str,
+) -> PreparedPart:
+    """Write the Jinja source; a paragraph promoted to its tags goes back to inline tags while
+    that leaves a block opening and closing at different places of the document tree."""
     while True:
-        source, emitted, fix_cells = _assemble(
-            tokens, names, tags, segments, anchors, promotable, paras, t_opens, close_of, w
-        )
+        source, emitted, fix_cells = _assemble(tokens, tree, found, anchors, promotable, w)
         culprit = _check_blocks(emitted)
         if culprit is None:
-            break
+            return PreparedPart(source, emitted, fix_cells)
         demote = {t.paragraph_token for t in culprit if t.promoted} & promotable
         if not demote:
             first, second = culprit[0], culprit[-1]
@@ -320,7 +381,6 @@ def prepare_part(xml: str) -> PreparedPart:
                 first.column,
             )
         promotable -= demote
-    return PreparedPart(source, emitted, fix_cells)
 
 
 def _make_tag(raw: str, token: int, start: int, para: _Para, column: int) -> TagInfo:
@@ -354,17 +414,54 @@ def _make_tag(raw: str, token: int, start: int, para: _Para, column: int) -> Tag
 
 def _assemble(
     tokens: list[str],
-    names: list[str | None],
+    tree: _Tree,
+    found: _Found,
+    anchors: dict[int, tuple[int, int]],
+    promotable: set[int],
+    w: str,
+) -> tuple[str, list[TagInfo], bool]:
+    """The Jinja source, its tags in source order, and whether empty cells need fixing."""
+    replaced = _replacements(found.tags, anchors, promotable, tree.paras)
+    preserve = {
+        tree.t_opens[i]
+        for i, segs in found.segments.items()
+        if any(isinstance(s, TagInfo) for s in segs)
+    }
+    tc_name = f"{w}tc"
+    line_starts = frozenset({f"{w}p", f"{w}tr"})
+    fix_cells = False
+    source = _Source()
+    index = 0
+    count = len(tokens)
+    while index < count:
+        if tree.names[index] in line_starts and tokens[index][1] != "/":
+            # One line per paragraph/row in the Jinja source: Jinja's line numbers then map to
+            # paragraphs (whitespace between block elements means nothing in WordprocessingML).
+            source.write("\n")
+        element = replaced.get(index)
+        if element is not None:
+            end, members = element
+            fix_cells = fix_cells or tc_name in source.stack
+            source.tags(members)
+            index = end + 1
+            continue
+        segs = found.segments.get(index)
+        if segs is not None:
+            source.segments(segs)
+        else:
+            source.token(tokens[index], tree.names[index], preserve=index in preserve)
+        index += 1
+    return "".join(source.out), source.emitted, fix_cells
+
+
+def _replacements(
     tags: list[TagInfo],
-    segments: dict[int, list[str | TagInfo]],
     anchors: dict[int, tuple[int, int]],
     promotable: set[int],
     paras: dict[int, _Para],
-    t_opens: dict[int, int],
-    close_of: dict[int, int],
-    w: str,
-) -> tuple[str, list[TagInfo], bool]:
-    # Element ranges replaced by their tags; an outer range swallows inner ones.
+) -> dict[int, tuple[int, list[TagInfo]]]:
+    """Element ranges replaced by their tags (start -> end, tags); an outer range swallows
+    inner ones. Such an element may hold only ``{% %}`` and ``{# #}`` tags."""
     ranges: dict[int, tuple[int, list[TagInfo]]] = {}
     for tag in tags:
         element = anchors.get(id(tag))
@@ -386,76 +483,69 @@ def _assemble(
         outer_start, outer_end = start, end
     for _end, members in merged.values():
         members.sort(key=lambda t: (t.token, t.start))
+        _only_blocks(members)
+    return merged
+
+
+def _only_blocks(members: list[TagInfo]) -> None:
+    for tag in members:
+        if tag.kind == "{{":
+            raise PartError(
+                f"{tag.text!r} is in a paragraph/row replaced by a {{%p/tr/tc/r %}} tag; "
+                "such an element may hold only {% %} tags",
+                tag.paragraph,
+                tag.column,
+            )
+
+
+class _Source:
+    """The Jinja source being written: where each tag lands and which elements are open."""
+
+    __slots__ = ("emitted", "out", "size", "stack")
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.size = 0
+        self.emitted: list[TagInfo] = []
+        self.stack: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.out.append(text)
+        self.size += len(text)
+
+    def tags(self, members: list[TagInfo]) -> None:
+        """Tags standing in for a whole element."""
+        frozen = tuple(self.stack)
         for tag in members:
-            if tag.kind == "{{":
-                raise PartError(
-                    f"{tag.text!r} is in a paragraph/row replaced by a {{%p/tr/tc/r %}} tag; "
-                    "such an element may hold only {% %} tags",
-                    tag.paragraph,
-                    tag.column,
-                )
-    preserve = {
-        t_opens[i] for i, segs in segments.items() if any(isinstance(s, TagInfo) for s in segs)
-    }
-    tc_name = f"{w}tc"
-    line_starts = frozenset({f"{w}p", f"{w}tr"})
-    fix_cells = False
-    out: list[str] = []
-    size = 0
-    emitted: list[TagInfo] = []
-    stack: list[str] = []
-    index = 0
-    count = len(tokens)
-    while index < count:
-        if names[index] in line_starts and tokens[index][1] != "/":
-            # One line per paragraph/row in the Jinja source: Jinja's line numbers then map to
-            # paragraphs (whitespace between block elements means nothing in WordprocessingML).
-            out.append("\n")
-            size += 1
-        replaced = merged.get(index)
-        if replaced is not None:
-            end, members = replaced
-            if tc_name in stack:
-                fix_cells = True
-            frozen = tuple(stack)
-            for tag in members:
-                tag.offset = size
-                tag.names = frozen
-                emitted.append(tag)
-                out.append(tag.text)
-                size += len(tag.text)
-            index = end + 1
-            continue
-        token = tokens[index]
-        segs = segments.get(index)
-        if segs is not None:
-            frozen = tuple(stack)
-            for seg in segs:
-                if isinstance(seg, str):
-                    piece = seg
-                else:
-                    seg.offset = size
-                    seg.names = frozen
-                    emitted.append(seg)
-                    piece = seg.text
-                out.append(piece)
-                size += len(piece)
-            index += 1
-            continue
+            self._tag(tag, frozen)
+
+    def segments(self, segs: list[str | TagInfo]) -> None:
+        """A text token: its text and the tags that start in it."""
+        frozen = tuple(self.stack)
+        for seg in segs:
+            if isinstance(seg, str):
+                self.write(seg)
+            else:
+                self._tag(seg, frozen)
+
+    def token(self, token: str, name: str | None, *, preserve: bool) -> None:
+        """Any other token, as it is (a ``w:t`` that gets tags keeps its spaces)."""
         if "{%" in token or "{#" in token:
             _static_block_error(token)
-        name = names[index]
         if name is not None:
             if token[1] == "/":
-                stack.pop()
+                self.stack.pop()
             elif not token.endswith("/>"):
-                stack.append(name)
-                if index in preserve and "xml:space" not in token:
+                self.stack.append(name)
+                if preserve and "xml:space" not in token:
                     token = token[:-1] + ' xml:space="preserve">'
-        out.append(token)
-        size += len(token)
-        index += 1
-    return "".join(out), emitted, fix_cells
+        self.write(token)
+
+    def _tag(self, tag: TagInfo, names: tuple[str, ...]) -> None:
+        tag.offset = self.size
+        tag.names = names
+        self.emitted.append(tag)
+        self.write(tag.text)
 
 
 def _static_block_error(token: str) -> None:
