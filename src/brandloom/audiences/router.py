@@ -30,7 +30,7 @@ from brandloom.auth import AuthContext
 from brandloom.db.engine import unit_of_work
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import ValidationFailed
-from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
 from brandloom.workspaces.models import Workspace
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
@@ -206,9 +206,7 @@ def read_rejects(
     rows = AudienceRepository(session, auth.workspace).rejects(
         audience.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    page = page_by_position(rows, limit, lambda r: r.row)
     return Page[RejectRead](
-        items=[RejectRead.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].row) if more and rows else None,
+        items=[RejectRead.model_validate(r) for r in page.items], next_cursor=page.next_cursor
     )

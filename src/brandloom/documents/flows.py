@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from brandloom.audiences.models import AudienceState
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.service import contact_from_fields, get_audience
-from brandloom.audiences.validation import normalize_locale
+from brandloom.audiences.validation import ContactRow, normalize_locale
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
 from brandloom.documents.formats.docx import DocxTemplate
@@ -259,6 +259,18 @@ def preview_contact(renderer: JobRenderer, contact: ContactData) -> dict[str, An
     }
 
 
+def contact_data(row: ContactRow) -> ContactData:
+    """What rendering needs of an accepted contact row (read from a file, or given inline)."""
+    return ContactData(
+        row=row.row,
+        key=row.key,
+        email=row.email,
+        locale=row.locale,
+        consent=row.consent,
+        attributes=row.attributes,
+    )
+
+
 def audience_contact(
     session: Session, workspace: Workspace, *, audience_id: str, key: str
 ) -> ContactData:
@@ -269,14 +281,7 @@ def audience_contact(
     for candidate in dict.fromkeys((wanted, wanted.lower())):
         row = repo.contact(audience.id, candidate)
         if row is not None:
-            return ContactData(
-                row=row[0],
-                key=row[1],
-                email=row[2],
-                locale=row[3],
-                consent=row[4],
-                attributes=row[5],
-            )
+            return ContactData(*row)
     raise NotFoundError(
         f"no contact with key '{key}' in audience '{audience_id}'", code="contact.not_found"
     )
@@ -307,14 +312,7 @@ def preview_template(
     template = get_template(session, workspace, template_id=template_id, cache=cache)
     if contact is not None:
         row, available = contact_from_fields(contact)
-        data = ContactData(
-            row=row.row,
-            key=row.key,
-            email=row.email,
-            locale=row.locale,
-            consent=row.consent,
-            attributes=row.attributes,
-        )
+        data = contact_data(row)
         mtime = utcnow().replace(microsecond=0)
     else:
         assert audience_id is not None and key is not None

@@ -24,7 +24,7 @@ from brandloom.errors import ConflictError, NotFoundError
 from brandloom.jobs.router import JobsRead, JobsWrite, read_job_model
 from brandloom.jobs.schemas import JobRead
 from brandloom.jobs.service import get_job
-from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
 from brandloom.templates.router import TemplatesRead
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -86,8 +86,7 @@ def read_manifest(
     docs = DocumentRepository(session, auth.workspace).documents_by_row(
         job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
-    more = len(docs) > limit
-    docs = docs[:limit]
+    page = page_by_position(docs, limit, lambda d: d.row)
     return Page[ManifestEntry](
         items=[
             ManifestEntry(
@@ -97,9 +96,9 @@ def read_manifest(
                 qa={"status": d.qa_status, "issues": d.qa_issues},
                 files=d.files,
             )
-            for d in docs
+            for d in page.items
         ],
-        next_cursor=encode_cursor(docs[-1].row) if more and docs else None,
+        next_cursor=page.next_cursor,
     )
 
 
