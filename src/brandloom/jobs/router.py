@@ -23,9 +23,10 @@ from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import job_status, job_status_page
+from brandloom.jobs.repository import job_status
 from brandloom.jobs.schemas import JobProgress, JobRead
 from brandloom.jobs.service import get_job
+from brandloom.jobs.service import list_jobs as list_workspace_jobs
 from brandloom.jobs.states import JobState
 from brandloom.kit.pagination import Page
 
@@ -72,9 +73,9 @@ def list_jobs(
     name: Annotated[str | None, Query(description="exact name")] = None,
 ) -> Page[JobRead]:
     """The workspace's jobs of every kind, newest first."""
-    rows, next_cursor = job_status_page(
+    rows, next_cursor = list_workspace_jobs(
         session,
-        workspace_id=auth.workspace.id,
+        auth.workspace,
         cursor=cursor,
         limit=limit,
         state=state.value if state is not None else None,
