@@ -12,8 +12,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
-from brandloom.db.engine import unit_of_work
-from brandloom.jobs.lifecycle import Dispatcher
+from brandloom.db.engine import enqueue, unit_of_work
+from brandloom.jobs.lifecycle import FINALIZE_JOB, PROCESS_CHUNK, Dispatcher
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.jobs.states import ChunkState, JobState
 
@@ -21,10 +21,13 @@ from brandloom.jobs.states import ChunkState, JobState
 def reap(
     factory: sessionmaker[Session], dispatcher: Dispatcher, *, lease_seconds: float
 ) -> tuple[int, int]:
-    """Requeue chunks whose lease expired and jobs left unfinalized; returns (chunks, jobs)."""
+    """Requeue chunks whose lease expired and jobs left unfinalized; returns (chunks, jobs).
+
+    The tasks are sent once the chunks taken back are committed pending.
+    """
     now = utcnow()
-    requeue: dict[str, list[int]] = {}
-    with unit_of_work(factory) as session:
+    chunks = 0
+    with unit_of_work(factory, sender=dispatcher) as session:
         expired = session.execute(
             select(JobChunk.job_id, JobChunk.index)
             .join(Job, Job.id == JobChunk.job_id)
@@ -48,13 +51,12 @@ def reap(
                 execution_options={"synchronize_session": False},
             )
             if getattr(taken, "rowcount", 0) == 1:
-                requeue.setdefault(job_id, []).append(index)
+                enqueue(session, PROCESS_CHUNK, job_id=job_id, index=index)
+                chunks += 1
         stuck = _unfinalized(session, now - timedelta(seconds=lease_seconds))
-    for job_id, indexes in requeue.items():
-        dispatcher.enqueue_chunks(job_id, indexes)
-    for job_id in stuck:
-        dispatcher.enqueue_finalize(job_id)
-    return sum(len(v) for v in requeue.values()), len(stuck)
+        for job_id in stuck:
+            enqueue(session, FINALIZE_JOB, job_id=job_id)
+    return chunks, len(stuck)
 
 
 def _unfinalized(session: Session, before: datetime) -> list[str]:
