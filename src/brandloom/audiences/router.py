@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +28,7 @@ from brandloom.audiences.service import (
 )
 from brandloom.audiences.uploads import Upload, stream_upload
 from brandloom.auth import AuthContext
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import after_commit, unit_of_work
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import ValidationFailed
 from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
@@ -154,10 +155,10 @@ def _import_later(
             options=options,
             name=name,
         )
-    if reused:
-        delete_source(upload.location, state.settings)
-    elif audience.job_id is not None:
-        state.executor.submit(audience.job_id)
+        if reused:  # the same file with the same options: the upload is not needed
+            after_commit(session, partial(delete_source, upload.location, state.settings))
+        elif audience.job_id is not None:
+            after_commit(session, partial(state.executor.submit, audience.job_id))
     return audience, reused
 
 

@@ -5,11 +5,13 @@ Mounted under ``/v1/jobs`` beside the generic job endpoints (``jobs.router``).
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
 from brandloom.api.deps import SessionDep, StateDep
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import after_commit, unit_of_work
 from brandloom.documents import flows
 from brandloom.documents.flows import create_render_job
 from brandloom.documents.repository import DocumentRepository
@@ -68,7 +70,7 @@ def create_job(body: JobCreate, state: StateDep, auth: JobsWrite) -> JobRead:
             session, auth.workspace, spec=body, settings=state.settings, cache=state.cache
         )
         read = read_job_model(job)
-    state.executor.submit(job.id)
+        after_commit(session, partial(state.executor.submit, job.id))
     return read
 
 

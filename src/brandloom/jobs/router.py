@@ -5,6 +5,7 @@ Render jobs are created, and their outputs read, through ``documents.router`` (s
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -18,7 +19,7 @@ from brandloom.api.deps import (
     require_scopes,
 )
 from brandloom.auth import AuthContext
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import after_commit, unit_of_work
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
@@ -125,5 +126,5 @@ def resume_job(job_id: str, state: StateDep, auth: JobsWrite) -> JobRead:
     with unit_of_work(state.factory) as session:
         job = lifecycle.resume_job(session, get_job(session, auth.workspace, job_id=job_id))
         read = read_job_model(job)
-    state.executor.submit(job_id)
+        after_commit(session, partial(state.executor.submit, job.id))
     return read
