@@ -226,3 +226,33 @@ def test_expired_job_outputs_are_purged(
     with unit_of_work(factory) as session:
         assert purge_expired_outputs(session, jobs_dir=jobs_dir, retention_days=30) == 1
     assert not (jobs_dir / job["id"]).exists()
+
+
+def test_a_stored_template_renders_with_the_jobs_unsubscribe_url(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    """The spec's ``email.unsubscribe_url`` reaches a stored template's messages (it used to
+    reach only inline templates' messages) as their List-Unsubscribe header."""
+    client, a, _ = api
+    audience = _upload(client, a)
+    template = _template(client, a)
+    resp = client.post(
+        "/v1/jobs",
+        headers=a,
+        json={
+            "name": "unsub",
+            "audience_id": audience["id"],
+            "template_id": template["id"],
+            "outputs": ["eml"],
+            "email": {
+                "from": "news@example.com",
+                "unsubscribe_url": "https://example.com/unsubscribe?c={{ key | url_encode }}",
+            },
+        },
+    )
+    assert resp.status_code == 202, resp.text
+    job_id = resp.json()["id"]
+    client.app.state.brandloom.executor.wait(job_id, timeout=120)  # type: ignore[attr-defined]
+    eml = client.get(f"/v1/jobs/{job_id}/documents/ann@example.com/eml", headers=a)
+    assert eml.status_code == 200, eml.text
+    assert "List-Unsubscribe: <https://example.com/unsubscribe?c=ann%40example.com>" in eml.text

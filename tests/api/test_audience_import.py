@@ -217,3 +217,41 @@ def test_an_import_job_has_no_documents(api: Api) -> None:
     _wait(client, audience["job_id"])
     resp = client.get(f"/v1/jobs/{audience['job_id']}/archive", headers=a)
     assert resp.status_code in (404, 409)
+
+
+def test_status_polls_are_answered_while_an_import_runs(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import runs off the event loop: with the import held in the middle of its rows,
+    /healthz and the job's status still answer (they used to wait for the whole import)."""
+    import threading
+
+    from brandloom.audiences import kind as import_kind
+
+    client, a, _ = api
+    holding, release = threading.Event(), threading.Event()
+    fill = import_kind.fill_audience
+
+    def held_fill(*args: Any, **kwargs: Any) -> None:
+        holding.set()
+        assert release.wait(60), "the test never released the import"
+        fill(*args, **kwargs)
+
+    monkeypatch.setattr(import_kind, "fill_audience", held_fill)
+    safety = threading.Timer(60, release.set)  # a blocked event loop fails the test, not the run
+    safety.start()
+    try:
+        audience = _upload(client, a, CSV.encode()).json()
+        assert holding.wait(60)
+        assert client.get("/healthz").status_code == 200
+        polled = client.get(f"/v1/jobs/{audience['job_id']}", headers=a).json()
+        assert not release.is_set(), "answered only after the import was let go"
+        assert polled["state"] == "running"
+        assert client.get(f"/v1/audiences/{audience['id']}", headers=a).json()["state"] == (
+            "importing"
+        )
+    finally:
+        release.set()
+        safety.cancel()
+    _wait(client, audience["job_id"])
+    assert client.get(f"/v1/audiences/{audience['id']}", headers=a).json()["state"] == "ready"

@@ -167,6 +167,22 @@ def test_status_shows_a_job_and_follows_it_to_the_end(env: dict[str, str], tmp_p
     missing = run(env, "status", "job_nope")
     assert missing.returncode == 2 and "not found" in missing.stderr
 
+    listed = run(env, "jobs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [job] = json.loads(listed.stdout)
+    assert (job["job_id"], job["kind"], job["state"], job["items_done"]) == (
+        job_id,
+        "documents.render",
+        "done",
+        8,
+    )
+    assert json.loads(run(env, "jobs", "--json", "--state", "failed").stdout) == []
+    assert job_id in run(env, "jobs").stdout
+    other = run(env, "jobs", "--json", "--workspace", "elsewhere")
+    assert other.returncode == 2 and "elsewhere" in other.stderr
+    bad = run(env, "jobs", "--state", "sleeping")
+    assert bad.returncode == 2 and "not a job state" in bad.stderr
+
 
 def test_serve_runs_several_server_processes_on_one_port(env: dict[str, str]) -> None:
     import socket

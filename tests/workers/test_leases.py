@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from brandloom.cli import generate as flows
 from brandloom.cli.specfile import read_spec_file
 from brandloom.db.base import utcnow
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import QueuedTask, unit_of_work
 from brandloom.jobs import lifecycle
 from brandloom.jobs.kinds import ChunkRun, WorkerContext
 from brandloom.jobs.models import Job, JobChunk
@@ -27,18 +28,19 @@ pytestmark = pytest.mark.usefixtures("default_workspace")
 
 
 class RecordingDispatcher:
-    """Stands in for the broker: records what would be enqueued."""
+    """Stands in for the broker: records what would be sent."""
 
     def __init__(self) -> None:
         self.chunks: list[tuple[str, int]] = []
         self.finalized: list[str] = []
 
-    def enqueue_chunks(self, job_id: str, indexes: list[int]) -> int:
-        self.chunks.extend((job_id, i) for i in indexes)
-        return len(indexes)
-
-    def enqueue_finalize(self, job_id: str) -> None:
-        self.finalized.append(job_id)
+    def send(self, tasks: Sequence[QueuedTask]) -> None:
+        for task in tasks:
+            if task.name == lifecycle.PROCESS_CHUNK:
+                self.chunks.append((str(task.kwargs["job_id"]), int(task.kwargs["index"])))
+            else:
+                assert task.name == lifecycle.FINALIZE_JOB
+                self.finalized.append(str(task.kwargs["job_id"]))
 
 
 def _job(factory: sessionmaker[Session], tmp_path: Path, **spec: object) -> str:
@@ -96,6 +98,57 @@ def test_a_leased_chunk_is_not_claimed_twice_until_the_lease_expires(
             select(JobChunk).where(JobChunk.job_id == job_id, JobChunk.index == 0)
         )
         assert chunk is not None and chunk.attempts == 3 and chunk.lease_owner == "b"
+
+
+class ReadingDispatcher(RecordingDispatcher):
+    """Records what a worker receiving the tasks would read: the job's state and its chunks'."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        super().__init__()
+        self.factory = factory
+        self.seen: list[tuple[str, dict[int, str]]] = []
+
+    def send(self, tasks: Sequence[QueuedTask]) -> None:
+        super().send(tasks)
+        job_id = str(tasks[0].kwargs["job_id"])
+        with self.factory() as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            chunks = session.execute(
+                select(JobChunk.index, JobChunk.state).where(JobChunk.job_id == job_id)
+            )
+            self.seen.append((job.state, {index: state for index, state in chunks}))
+
+
+def test_tasks_are_sent_once_what_they_act_on_is_committed(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    job_id = _job(factory, tmp_path)
+    dispatcher = ReadingDispatcher(factory)
+    assert lifecycle.submit_job(factory, job_id, dispatcher) == 4
+    assert dispatcher.seen == [("running", dict.fromkeys(range(4), "pending"))]
+
+    assert _claim(factory, job_id, 0, "a")
+    with unit_of_work(factory) as session:
+        session.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job_id, JobChunk.index == 0)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert reap(factory, dispatcher, lease_seconds=30) == (1, 0)
+    assert dispatcher.chunks[-1] == (job_id, 0)
+    assert dispatcher.seen[-1] == ("running", dict.fromkeys(range(4), "pending"))
+
+    # Every chunk done a while ago and nobody finalizing: the reaper enqueues the finalization.
+    with unit_of_work(factory) as session:
+        session.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job_id)
+            .values(state="done", finished_at=utcnow() - timedelta(seconds=60))
+        )
+    assert reap(factory, dispatcher, lease_seconds=30) == (0, 1)
+    assert dispatcher.finalized == [job_id]
+    assert len(dispatcher.seen) == 3
 
 
 def test_no_chunk_is_claimed_while_the_job_is_paused_or_cancelled(

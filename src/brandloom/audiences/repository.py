@@ -28,6 +28,17 @@ CONTACT_COLUMNS = (
 REJECT_COLUMNS = ("workspace_id", "audience_id", "row", "code", "reason", "raw")
 
 
+# What rendering needs of a contact, in ``ContactData`` order.
+_RENDER_COLUMNS = (
+    Contact.row,
+    Contact.key,
+    Contact.email,
+    Contact.locale,
+    Contact.consent,
+    Contact.attributes,
+)
+
+
 class AudienceRepository:
     def __init__(self, session: Session, workspace: Workspace | str) -> None:
         self.session = session
@@ -102,14 +113,7 @@ class AudienceRepository:
         self, audience_id: str, *, after_key: str | None, last_key: str
     ) -> list[tuple[int, str, str | None, str | None, str, Any]]:
         """Contacts with ``after_key < key <= last_key`` in key order (one keyset page)."""
-        stmt = select(
-            Contact.row,
-            Contact.key,
-            Contact.email,
-            Contact.locale,
-            Contact.consent,
-            Contact.attributes,
-        ).where(
+        stmt = select(*_RENDER_COLUMNS).where(
             Contact.audience_id == audience_id,
             Contact.workspace_id == self.workspace_id,
             Contact.key <= last_key,
@@ -124,14 +128,7 @@ class AudienceRepository:
     ) -> tuple[int, str, str | None, str | None, str, Any] | None:
         """One contact by key: (row, key, email, locale, consent, attributes), or None."""
         row = self.session.execute(
-            select(
-                Contact.row,
-                Contact.key,
-                Contact.email,
-                Contact.locale,
-                Contact.consent,
-                Contact.attributes,
-            ).where(
+            select(*_RENDER_COLUMNS).where(
                 Contact.audience_id == audience_id,
                 Contact.workspace_id == self.workspace_id,
                 Contact.key == key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -25,10 +26,10 @@ from brandloom.audiences.service import (
 )
 from brandloom.audiences.uploads import Upload, stream_upload
 from brandloom.auth import AuthContext
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import after_commit, unit_of_work
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import ValidationFailed
-from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
 from brandloom.web.deps import SessionDep, StateDep, require_scopes
 from brandloom.web.state import AppState
 from brandloom.workspaces.models import Workspace
@@ -154,10 +155,10 @@ def _import_later(
             options=options,
             name=name,
         )
-    if reused:
-        delete_source(upload.location, state.settings)
-    elif audience.job_id is not None:
-        state.executor.submit(audience.job_id)
+        if reused:  # the same file with the same options: the upload is not needed
+            after_commit(session, partial(delete_source, upload.location, state.settings))
+        elif audience.job_id is not None:
+            after_commit(session, partial(state.executor.submit, audience.job_id))
     return audience, reused
 
 
@@ -206,9 +207,7 @@ def read_rejects(
     rows = AudienceRepository(session, auth.workspace).rejects(
         audience.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    page = page_by_position(rows, limit, lambda r: r.row)
     return Page[RejectRead](
-        items=[RejectRead.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].row) if more and rows else None,
+        items=[RejectRead.model_validate(r) for r in page.items], next_cursor=page.next_cursor
     )

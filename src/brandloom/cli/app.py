@@ -206,6 +206,72 @@ def status(
         raise typer.Exit(1)
 
 
+@app.command("jobs")
+def list_jobs(
+    state: Annotated[
+        str | None, typer.Option(help="Only jobs in this state (queued, running, ...).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Only jobs with exactly this name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the jobs as JSON.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """List the workspace's jobs of every kind, newest first."""
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.jobs.service import list_jobs as list_workspace_jobs
+    from brandloom.jobs.states import JobState
+
+    if state is not None and state not in {s.value for s in JobState}:
+        err_console.print(
+            f"error: --state: not a job state: {state!r} "
+            f"(one of {', '.join(s.value for s in JobState)})",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+    def go() -> list[Any]:
+        ctx = app_context()
+        auth = ctx.operator(workspace)
+        with unit_of_work(ctx.factory) as session:
+            rows, _ = list_workspace_jobs(
+                session, auth.workspace, limit=limit, state=state, name=name
+            )
+            return rows
+
+    rows = _run(go)
+    if as_json:
+        items = [
+            {
+                "job_id": r.id,
+                "kind": r.kind,
+                "name": r.name,
+                "state": r.state,
+                "items_total": r.items_total,
+                "items_done": r.items_done,
+                "error": r.error,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
+        sys.stdout.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    table = Table()
+    for column in ("id", "kind", "name", "state", "progress", "created"):
+        # ids are what people copy from here: never shortened
+        table.add_column(column, no_wrap=column in ("id", "kind", "state"))
+    for r in rows:
+        table.add_row(
+            r.id,
+            r.kind,
+            r.name,
+            r.state,
+            f"{r.items_done:,}/{r.items_total:,}",
+            r.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+
+
 def _items(kind: str) -> str:
     """What a job's items are, for people: contacts of a render, files of an import."""
     return {"documents.render": "contacts", "audiences.import": "files"}.get(kind, "items")

@@ -21,13 +21,14 @@ from brandloom.audiences.service import import_audience
 from brandloom.cli.specfile import SpecFile, read_spec_file
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.flows import (
+    contact_data,
     create_render_job,
     eml_date_for,
     preview_contact,
     preview_renderer,
 )
 from brandloom.documents.outputs import check_out_dir, clear_out_dir, write_marker
-from brandloom.documents.pipeline import ContactData, JobRenderer
+from brandloom.documents.pipeline import JobRenderer
 from brandloom.documents.spec import SpecError
 from brandloom.errors import BrandloomError, ConflictError, NotFoundError
 from brandloom.jobs import lifecycle
@@ -264,17 +265,6 @@ def file_renderer(spec_file: SpecFile) -> JobRenderer:
     )
 
 
-def _contact_data(row: ContactRow) -> ContactData:
-    return ContactData(
-        row=row.row,
-        key=row.key,
-        email=row.email,
-        locale=row.locale,
-        consent=row.consent,
-        attributes=row.attributes,
-    )
-
-
 def _audience_reader(spec_file: SpecFile) -> Any:
     if spec_file.audience_path is None:
         raise SpecError("audience.path is required")
@@ -296,7 +286,7 @@ def validate(spec_path: Path, *, previews: int = 3) -> ValidationSummary:
         if isinstance(item, ContactRow):
             accepted += 1
             if len(shown) < previews:
-                shown.append(preview_contact(renderer, _contact_data(item)))
+                shown.append(preview_contact(renderer, contact_data(item)))
         else:
             rejected += 1
             by_code[item.code] = by_code.get(item.code, 0) + 1
@@ -320,7 +310,7 @@ def preview(spec_path: Path, *, key: str) -> dict[str, Any]:
     wanted = key.strip()
     for item in reader:
         if isinstance(item, ContactRow) and (item.key == wanted or item.key == wanted.lower()):
-            return preview_contact(renderer, _contact_data(item))
+            return preview_contact(renderer, contact_data(item))
     raise NotFoundError(
         f"no accepted contact with key '{key}' in {spec_file.audience_path}",
         code="contact.not_found",

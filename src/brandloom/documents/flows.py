@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from brandloom.audiences.models import AudienceState
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.service import contact_from_fields, get_audience
-from brandloom.audiences.validation import normalize_locale
+from brandloom.audiences.validation import ContactRow, normalize_locale
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
 from brandloom.documents.formats.docx import DocxTemplate, compile_docx
@@ -209,10 +209,12 @@ def preview_renderer(
     *,
     eml_date: datetime,
     variant: str | None = None,
+    all_parts: bool = False,
 ) -> JobRenderer:
     """The renderer a job with these options would use (parts kept for the preview).
 
-    ``variant`` renders every contact with that variant instead of the one a job assigns.
+    ``variant`` renders every contact with that variant instead of the one a job assigns;
+    ``all_parts`` keeps every rendered part, not just the envelope (subject, preheader, ...).
     """
     if variant is not None and variant not in prepared.variants:
         known = ", ".join(prepared.variants) or "none"
@@ -237,6 +239,7 @@ def preview_renderer(
             unsubscribe_mailto=options.email.unsubscribe_mailto,
             eml_date=eml_date,
             keep_parts=True,
+            keep_all_parts=all_parts,
         ),
     )
 
@@ -256,6 +259,18 @@ def preview_contact(renderer: JobRenderer, contact: ContactData) -> dict[str, An
     }
 
 
+def contact_data(row: ContactRow) -> ContactData:
+    """What rendering needs of an accepted contact row (read from a file, or given inline)."""
+    return ContactData(
+        row=row.row,
+        key=row.key,
+        email=row.email,
+        locale=row.locale,
+        consent=row.consent,
+        attributes=row.attributes,
+    )
+
+
 def audience_contact(
     session: Session, workspace: Workspace, *, audience_id: str, key: str
 ) -> ContactData:
@@ -266,14 +281,7 @@ def audience_contact(
     for candidate in dict.fromkeys((wanted, wanted.lower())):
         row = repo.contact(audience.id, candidate)
         if row is not None:
-            return ContactData(
-                row=row[0],
-                key=row[1],
-                email=row[2],
-                locale=row[3],
-                consent=row[4],
-                attributes=row[5],
-            )
+            return ContactData(*row)
     raise NotFoundError(
         f"no contact with key '{key}' in audience '{audience_id}'", code="contact.not_found"
     )
@@ -297,22 +305,14 @@ def preview_template(
     The contact is given inline (``contact``: field -> value, checked as an imported row) or
     by ``key`` in an audience. Its variables are checked as a job checks its audience's;
     ``variant`` and ``locale`` override what the job would assign and what the contact has.
+    Without ``options.outputs``, the outputs are what the template's parts make, so every
+    part is shown.
     Returns ``key``, ``variant``, ``locale``, ``parts`` and ``qa``; nothing is written.
     """
     template = get_template(session, workspace, template_id=template_id, cache=cache)
-    prepared = prepare_template(
-        options, engine=template.engine, parts=template.parts, docx=template.docx
-    )
     if contact is not None:
         row, available = contact_from_fields(contact)
-        data = ContactData(
-            row=row.row,
-            key=row.key,
-            email=row.email,
-            locale=row.locale,
-            consent=row.consent,
-            attributes=row.attributes,
-        )
+        data = contact_data(row)
         mtime = utcnow().replace(microsecond=0)
     else:
         assert audience_id is not None and key is not None
@@ -324,6 +324,11 @@ def preview_template(
             )
         data = audience_contact(session, workspace, audience_id=audience.id, key=key)
         available, mtime = list(audience.variables or []), audience.source_mtime
+    if "outputs" not in options.model_fields_set:
+        options = options.model_copy(update={"outputs": outputs_of(template.parts)})
+    prepared = prepare_template(
+        options, engine=template.engine, parts=template.parts, docx=template.docx
+    )
     prepared.check_variables(available)
     if locale is not None:
         normalized = normalize_locale(locale)
@@ -331,7 +336,7 @@ def preview_template(
             raise ValidationFailed(f"locale: not a known locale: {locale!r}", code="locale.invalid")
         data = replace(data, locale=normalized)
     renderer = preview_renderer(
-        options, prepared, eml_date=eml_date_for(options, mtime), variant=variant
+        options, prepared, eml_date=eml_date_for(options, mtime), variant=variant, all_parts=True
     )
     shown = preview_contact(renderer, data)
     return {
@@ -341,3 +346,13 @@ def preview_template(
         "parts": shown["parts"],
         "qa": shown["qa"],
     }
+
+
+def outputs_of(parts: Mapping[str, str]) -> list[str]:
+    """The text outputs a template's parts make (``txt`` derives from ``html`` too)."""
+    outputs = [
+        fmt for fmt, part in (("html", "html"), ("md", "markdown"), ("sms", "sms")) if part in parts
+    ]
+    if "text" in parts or "html" in parts:
+        outputs.insert(1 if "html" in parts else 0, "txt")
+    return outputs or ["txt"]

@@ -78,6 +78,7 @@ def render_settings(
     unsubscribe_mailto: str | None,
     eml_date: datetime,
     keep_parts: bool,
+    keep_all_parts: bool = False,
 ) -> RenderSettings:
     """How a job renders: the same for its chunks on any worker and for its previews."""
     return RenderSettings(
@@ -98,6 +99,7 @@ def render_settings(
         email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
         eml_date=eml_date,
         keep_parts=keep_parts,
+        keep_all_parts=keep_all_parts,
         title=name,
     )
 

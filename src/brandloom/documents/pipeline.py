@@ -79,8 +79,9 @@ class RenderSettings:
     email: EmailSettings | None
     email_domain: str
     eml_date: datetime  # also the creation date inside PDF and DOCX files
-    keep_parts: bool  # JSONL sink: carry every rendered part along
+    keep_parts: bool  # JSONL sink: carry the envelope parts (subject, ...) along
     title: str | None = None
+    keep_all_parts: bool = False  # previews: carry every rendered part along
 
 
 class JobRenderer:
@@ -129,6 +130,7 @@ class JobRenderer:
         assign = self.assigner.assign
         default_locale = self.settings.default_locale
         keep_parts = self.settings.keep_parts
+        kept = None if self.settings.keep_all_parts else ENVELOPE_PARTS
         for contact in contacts:
             variant = assign(contact)
             template = self.templates[variant]
@@ -199,7 +201,11 @@ class JobRenderer:
                         variant=variant,
                         qa_status=status,
                         files=files,
-                        parts={p: parts[p] for p in ENVELOPE_PARTS if p in parts}
+                        parts=(
+                            {p: parts[p] for p in kept if p in parts}
+                            if kept is not None
+                            else dict(parts)
+                        )
                         if keep_parts
                         else {},
                     )

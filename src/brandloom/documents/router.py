@@ -5,10 +5,12 @@ Mounted under ``/v1/jobs`` beside the generic job endpoints (``jobs.router``).
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import after_commit, unit_of_work
 from brandloom.documents import flows
 from brandloom.documents.flows import create_render_job
 from brandloom.documents.repository import DocumentRepository
@@ -23,7 +25,7 @@ from brandloom.errors import ConflictError, NotFoundError
 from brandloom.jobs.router import JobsRead, JobsWrite, read_job_model
 from brandloom.jobs.schemas import JobRead
 from brandloom.jobs.service import get_job
-from brandloom.kit.pagination import Page, decode_int_cursor, encode_cursor
+from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
 from brandloom.templates.router import TemplatesRead
 from brandloom.web.deps import SessionDep, StateDep
 
@@ -68,7 +70,7 @@ def create_job(body: JobCreate, state: StateDep, auth: JobsWrite) -> JobRead:
             session, auth.workspace, spec=body, settings=state.settings, cache=state.cache
         )
         read = read_job_model(job)
-    state.executor.submit(job.id)
+        after_commit(session, partial(state.executor.submit, job.id))
     return read
 
 
@@ -86,8 +88,7 @@ def read_manifest(
     docs = DocumentRepository(session, auth.workspace).documents_by_row(
         job.id, after_row=decode_int_cursor(cursor), limit=limit + 1
     )
-    more = len(docs) > limit
-    docs = docs[:limit]
+    page = page_by_position(docs, limit, lambda d: d.row)
     return Page[ManifestEntry](
         items=[
             ManifestEntry(
@@ -97,9 +98,9 @@ def read_manifest(
                 qa={"status": d.qa_status, "issues": d.qa_issues},
                 files=d.files,
             )
-            for d in docs
+            for d in page.items
         ],
-        next_cursor=encode_cursor(docs[-1].row) if more and docs else None,
+        next_cursor=page.next_cursor,
     )
 
 

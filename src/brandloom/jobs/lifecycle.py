@@ -1,8 +1,9 @@
 """Running jobs of every kind: start, pause, cancel, resume, follow, execute, finalize.
 
 In-process jobs run inside :func:`execute_job`. Distributed jobs are *submitted*: the job is
-marked running and its unfinished chunks are enqueued once that is committed; workers run the
-chunks and the worker that finds the last chunk done finalizes the job. Anyone may *follow* a
+marked running and its unfinished chunks are enqueued (``db.engine.enqueue``) in the same unit
+of work, so the tasks go out only once that is committed; workers run the chunks and the worker
+that finds the last chunk done finalizes the job. Anyone may *follow* a
 job (the CLI does) by reading its row until it stops. Every state change goes through the
 transition table in ``jobs.states``.
 """
@@ -13,12 +14,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import TaskSender, after_commit, enqueue, unit_of_work
 from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs import service as job_service
 from brandloom.jobs.models import Job
@@ -29,15 +30,16 @@ from brandloom.observability.metrics import record_chunk
 
 log = logging.getLogger(__name__)
 
-__all__ = ["STOPPED_STATES", "Dispatcher", "JobStatus"]
+__all__ = ["FINALIZE_JOB", "PROCESS_CHUNK", "STOPPED_STATES", "Dispatcher", "JobStatus"]
 
+# The tasks distributed workers run (``workers.tasks``), addressed by name: producers enqueue
+# them with ids only (``process_chunk(job_id=, index=)``, ``finalize_job(job_id=)``).
+PROCESS_CHUNK = "brandloom.process_chunk"
+FINALIZE_JOB = "brandloom.finalize_job"
 
-class Dispatcher(Protocol):
-    """Delivers work to workers (``workers.dispatch.CeleryDispatcher`` in production)."""
-
-    def enqueue_chunks(self, job_id: str, indexes: list[int]) -> int: ...
-
-    def enqueue_finalize(self, job_id: str) -> None: ...
+# Sends the tasks a unit of work enqueued once it has committed
+# (``workers.dispatch.CeleryDispatcher`` in production).
+Dispatcher = TaskSender
 
 
 def _not_found(job_id: str) -> NotFoundError:
@@ -74,31 +76,31 @@ def resume_job(session: Session, job: Job) -> Job:
 
 
 def submit_job(factory: sessionmaker[Session], job_id: str, dispatcher: Dispatcher) -> int:
-    """Start the job and enqueue its unfinished chunks; returns how many were sent.
+    """Start the job and enqueue its unfinished chunks; returns how many were enqueued.
 
-    A job waiting for another stays queued (it is submitted again when that one ends).
+    The tasks are sent once the job is committed running, so a worker that receives one finds
+    it running. A job waiting for another stays queued (it is submitted again when that one
+    ends).
     """
-    with unit_of_work(factory) as session:
+    with unit_of_work(factory, sender=dispatcher) as session:
         job = session.get(Job, job_id)
         if job is None:
             raise _not_found(job_id)
         if job.state in (JobState.DONE, JobState.CANCELLED):
             return 0
-        started = job_service.start_job(session, job)
-        failed_at_start = job.state == JobState.FAILED
-        if started:
-            job.resumed_at = utcnow()
-            job.finalize_lease_until = None
-            pending = JobRepository(session, job.workspace_id).pending_chunks(job.id)
-    if not started:
-        if failed_at_start:  # what it waited for failed: so did it, and so do its own waiters
-            submit_waiting(factory, job_id, dispatcher)
-        return 0
-    # After the commit: a worker that receives a task always finds the job running.
-    if not pending:
-        dispatcher.enqueue_finalize(job_id)
-        return 0
-    return dispatcher.enqueue_chunks(job_id, pending)
+        if not job_service.start_job(session, job):
+            if job.state == JobState.FAILED:
+                # What it waited for failed: so did it, and so do its own waiters.
+                after_commit(session, lambda: submit_waiting(factory, job_id, dispatcher))
+            return 0
+        job.resumed_at = utcnow()
+        job.finalize_lease_until = None
+        pending = JobRepository(session, job.workspace_id).pending_chunks(job.id)
+        for index in pending:
+            enqueue(session, PROCESS_CHUNK, job_id=job_id, index=index)
+        if not pending:
+            enqueue(session, FINALIZE_JOB, job_id=job_id)
+        return len(pending)
 
 
 def submit_waiting(factory: sessionmaker[Session], job_id: str, dispatcher: Dispatcher) -> None:

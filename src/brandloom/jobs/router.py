@@ -5,20 +5,22 @@ Render jobs are created, and their outputs read, through ``documents.router`` (s
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Connection
 
 from brandloom.auth import AuthContext
-from brandloom.db.engine import unit_of_work
+from brandloom.db.engine import after_commit, unit_of_work
 from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import job_status, job_status_page
+from brandloom.jobs.repository import job_status
 from brandloom.jobs.schemas import JobProgress, JobRead
 from brandloom.jobs.service import get_job
+from brandloom.jobs.service import list_jobs as list_workspace_jobs
 from brandloom.jobs.states import JobState
 from brandloom.kit.pagination import Page
 from brandloom.web.deps import (
@@ -72,9 +74,9 @@ def list_jobs(
     name: Annotated[str | None, Query(description="exact name")] = None,
 ) -> Page[JobRead]:
     """The workspace's jobs of every kind, newest first."""
-    rows, next_cursor = job_status_page(
+    rows, next_cursor = list_workspace_jobs(
         session,
-        workspace_id=auth.workspace.id,
+        auth.workspace,
         cursor=cursor,
         limit=limit,
         state=state.value if state is not None else None,
@@ -124,5 +126,5 @@ def resume_job(job_id: str, state: StateDep, auth: JobsWrite) -> JobRead:
     with unit_of_work(state.factory) as session:
         job = lifecycle.resume_job(session, get_job(session, auth.workspace, job_id=job_id))
         read = read_job_model(job)
-    state.executor.submit(job_id)
+        after_commit(session, partial(state.executor.submit, job.id))
     return read

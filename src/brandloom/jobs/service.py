@@ -20,7 +20,12 @@ from brandloom.db.base import utcnow
 from brandloom.errors import BrandloomError, NotFoundError
 from brandloom.jobs.kinds import ChunkRun, JobKind, WorkerContext, get_kind
 from brandloom.jobs.models import Job
-from brandloom.jobs.repository import JobRepository, jobs_finished_before, jobs_in_state
+from brandloom.jobs.repository import (
+    JobRepository,
+    job_status_page,
+    jobs_finished_before,
+    jobs_in_state,
+)
 from brandloom.jobs.states import FINISHED_STATES, ChunkState, JobState, transition
 from brandloom.jobs.threshold import ErrorThreshold, apply_error_threshold
 from brandloom.kit.ids import new_id
@@ -244,3 +249,19 @@ def purge_expired_outputs(
             continue
         purged += 1
     return purged
+
+
+def list_jobs(
+    session: Session,
+    workspace: Workspace,
+    *,
+    cursor: str | None = None,
+    limit: int = 100,
+    state: str | None = None,
+    name: str | None = None,
+) -> tuple[list[Any], str | None]:
+    """The workspace's jobs of every kind, newest first (their status columns: see
+    ``repository.STATUS_COLUMNS``), and the cursor of the next page."""
+    return job_status_page(
+        session, workspace_id=workspace.id, cursor=cursor, limit=limit, state=state, name=name
+    )

@@ -81,12 +81,6 @@ def _runtime(factory: sessionmaker[Session], job_id: str) -> JobRuntime:
     return runtime
 
 
-def job_workspace(factory: sessionmaker[Session], job_id: str) -> str | None:
-    with unit_of_work(factory) as session:
-        job = session.get(Job, job_id)
-        return job.workspace_id if job is not None else None
-
-
 @contextmanager
 def _lease_keeper(
     factory: sessionmaker[Session], runtime: JobRuntime, index: int
@@ -149,21 +143,18 @@ def process_chunk(job_id: str, index: int, *, respect_lease: bool = False) -> di
     return run.stats if committed else None
 
 
-def open_chunks(job_id: str) -> int:
+def open_chunks(session: Session, job_id: str) -> int:
     """Chunks of the job this process has rendered for that are not done yet."""
-    factory = session_factory()
-    runtime = _runtime(factory, job_id)
-    with unit_of_work(factory) as session:
-        return JobRepository(session, runtime.workspace_id).count_open_chunks(job_id)
+    runtime = _runtime(session_factory(), job_id)
+    return JobRepository(session, runtime.workspace_id).count_open_chunks(job_id)
 
 
-def release_chunk(job_id: str, index: int, error: str) -> int:
-    """After a failed attempt: free the chunk for a retry; returns the attempts made so far."""
-    factory = session_factory()
-    workspace_id = job_workspace(factory, job_id)
-    if workspace_id is None:
+def release_chunk(session: Session, job_id: str, index: int, error: str) -> int:
+    """After a failed attempt: free the chunk for a retry; returns the attempts made so far
+    (0 when the job is gone)."""
+    job = session.get(Job, job_id)
+    if job is None:
         return 0
-    with unit_of_work(factory) as session:
-        return JobRepository(session, workspace_id).release_chunk(
-            job_id, index, owner=_owner, error=error
-        )
+    return JobRepository(session, job.workspace_id).release_chunk(
+        job_id, index, owner=_owner, error=error
+    )

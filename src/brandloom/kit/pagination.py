@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -41,6 +42,14 @@ def decode_keyset(cursor: str | None) -> tuple[datetime, str] | None:
     if not item_id or value.tzinfo is None:
         raise ValidationFailed("invalid cursor", code="request.invalid_cursor")
     return value, item_id
+
+
+def page_by_position(rows: Sequence[T], limit: int, position: Callable[[T], int]) -> Page[T]:
+    """A page of ``rows`` (fetched with ``limit + 1``) whose cursor is the last item's position
+    (a row number: lists in file order)."""
+    items = list(rows[:limit])
+    more = len(rows) > limit and items
+    return Page[T](items=items, next_cursor=encode_cursor(position(items[-1])) if more else None)
 
 
 def decode_int_cursor(cursor: str | None) -> int:

@@ -122,8 +122,8 @@ def template_warnings(
         warnings.append(
             (
                 "template.no_unsubscribe",
-                "html has no unsubscribe link: marketing e-mail needs one "
-                "(for example {{ unsubscribe_url }})",
+                "html has no unsubscribe link: marketing e-mail needs one (for example "
+                '<a href="https://example.com/unsubscribe?c={{ key | url_encode }}">)',
             )
         )
     for part in sorted(derived):

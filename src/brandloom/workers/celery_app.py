@@ -6,9 +6,6 @@ from celery import Celery
 
 from brandloom.settings import Settings
 
-PROCESS_CHUNK = "brandloom.process_chunk"
-FINALIZE_JOB = "brandloom.finalize_job"
-
 
 def create_celery(settings: Settings) -> Celery:
     """A Celery app for the configured broker; tasks are addressed by name, not imported."""

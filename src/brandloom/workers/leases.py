@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
-from brandloom.db.engine import unit_of_work
-from brandloom.jobs.lifecycle import Dispatcher
+from brandloom.db.engine import enqueue, unit_of_work
+from brandloom.jobs.lifecycle import FINALIZE_JOB, PROCESS_CHUNK, Dispatcher
 from brandloom.jobs.repository import (
     claim_finalize_lease,
     expired_chunk_leases,
@@ -25,19 +25,21 @@ from brandloom.jobs.repository import (
 def reap(
     factory: sessionmaker[Session], dispatcher: Dispatcher, *, lease_seconds: float
 ) -> tuple[int, int]:
-    """Requeue chunks whose lease expired and jobs left unfinalized; returns (chunks, jobs)."""
+    """Requeue chunks whose lease expired and jobs left unfinalized; returns (chunks, jobs).
+
+    The tasks are sent once the chunks taken back are committed pending.
+    """
     now = utcnow()
-    requeue: dict[str, list[int]] = {}
-    with unit_of_work(factory) as session:
+    chunks = 0
+    with unit_of_work(factory, sender=dispatcher) as session:
         for job_id, index in expired_chunk_leases(session, now, limit=1000):
             if take_back_expired_chunk(session, job_id, index, now):
-                requeue.setdefault(job_id, []).append(index)
+                enqueue(session, PROCESS_CHUNK, job_id=job_id, index=index)
+                chunks += 1
         stuck = _unfinalized(session, now - timedelta(seconds=lease_seconds))
-    for job_id, indexes in requeue.items():
-        dispatcher.enqueue_chunks(job_id, indexes)
-    for job_id in stuck:
-        dispatcher.enqueue_finalize(job_id)
-    return sum(len(v) for v in requeue.values()), len(stuck)
+        for job_id in stuck:
+            enqueue(session, FINALIZE_JOB, job_id=job_id)
+    return chunks, len(stuck)
 
 
 def _unfinalized(session: Session, before: datetime) -> list[str]:

@@ -4,6 +4,8 @@
   it, commit. Idempotent:
   a finished chunk, a chunk leased by a live worker, or a stopped job make it a no-op. After the
   last chunk of a job commits, a ``finalize_job`` task is enqueued.
+- Tasks are enqueued like everywhere else: with ``db.engine.enqueue`` in a unit of work whose
+  sender is this process's ``CeleryDispatcher``, so they go out only once it has committed.
 - ``finalize_job(job_id)``: under a job-level lease, write manifest, rejects, assembled outputs
   and report, and mark the job done.
 - Every worker's main process beats a heartbeat row and reaps expired leases on a timer, so work
@@ -25,7 +27,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.db.base import utcnow
-from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.db.engine import (
+    after_commit,
+    enqueue,
+    make_engine,
+    make_session_factory,
+    unit_of_work,
+)
 from brandloom.errors import BrandloomError
 from brandloom.jobs import lifecycle, worker
 from brandloom.jobs.models import Job
@@ -36,7 +44,7 @@ from brandloom.observability.metrics import record_chunk
 from brandloom.observability.worker_metrics import child_exited, serve_worker_metrics
 from brandloom.settings import get_settings
 from brandloom.wiring import setup as setup_kinds
-from brandloom.workers.celery_app import FINALIZE_JOB, PROCESS_CHUNK, create_celery
+from brandloom.workers.celery_app import create_celery
 from brandloom.workers.dispatch import CeleryDispatcher
 from brandloom.workers.leases import claim_finalize, reap, renew_finalize
 from brandloom.workers.repository import HeartbeatRepository
@@ -57,7 +65,9 @@ def _record(stats: dict[str, Any] | None, outcome: str) -> None:
     record_chunk(stats or {}, outcome=outcome)
 
 
-@app.task(name=PROCESS_CHUNK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@app.task(
+    name=lifecycle.PROCESS_CHUNK, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
 def process_chunk(job_id: str, index: int) -> None:
     with structlog.contextvars.bound_contextvars(job_id=job_id, chunk=index):
         _process_chunk(job_id, index)
@@ -73,7 +83,8 @@ def _process_chunk(job_id: str, index: int) -> None:
         factory = worker.session_factory()
         with unit_of_work(factory) as session:
             lifecycle.fail_job(session, job_id, exc.message)
-        lifecycle.submit_waiting(factory, job_id, _dispatcher)
+            # Jobs that waited for this one fail with it.
+            after_commit(session, lambda: lifecycle.submit_waiting(factory, job_id, _dispatcher))
         return
     except Exception as exc:
         _chunk_failed(job_id, index, exc)
@@ -81,21 +92,24 @@ def _process_chunk(job_id: str, index: int) -> None:
     _record(stats, "done" if stats is not None else "skipped")
     if stats is None:
         return
-    if worker.open_chunks(job_id) == 0:
-        _dispatcher.enqueue_finalize(job_id)
+    # Read after this chunk's commit: whoever commits a job's last chunk sees none open (two
+    # workers may; the finalize lease lets one of them finalize).
+    with unit_of_work(worker.session_factory(), sender=_dispatcher) as session:
+        if worker.open_chunks(session, job_id) == 0:
+            enqueue(session, lifecycle.FINALIZE_JOB, job_id=job_id)
 
 
 def _chunk_failed(job_id: str, index: int, exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     log.error("chunk %s of job %s failed: %s", index, job_id, type(exc).__name__, exc_info=exc)
     _record(None, "failed")
-    attempts = worker.release_chunk(job_id, index, error)
-    if attempts <= 0:  # the job is gone
-        return
-    if attempts < MAX_ATTEMPTS:
-        _dispatcher.enqueue_chunks(job_id, [index])
-        return
     factory = worker.session_factory()
+    with unit_of_work(factory, sender=_dispatcher) as session:
+        attempts = worker.release_chunk(session, job_id, index, error)
+        if 0 < attempts < MAX_ATTEMPTS:  # retried once the chunk is committed pending again
+            enqueue(session, lifecycle.PROCESS_CHUNK, job_id=job_id, index=index)
+    if attempts < MAX_ATTEMPTS:  # the chunk is retried, or the job is gone (0)
+        return
     with unit_of_work(factory) as session:
         job = session.get(Job, job_id)
         if job is None:
@@ -109,7 +123,9 @@ def _chunk_failed(job_id: str, index: int, exc: Exception) -> None:
             )
 
 
-@app.task(name=FINALIZE_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@app.task(
+    name=lifecycle.FINALIZE_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
 def finalize_job(job_id: str) -> None:
     with structlog.contextvars.bound_contextvars(job_id=job_id):
         _finalize_job(job_id)
