@@ -490,6 +490,27 @@ def test_template_block_across_structure_is_rejected() -> None:
         DocxTemplate(make_template(build), creation_date=CREATED)
 
 
+def test_a_variable_in_an_element_a_tag_replaces_is_refused_not_dropped() -> None:
+    """The text of a paragraph or row that a {%p %} / {%tr %} tag stands for is dropped: a
+    variable there would vanish from every document, so the template is refused."""
+    with pytest.raises(TemplateSyntaxError, match="replaced by a") as caught:
+        compile_text("before", "{%p if vip %} Dear {{ first_name }}", "x", "{%p endif %}")
+    assert (caught.value.line, caught.value.column) == (2, 20)
+
+    def row(document: docx.document.Document) -> None:
+        table = document.add_table(rows=3, cols=2)
+        table.cell(0, 0).text = "{%tr for item in items %}"
+        table.cell(0, 1).text = "{{ note }}"
+        table.cell(1, 0).text = "{{ item.name }}"
+        table.cell(2, 0).text = "{%tr endfor %}"
+
+    with pytest.raises(TemplateSyntaxError, match="replaced by a"):
+        DocxTemplate(make_template(row), creation_date=CREATED)
+    # comments may go with the element; the text beside a tag is dropped as documented
+    kept = compile_text("{%p if vip %} {# a note #} ignored", "shown", "{%p endif %}")
+    assert texts(open_docx(kept.render({"vip": True}))) == ["shown"]
+
+
 def test_template_sandbox_is_enforced() -> None:
     with pytest.raises(TemplateSecurityError) as caught:
         compile_text("hello", "{{ ''.__class__ }}")

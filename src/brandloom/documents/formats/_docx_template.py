@@ -20,9 +20,11 @@ No XML parser is used: a tokenizer that never expands entities or reads DTDs.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 __all__ = [
     "PartError",
@@ -484,18 +486,38 @@ def _replacements(
     for _end, members in merged.values():
         members.sort(key=lambda t: (t.token, t.start))
         _only_blocks(members)
+    _nothing_swallowed(tags, merged)
     return merged
 
 
 def _only_blocks(members: list[TagInfo]) -> None:
     for tag in members:
         if tag.kind == "{{":
-            raise PartError(
-                f"{tag.text!r} is in a paragraph/row replaced by a {{%p/tr/tc/r %}} tag; "
-                "such an element may hold only {% %} tags",
-                tag.paragraph,
-                tag.column,
-            )
+            _refuse_inside_replaced(tag)
+
+
+def _nothing_swallowed(tags: list[TagInfo], merged: dict[int, tuple[int, list[TagInfo]]]) -> None:
+    """A tag inside a replaced element that does not stand for it would vanish with the
+    element's text: refuse it (comments may go)."""
+    if not merged:
+        return
+    starts = sorted(merged)
+    standing = {id(tag) for _end, members in merged.values() for tag in members}
+    for tag in tags:
+        if tag.kind == "{#" or id(tag) in standing:
+            continue
+        at = bisect.bisect_right(starts, tag.token) - 1
+        if at >= 0 and tag.token <= merged[starts[at]][0]:
+            _refuse_inside_replaced(tag)
+
+
+def _refuse_inside_replaced(tag: TagInfo) -> NoReturn:
+    raise PartError(
+        f"{tag.text!r} is in a paragraph/row replaced by a {{%p/tr/tc/r %}} tag; "
+        "such an element may hold only {% %} tags standing for it (its text is dropped)",
+        tag.paragraph,
+        tag.column,
+    )
 
 
 class _Source:
