@@ -27,10 +27,9 @@ from brandloom.audiences.service import (
 from brandloom.audiences.uploads import Upload, stream_upload
 from brandloom.auth import AuthContext
 from brandloom.db.engine import after_commit, unit_of_work
-from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import ValidationFailed
 from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
-from brandloom.web.deps import SessionDep, StateDep, require_scopes
+from brandloom.web.deps import ListQueryDep, SessionDep, StateDep, require_scopes
 from brandloom.web.state import AppState
 from brandloom.workspaces.models import Workspace
 
@@ -166,19 +165,17 @@ def _import_later(
 def list_audiences(
     session: SessionDep,
     auth: AudiencesRead,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    state: Annotated[AudienceState | None, Query()] = None,
-    name: Annotated[str | None, Query(description="exact name")] = None,
+    query: ListQueryDep,
+    state: AudienceState | None = None,
 ) -> Page[AudienceRead]:
     """The workspace's audiences, newest first."""
     items, next_cursor = list_workspace_audiences(
         session,
         auth.workspace,
-        cursor=cursor,
-        limit=limit,
+        cursor=query.cursor,
+        limit=query.limit,
         state=state.value if state is not None else None,
-        name=name,
+        name=query.name,
     )
     return Page[AudienceRead](
         items=[AudienceRead.model_validate(a) for a in items], next_cursor=next_cursor

@@ -8,12 +8,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Connection
 
 from brandloom.auth import AuthContext
 from brandloom.db.engine import after_commit, unit_of_work
-from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import NotFoundError
 from brandloom.jobs import lifecycle
 from brandloom.jobs.models import Job
@@ -25,6 +24,7 @@ from brandloom.jobs.states import JobState
 from brandloom.kit.pagination import Page
 from brandloom.web.deps import (
     BearerDep,
+    ListQueryDep,
     SessionDep,
     StateDep,
     read_in_workspace,
@@ -68,19 +68,17 @@ def read_job_model(job: Job | Any) -> JobRead:
 def list_jobs(
     session: SessionDep,
     auth: JobsRead,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    state: Annotated[JobState | None, Query()] = None,
-    name: Annotated[str | None, Query(description="exact name")] = None,
+    query: ListQueryDep,
+    state: JobState | None = None,
 ) -> Page[JobRead]:
     """The workspace's jobs of every kind, newest first."""
     rows, next_cursor = list_workspace_jobs(
         session,
         auth.workspace,
-        cursor=cursor,
-        limit=limit,
+        cursor=query.cursor,
+        limit=query.limit,
         state=state.value if state is not None else None,
-        name=name,
+        name=query.name,
     )
     return Page[JobRead](items=[read_job_model(r) for r in rows], next_cursor=next_cursor)
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from brandloom.auth import AuthContext
-from brandloom.db.paging import MAX_LIMIT
 from brandloom.kit.pagination import Page
 from brandloom.templates.schemas import (
     TemplateBody,
@@ -27,7 +26,7 @@ from brandloom.templates.service import (
     save_template,
     validate_template,
 )
-from brandloom.web.deps import SessionDep, StateDep, require_scopes
+from brandloom.web.deps import ListQueryDep, SessionDep, StateDep, require_scopes
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"])
 
@@ -53,15 +52,11 @@ def create_template(
 
 @router.get("", response_model=Page[TemplateSummary])
 def list_workspace_templates(
-    session: SessionDep,
-    auth: TemplatesRead,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    name: Annotated[str | None, Query(description="exact name")] = None,
+    session: SessionDep, auth: TemplatesRead, query: ListQueryDep
 ) -> Page[TemplateSummary]:
     """The workspace's templates, newest first."""
     items, next_cursor = list_templates(
-        session, auth.workspace, cursor=cursor, limit=limit, name=name
+        session, auth.workspace, cursor=query.cursor, limit=query.limit, name=query.name
     )
     return Page[TemplateSummary](
         items=[

@@ -7,10 +7,11 @@ Domain routers import them from here; API keys are looked up by the app's
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from brandloom.auth import SCOPES, AuthContext
 from brandloom.db.engine import unit_of_work
+from brandloom.db.paging import MAX_LIMIT
 from brandloom.errors import AuthError
 from brandloom.web.state import AppState
 
@@ -127,3 +129,23 @@ async def read_in_workspace(
 
 CurrentAuth = Annotated[AuthContext, Depends(require_scopes())]
 """An authenticated request, whatever its scopes (every /v1 route names the scopes it needs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The query of every newest-first list: ``?cursor=&limit=&name=``."""
+
+    cursor: str | None
+    limit: int
+    name: str | None
+
+
+def list_query(
+    cursor: Annotated[str | None, Query(description="the previous page's next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    name: Annotated[str | None, Query(description="exact name")] = None,
+) -> ListQuery:
+    return ListQuery(cursor=cursor, limit=limit, name=name)
+
+
+ListQueryDep = Annotated[ListQuery, Depends(list_query)]
