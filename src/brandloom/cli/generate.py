@@ -222,6 +222,8 @@ def _create(
             engine=prepared.engine,
             parts=prepared.parts,
             docx=prepared.docx,
+            messages=prepared.messages,
+            locales=prepared.locales,
         )
         job = create_render_job(
             session,

@@ -7,10 +7,14 @@ options. Nothing below the CLI reads a file a spec names.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
+import yaml
 
 from brandloom.audiences.reader import ImportOptions
 from brandloom.documents.flows import PreparedTemplate, prepare_template
@@ -38,7 +42,12 @@ class SpecFile:
             {
                 **spec.options(),
                 "variants": [
-                    {"name": v.name, "weight": v.weight, **self.prepared.variants[v.name]}
+                    {
+                        "name": v.name,
+                        "weight": v.weight,
+                        **({"messages": v.messages} if v.messages else {}),
+                        **self.prepared.variants[v.name],
+                    }
                     for v in spec.variants
                 ],
                 "audience_id": audience_id,
@@ -68,8 +77,18 @@ def read_spec_file(path: Path) -> SpecFile:
             part: resolve_part(value, base, part=f"{variant.name}.{part}")[0]
             for part, value in variant.overrides().items()
         }
+    messages: dict[str, dict[str, Any]] = {}
+    for locale, catalog in (tpl.messages or {}).items():
+        messages[locale], origins[f"messages.{locale}"] = read_catalog(catalog, base, locale)
     prepared = prepare_template(
-        spec, engine=engine, parts=parts, variants=variants, docx=docx, origins=origins
+        spec,
+        engine=engine,
+        parts=parts,
+        variants=variants,
+        docx=docx,
+        origins=origins,
+        messages=messages,
+        locales=tpl.locales or {},
     )
     aud = spec.audience
     options = ImportOptions(
@@ -89,6 +108,7 @@ def read_spec_file(path: Path) -> SpecFile:
                 "variants": variants,
                 "engine": engine,
                 "docx": sha256_hex(docx) if docx is not None else None,
+                **({"messages": messages} if messages else {}),
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -117,3 +137,59 @@ def _read_docx(value: str, base: Path, origins: dict[str, str]) -> bytes:
         ) from None
     origins["docx"] = str(docx_path)
     return data
+
+
+CATALOG_SUFFIXES = (".yaml", ".yml", ".json", ".po")
+
+
+def read_catalog(
+    value: str | Mapping[str, Any], base: Path, locale: str
+) -> tuple[dict[str, Any], str]:
+    """A catalog given inline or as a file: YAML or JSON (key -> message, nested groups and
+    plural messages allowed) or gettext .po (msgid is the key, msgstr the message)."""
+    where = f"template.messages.{locale}"
+    if not isinstance(value, str):
+        return dict(value), "inline"
+    path = resolve_spec_path(value, base)
+    suffix = path.suffix.lower()
+    if suffix not in CATALOG_SUFFIXES:
+        raise SpecError(f"{where}: {path.name}: a catalog is a {', '.join(CATALOG_SUFFIXES)} file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(
+            f"{where}: cannot read {path}: {exc.strerror or exc}", code="spec.file_not_found"
+        ) from None
+    if suffix == ".po":
+        return _read_po(raw, path, where), str(path)
+    try:
+        data = orjson.loads(raw) if suffix == ".json" else yaml.safe_load(raw)
+    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SpecError(f"{where}: {path}: not valid {suffix[1:].upper()}: {exc}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{where}: {path}: expected a mapping of key -> message")
+    return data, str(path)
+
+
+def _read_po(raw: bytes, path: Path, where: str) -> dict[str, Any]:
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        catalog = read_po(io.BytesIO(raw), abort_invalid=True)
+    except (PoFileError, ValueError) as exc:
+        raise SpecError(f"{where}: {path}: not a valid .po file: {exc}") from None
+    messages: dict[str, Any] = {}
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        if message.pluralizable:
+            raise SpecError(
+                f"{where}: {path} line {message.lineno}: plural .po entries are not supported; "
+                "write plural messages in YAML or JSON (count, one, other, ...)"
+            )
+        if not message.string:
+            raise SpecError(
+                f"{where}: {path} line {message.lineno}: msgid {message.id!r} has no translation"
+            )
+        messages[str(message.id)] = str(message.string)
+    return messages

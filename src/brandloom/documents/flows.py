@@ -9,7 +9,7 @@ raises a ``BrandloomError`` (exit code 2 in the CLI, 4xx in the API).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,13 @@ from brandloom.cache import Cache
 from brandloom.db.base import utcnow
 from brandloom.documents.formats.docx import DocxTemplate, compile_docx
 from brandloom.documents.kind import KIND as RENDER_KIND
-from brandloom.documents.kind import RenderParams, check_template_variables, render_settings
-from brandloom.documents.pipeline import ContactData, JobRenderer
+from brandloom.documents.kind import (
+    RenderParams,
+    check_localized_variables,
+    localize,
+    render_settings,
+)
+from brandloom.documents.pipeline import ContactData, JobRenderer, Localization
 from brandloom.documents.spec import RenderOptions, RenderSpec, SpecError
 from brandloom.documents.variants import FixedAssigner
 from brandloom.errors import ConflictError, NotFoundError, ValidationFailed
@@ -50,10 +55,17 @@ class PreparedTemplate:
     compiled: dict[str | None, CompiledTemplate]
     docx: bytes | None
     docx_compiled: DocxTemplate | None
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # locale -> catalog
+    locales: dict[str, dict[str, str]] = field(default_factory=dict)  # locale -> part overrides
+    variant_messages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    localization: Localization | None = None
 
     def check_variables(self, available: list[str] | tuple[str, ...]) -> None:
-        """Every variable used without a fallback is a column of the audience or a builtin."""
-        check_template_variables(self.compiled, self.docx_compiled, available)
+        """Every variable used without a fallback is a column of the audience or a builtin;
+        so is every placeholder of a message. ``t`` (the messages) is not a column's."""
+        check_localized_variables(
+            self.compiled, self.docx_compiled, available, localization=self.localization
+        )
 
 
 def prepare_template(
@@ -64,11 +76,17 @@ def prepare_template(
     variants: Mapping[str, Mapping[str, str]] | None = None,
     docx: bytes | None = None,
     origins: Mapping[str, str] | None = None,
+    messages: Mapping[str, Mapping[str, Any]] | None = None,
+    locales: Mapping[str, Mapping[str, str]] | None = None,
+    variant_messages: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> PreparedTemplate:
     """Check that the template can make every output and compile every variant.
 
     ``variants`` are the resolved part overrides (default: the spec's inline ones); ``origins``
-    name where each part came from, for error messages (a file, or ``inline``).
+    name where each part came from, for error messages (a file, or ``inline``; a catalog's
+    origin is under ``messages.<locale>``). ``messages`` (locale -> catalog) and ``locales``
+    (locale -> part overrides) make the template multilingual; ``variant_messages`` are the
+    keys each variant overrides (default: the spec's ``variants[].messages``).
     """
     parts = dict(parts)
     origins = dict(origins or {})
@@ -94,6 +112,24 @@ def prepare_template(
         else {v.name: v.overrides() for v in options.variants}
     )
     compiled = compile_variants(engine=engine, parts=parts, variants=resolved, origins=origins)
+    chosen = (
+        variant_messages
+        if variant_messages is not None
+        else {v.name: v.messages for v in options.variants if v.messages}
+    )
+    own_messages = {
+        name: {loc: dict(m) for loc, m in by_locale.items()} for name, by_locale in chosen.items()
+    }
+    localization = localize(
+        default_locale=options.locale,
+        engine=engine,
+        parts=parts,
+        variants=resolved,
+        messages=messages or {},
+        locales=locales or {},
+        variant_messages=own_messages,
+        origins=origins,
+    )
     docx_compiled = (
         compile_docx(docx, origin=origins.get("docx", "template.docx"))
         if docx is not None
@@ -107,6 +143,10 @@ def prepare_template(
         compiled=compiled,
         docx=docx,
         docx_compiled=docx_compiled,
+        messages={loc: dict(m) for loc, m in (messages or {}).items()},
+        locales={loc: dict(p) for loc, p in (locales or {}).items()},
+        variant_messages=own_messages,
+        localization=localization,
     )
 
 
@@ -129,7 +169,23 @@ def render_params(
         variants=prepared.variants,
         weights=prepared.weights,
         eml_date=eml_date.isoformat(),
+        variant_messages=prepared.variant_messages,
     )
+
+
+def inline_messages(
+    messages: Mapping[str, str | Mapping[str, Any]] | None,
+) -> dict[str, dict[str, Any]]:
+    """Catalogs given inline (the API): a file path is something only the CLI can read."""
+    out: dict[str, dict[str, Any]] = {}
+    for locale, catalog in (messages or {}).items():
+        if not isinstance(catalog, Mapping):
+            raise SpecError(
+                f"template.messages.{locale}: give the catalog inline (key -> message); "
+                "a file is read by the CLI, or uploaded with the template"
+            )
+        out[locale] = dict(catalog)
+    return out
 
 
 def api_out_dir(settings: Settings, job_id: str) -> Path | str:
@@ -167,14 +223,25 @@ def create_render_job(
     if spec.template_id is not None:
         stored = get_template(session, workspace, template_id=spec.template_id, cache=cache)
         engine, parts, docx = stored.engine, dict(stored.parts), stored.docx
+        messages, locales = stored.messages or {}, stored.locales or {}
     else:
         assert spec.template is not None
         engine, parts, docx = spec.template.engine or "jinja", spec.template.text_parts(), None
-    prepared = prepare_template(spec, engine=engine, parts=parts, docx=docx)
+        messages, locales = inline_messages(spec.template.messages), spec.template.locales or {}
+    prepared = prepare_template(
+        spec, engine=engine, parts=parts, docx=docx, messages=messages, locales=locales
+    )
     if audience.variables is not None:
         prepared.check_variables(audience.variables)
     template = stored or save_template(
-        session, workspace, name=spec.name, engine=engine, parts=prepared.parts, cache=cache
+        session,
+        workspace,
+        name=spec.name,
+        engine=engine,
+        parts=prepared.parts,
+        messages=prepared.messages,
+        locales=prepared.locales,
+        cache=cache,
     )
     params = render_params(
         spec, prepared, eml_date=eml_date_for(spec, audience.source_mtime)
@@ -327,7 +394,12 @@ def preview_template(
     if "outputs" not in options.model_fields_set:
         options = options.model_copy(update={"outputs": outputs_of(template.parts)})
     prepared = prepare_template(
-        options, engine=template.engine, parts=template.parts, docx=template.docx
+        options,
+        engine=template.engine,
+        parts=template.parts,
+        docx=template.docx,
+        messages=template.messages,
+        locales=template.locales,
     )
     prepared.check_variables(available)
     if locale is not None:

@@ -9,8 +9,8 @@ report.json.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +22,12 @@ from brandloom.audiences.repository import AudienceRepository
 from brandloom.documents.formats.docx import compile_docx
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.outputs import MANIFEST, REJECTED, REPORT
-from brandloom.documents.pipeline import ContactData, JobRenderer, RenderSettings
+from brandloom.documents.pipeline import ContactData, JobRenderer, Localization, RenderSettings
 from brandloom.documents.qa import QAConfig
 from brandloom.documents.repository import DocumentRepository
 from brandloom.documents.service import RENDER_KIND
 from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
+from brandloom.documents.spec import SpecError
 from brandloom.errors import NotFoundError
 from brandloom.jobs.kinds import ChunkPlan, ChunkRun, WorkerContext
 from brandloom.jobs.models import Job, JobChunk
@@ -36,8 +37,9 @@ from brandloom.settings import Settings
 from brandloom.storage import open_location
 from brandloom.templates.engine import PROCESS_CODE_CACHE, check_variables
 from brandloom.templates.errors import TemplateVariableError
+from brandloom.templates.messages import MESSAGES_VARIABLE, used_keys, variant_catalogs
 from brandloom.templates.models import Template
-from brandloom.templates.service import compile_variants
+from brandloom.templates.service import compile_localized, compile_variants
 
 KIND = RENDER_KIND
 
@@ -56,14 +58,19 @@ class RenderParams:
     variants: dict[str, dict[str, str]]  # variant -> resolved part overrides
     weights: list[tuple[str, float]]
     eml_date: str
+    # variant -> locale -> key -> message: the keys a variant says differently
+    variant_messages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "spec": self.spec,
             "variants": self.variants,
             "weights": [list(w) for w in self.weights],
             "eml_date": self.eml_date,
         }
+        if self.variant_messages:
+            params["variant_messages"] = self.variant_messages
+        return params
 
 
 def render_settings(
@@ -134,6 +141,22 @@ def template_parts(template: Template, spec: dict[str, Any]) -> dict[str, str]:
     return parts
 
 
+def template_localization(
+    template: Template, params: Mapping[str, Any], *, parts: Mapping[str, str]
+) -> Localization | None:
+    """The stored template's languages as a job with ``params`` renders them."""
+    return localize(
+        default_locale=params["spec"].get("locale") or "en-US",
+        engine=template.engine,
+        parts=parts,
+        variants=params["variants"],
+        messages=template.messages or {},
+        locales=template.locales or {},
+        variant_messages=params.get("variant_messages") or {},
+        cache=PROCESS_CODE_CACHE,
+    )
+
+
 def build_runtime(job: Job, template: Template) -> RenderRuntime:
     stored = job.params
     spec = stored["spec"]
@@ -151,13 +174,15 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
         eml_date=datetime.fromisoformat(stored["eml_date"]),
         keep_parts=spec.get("sink") == "jsonl",
     )
+    parts = template_parts(template, spec)
     templates = compile_variants(
         engine=template.engine,
-        parts=template_parts(template, spec),
+        parts=parts,
         variants=stored["variants"],
         cache=PROCESS_CODE_CACHE,  # a worker reuses compiled parts across jobs and variants
     )
     renderer = JobRenderer(
+        localization=template_localization(template, stored, parts=parts),
         docx_template=compile_docx(template.docx) if template.docx is not None else None,
         templates=templates,
         weights=[(w[0], float(w[1])) for w in stored["weights"]],
@@ -190,6 +215,91 @@ def check_template_variables(
             raise TemplateVariableError(missing)
 
 
+def check_localized_variables(
+    templates: Any,
+    docx_template: Any,
+    available: list[str] | tuple[str, ...],
+    *,
+    localization: Localization | None,
+) -> None:
+    """:func:`check_template_variables` for a template with messages: ``t`` is reserved for
+    them (an audience column named ``t`` is refused), the parts overridden per locale are
+    checked too, and every placeholder of a message must be a column or a builtin."""
+    if MESSAGES_VARIABLE in available:
+        raise SpecError(
+            f"the audience has a column named '{MESSAGES_VARIABLE}': that name is reserved for "
+            "the template's messages; rename the column or map it to another name",
+            code="audience.reserved_column",
+        )
+    if localization is None:
+        check_template_variables(templates, docx_template, available)
+        return
+    names = list(available)
+    if any(localization.catalogs.values()):
+        names.append(MESSAGES_VARIABLE)
+    check_template_variables({**templates, **localization.overrides}, docx_template, names)
+    known = {*available, *BUILTIN_VARIABLES}
+    for variant, catalogs in localization.catalogs.items():
+        missing = sorted(catalogs.placeholders() - known)
+        if missing:
+            where = f" (variant {variant})" if variant is not None else ""
+            raise SpecError(
+                f"messages{where}: placeholder(s) {', '.join('{' + m + '}' for m in missing)} "
+                f"name no column of the audience; columns are {', '.join(sorted(available))}",
+                code="template.unknown_variable",
+            )
+
+
+def localize(
+    *,
+    default_locale: str,
+    engine: str,
+    parts: Mapping[str, str],
+    variants: Mapping[str, Mapping[str, str]],
+    messages: Mapping[str, Mapping[str, Any]],
+    locales: Mapping[str, Mapping[str, str]],
+    variant_messages: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    origins: Mapping[str, str] | None = None,
+    cache: Any = None,
+) -> Localization | None:
+    """Compile a template's languages; None when it has no messages and no locale parts.
+
+    Raises ``MessagesError`` naming the locale, key and file of a catalog that lacks a key
+    another has (or the parts use) or whose translations disagree on placeholders.
+    """
+    if not messages and not locales:
+        if variant_messages:
+            raise SpecError("variants[].messages: the template has no messages to override")
+        return None
+    names: list[str | None] = list(variants) or [None]
+    message_origins = {loc: (origins or {}).get(f"messages.{loc}") or "inline" for loc in messages}
+    catalogs = variant_catalogs(
+        messages,
+        variant_messages,
+        names,
+        default_locale=default_locale,
+        origins=message_origins,
+    )
+    overrides = compile_localized(
+        engine=engine, parts=parts, variants=variants, locales=locales, cache=cache
+    )
+    for variant, variant_catalog in catalogs.items():
+        own = variants.get(variant, {}) if variant is not None else {}
+        sources = [{**parts, **own}]
+        sources += [{**parts, **over, **own} for over in locales.values()]
+        used: set[str] = set()
+        for source in sources:
+            used |= used_keys(source, variant_catalog)
+        if used and not variant_catalog:
+            raise SpecError(
+                f"the template reads messages ({', '.join(sorted(used))}) but has no "
+                "catalogs: add template.messages"
+            )
+        if variant_catalog:
+            variant_catalog.check(used)
+    return Localization(catalogs=catalogs, overrides=overrides, default_locale=default_locale)
+
+
 class RenderKind:
     """Render documents for every contact of an audience (see the module docstring)."""
 
@@ -210,14 +320,20 @@ class RenderKind:
             template = session.get(Template, job.template_id)
             if template is None:
                 raise NotFoundError(f"template '{job.template_id}' not found")
+            parts = template_parts(template, _spec(job))
             runtime_templates = compile_variants(
                 engine=template.engine,
-                parts=template_parts(template, _spec(job)),
+                parts=parts,
                 variants=job.params["variants"],
                 cache=PROCESS_CODE_CACHE,
             )
             docx = compile_docx(template.docx) if template.docx is not None else None
-            check_template_variables(runtime_templates, docx, list(audience.variables or []))
+            check_localized_variables(
+                runtime_templates,
+                docx,
+                list(audience.variables or []),
+                localization=template_localization(template, job.params, parts=parts),
+            )
         chunk_size = int(_spec(job)["chunk_size"])
         after: str | None = None
         count = 0
@@ -262,6 +378,7 @@ class RenderKind:
                 o.row,
                 o.key,
                 o.variant,
+                o.locale,
                 o.qa_status,
                 dumps(o.qa_issues).decode("utf-8"),
                 dumps(o.files).decode("utf-8"),
@@ -304,15 +421,22 @@ class RenderKind:
         spec = _spec(job)
 
         with store.open_writer(MANIFEST) as fh:
-            for row, key, variant, qa_status, qa_issues, files in documents_repo.iter_manifest(
-                job.id
-            ):
+            for (
+                row,
+                key,
+                variant,
+                locale,
+                qa_status,
+                qa_issues,
+                files,
+            ) in documents_repo.iter_manifest(job.id):
                 fh.write(
                     orjson.dumps(
                         {
                             "key": key,
                             "row": row,
                             "variant": variant,
+                            "locale": locale,
                             "qa": {"status": qa_status, "issues": qa_issues},
                             "files": files,
                         }
@@ -336,10 +460,12 @@ class RenderKind:
         documents: Counter[str] = Counter()
         qa: Counter[str] = Counter()
         by_code: Counter[str] = Counter()
+        locales: Counter[str] = Counter()
         for stats in JobRepository(session, job.workspace_id).chunk_stats(job.id):
             documents.update(stats.get("documents", {}))
             qa.update(stats.get("qa", {}))
             by_code.update(stats.get("by_code", {}))
+            locales.update(stats.get("locales", {}))
         total_docs = sum(documents.values())
         elapsed = round(job.elapsed_s, 3)
         report = {
@@ -356,6 +482,7 @@ class RenderKind:
                 "failed": qa.get("fail", 0),
                 "by_code": dict(sorted(by_code.items())),
             },
+            "locales": dict(sorted(locales.items())),
             "sink": spec.get("sink") or "dir",
             "elapsed_s": elapsed,
             "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,

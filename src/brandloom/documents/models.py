@@ -22,6 +22,8 @@ class DocumentRecord(Base):
     row: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(Text)
     variant: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The catalog locale the document's messages came from (None: the template has none).
+    locale: Mapped[str | None] = mapped_column(String(40), nullable=True)
     qa_status: Mapped[str] = mapped_column(String(8))
     qa_issues: Mapped[list[dict[str, str]]] = mapped_column(JSONText())
     files: Mapped[dict[str, str]] = mapped_column(JSONText())

@@ -21,6 +21,7 @@ from brandloom.documents.sinks import RenderedDocument
 from brandloom.documents.variants import Assigner, SeededHashAssigner
 from brandloom.templates.engine import CompiledTemplate
 from brandloom.templates.errors import TemplateRenderError
+from brandloom.templates.messages import MESSAGES_VARIABLE, Catalogs, fallback_chain
 
 if TYPE_CHECKING:
     from brandloom.documents.formats.docx import DocxTemplate
@@ -51,6 +52,7 @@ class DocumentOutcome:
     qa_status: str
     qa_issues: list[dict[str, str]]
     files: dict[str, str]
+    locale: str | None = None  # the catalog locale its messages came from
 
 
 @dataclass(slots=True)
@@ -60,14 +62,35 @@ class ChunkResult:
     by_format: Counter[str] = field(default_factory=Counter)
     qa: Counter[str] = field(default_factory=Counter)
     by_code: Counter[str] = field(default_factory=Counter)
+    by_locale: Counter[str] = field(default_factory=Counter)
 
     def stats(self) -> dict[str, Any]:
-        return {
+        stats: dict[str, Any] = {
             "contacts": len(self.outcomes),
             "documents": dict(self.by_format),
             "qa": dict(self.qa),
             "by_code": dict(self.by_code),
         }
+        if self.by_locale:
+            stats["locales"] = dict(self.by_locale)
+        return stats
+
+
+@dataclass(frozen=True, slots=True)
+class Localization:
+    """A template's languages: message catalogs per variant (variants may override keys) and
+    parts overridden per locale (``(variant, locale)`` -> the compiled template)."""
+
+    catalogs: Mapping[str | None, Catalogs]
+    overrides: Mapping[tuple[str | None, str], CompiledTemplate]
+    default_locale: str
+
+    def override_locale(self, locale: str | None) -> str | None:
+        """The locale whose part overrides a contact with ``locale`` gets (None: none)."""
+        if not self.overrides:
+            return None
+        known = {loc for _variant, loc in self.overrides}
+        return next((c for c in fallback_chain(locale, self.default_locale) if c in known), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +123,10 @@ class JobRenderer:
         settings: RenderSettings,
         docx_template: DocxTemplate | None = None,
         assigner: Assigner | None = None,
+        localization: Localization | None = None,
     ) -> None:
         self.templates = dict(templates)
+        self.localization = localization
         self.settings = settings
         self.outputs = settings.outputs
         self.checker = QAChecker(qa)
@@ -113,13 +138,20 @@ class JobRenderer:
         needed: set[str] = {"subject", "preheader"}
         for fmt in formats:
             needed.update(fmt.parts)
-        self._parts = {
-            name: tuple(p for p in tpl.parts if p in needed) for name, tpl in self.templates.items()
+        every: dict[Any, CompiledTemplate] = dict(self.templates)
+        if localization is not None:
+            every.update(localization.overrides)
+        # template -> (compiled, the parts to render, the variables used without a fallback:
+        # empty values for them are worth a QA warning), by variant or (variant, locale).
+        self._plans: dict[Any, tuple[CompiledTemplate, tuple[str, ...], list[str]]] = {
+            name: (
+                tpl,
+                tuple(p for p in tpl.parts if p in needed),
+                sorted(tpl.required_variables()),
+            )
+            for name, tpl in every.items()
         }
-        # Variables used without a fallback: empty values for them are worth a QA warning.
-        self._check_empty = {
-            name: sorted(tpl.required_variables()) for name, tpl in self.templates.items()
-        }
+        self._override_locales: dict[str | None, str | None] = {}
 
     def render_chunk(
         self, contacts: Iterable[ContactData], *, include_failed: bool = False
@@ -131,17 +163,26 @@ class JobRenderer:
         default_locale = self.settings.default_locale
         keep_parts = self.settings.keep_parts
         kept = None if self.settings.keep_all_parts else ENVELOPE_PARTS
+        plans = self._plans
+        localization = self.localization
         for contact in contacts:
             variant = assign(contact)
-            template = self.templates[variant]
+            template, needed, check_empty = plans[variant]
             locale = contact.locale or default_locale
             context = dict(contact.attributes)
             context["key"] = contact.key
             context["email"] = contact.email or ""
             context["locale"] = locale
             context["consent"] = contact.consent
+            catalog_locale = None
+            if localization is not None:
+                catalog_locale, template, needed, check_empty = self._localize(
+                    localization, variant, contact.locale, context
+                )
+                if catalog_locale is not None:
+                    result.by_locale[catalog_locale] += 1
             try:
-                rendered = template.render(context, self._parts[variant])
+                rendered = template.render(context, needed)
             except TemplateRenderError as exc:
                 # One contact's data broke a template operation: that document fails, not the job.
                 qa = QAResult(
@@ -152,7 +193,7 @@ class JobRenderer:
                 parts = {}
             else:
                 parts = rendered.parts
-                empty = [n for n in self._check_empty[variant] if n in context and not context[n]]
+                empty = [n for n in check_empty if n in context and not context[n]]
                 qa = self.checker.check(
                     QAInput(
                         parts=parts,
@@ -191,6 +232,7 @@ class JobRenderer:
                         for i in issues
                     ],
                     files={fmt: rel for fmt, (rel, _) in files.items()},
+                    locale=catalog_locale,
                 )
             )
             if files:
@@ -211,6 +253,28 @@ class JobRenderer:
                     )
                 )
         return result
+
+    def _localize(
+        self,
+        localization: Localization,
+        variant: str | None,
+        contact_locale: str | None,
+        context: dict[str, Any],
+    ) -> tuple[str | None, CompiledTemplate, tuple[str, ...], list[str]]:
+        """The contact's catalog (bound as ``t``) and the template its locale gets."""
+        catalogs = localization.catalogs.get(variant)
+        catalog_locale = catalogs.locale_for(contact_locale) if catalogs else None
+        if catalogs:
+            context[MESSAGES_VARIABLE] = catalogs.bind(catalog_locale, context)
+        cache = self._override_locales
+        if contact_locale in cache:
+            override = cache[contact_locale]
+        else:
+            override = cache[contact_locale] = localization.override_locale(contact_locale)
+        plan = self._plans.get((variant, override)) if override is not None else None
+        if plan is None:
+            plan = self._plans[variant]
+        return (catalog_locale, *plan)
 
 
 def _merge(qa: QAResult, extra: list[QAIssue]) -> tuple[str, tuple[QAIssue, ...]]:

@@ -19,6 +19,7 @@ DOCUMENT_COLUMNS = (
     "row",
     "key",
     "variant",
+    "locale",
     "qa_status",
     "qa_issues",
     "files",
@@ -62,11 +63,12 @@ class DocumentRepository:
         return list(self.session.scalars(stmt))
 
     def iter_manifest(self, job_id: str, *, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
-        """(row, key, variant, qa_status, qa_issues, files) in row order, keyset-paged."""
+        """(row, key, variant, locale, qa_status, qa_issues, files) in row order, keyset-paged."""
         columns = (
             DocumentRecord.row,
             DocumentRecord.key,
             DocumentRecord.variant,
+            DocumentRecord.locale,
             DocumentRecord.qa_status,
             DocumentRecord.qa_issues,
             DocumentRecord.files,

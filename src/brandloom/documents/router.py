@@ -95,6 +95,7 @@ def read_manifest(
                 key=d.key,
                 row=d.row,
                 variant=d.variant,
+                locale=d.locale,
                 qa={"status": d.qa_status, "issues": d.qa_issues},
                 files=d.files,
             )

@@ -26,6 +26,7 @@ class ManifestEntry(BaseModel):
     key: str
     row: int
     variant: str | None
+    locale: str | None = None  # the catalog locale of its messages
     qa: dict[str, Any]
     files: dict[str, str]
 

@@ -53,6 +53,21 @@ class TemplateSpec(_Strict):
     sms: str | None = None
     pdf: str | None = None
     docx: str | None = None
+    # locale -> a catalog file (YAML, JSON or gettext .po) or the catalog inline (key -> message)
+    messages: dict[str, str | dict[str, Any]] | None = None
+    # locale -> parts that differ in that locale ({ja: {subject: ...}})
+    locales: dict[str, dict[str, str]] | None = None
+
+    @field_validator("locales")
+    @classmethod
+    def _locale_parts(cls, value: dict[str, dict[str, str]] | None) -> Any:
+        for locale, parts in (value or {}).items():
+            unknown = sorted(set(parts) - set(TEXT_PARTS))
+            if unknown:
+                raise ValueError(
+                    f"locales.{locale}: unknown part(s) {unknown}; parts are {list(TEXT_PARTS)}"
+                )
+        return value
 
     def text_parts(self) -> dict[str, str]:
         return {p: v for p in TEXT_PARTS if (v := getattr(self, p)) is not None}
@@ -65,6 +80,8 @@ class VariantSpec(BaseModel):
 
     name: str
     weight: float = 1.0
+    # locale -> key -> message: the keys this variant says differently (catalogs are shared)
+    messages: dict[str, dict[str, Any]] | None = None
 
     @field_validator("weight")
     @classmethod

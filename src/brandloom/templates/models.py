@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,10 @@ class Template(Base):
     name: Mapped[str] = mapped_column(String(500))
     engine: Mapped[str] = mapped_column(String(16), default="jinja")
     parts: Mapped[dict[str, str]] = mapped_column(JSONText())
+    # Message catalogs (locale -> key -> message) and per-locale part overrides (locale -> part
+    # -> text); see ``templates.messages``.
+    messages: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSONText(), nullable=True)
+    locales: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONText(), nullable=True)
     # A Word template (.docx with Jinja tags) is binary and small; workers anywhere read it here.
     docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from brandloom.templates.engine import (
     VariableUse,
     compile_template,
 )
+from brandloom.templates.messages import locale_key
 from brandloom.templates.models import Template
 from brandloom.templates.repository import TemplateRepository
 from brandloom.workspaces.models import Workspace
@@ -28,13 +30,23 @@ from brandloom.workspaces.models import Workspace
 DEFAULT_TEMPLATE_TTL = 300
 
 
-def content_digest(engine: str, parts: Mapping[str, str], docx: bytes | None) -> str:
-    payload = {
+def content_digest(
+    engine: str,
+    parts: Mapping[str, str],
+    docx: bytes | None,
+    messages: Mapping[str, Any] | None = None,
+    locales: Mapping[str, Any] | None = None,
+) -> str:
+    payload: dict[str, Any] = {
         "engine": engine,
         "parts": dict(sorted(parts.items())),
         "docx": sha256_hex(docx) if docx is not None else None,
     }
-    return sha256_hex(orjson.dumps(payload))
+    if not messages and not locales:  # a template without them keeps the digest it always had
+        return sha256_hex(orjson.dumps(payload))
+    payload["messages"] = messages or None
+    payload["locales"] = locales or None
+    return sha256_hex(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
 
 
 def save_template(
@@ -45,16 +57,23 @@ def save_template(
     engine: str,
     parts: Mapping[str, str],
     docx: bytes | None = None,
+    messages: Mapping[str, Mapping[str, Any]] | None = None,
+    locales: Mapping[str, Mapping[str, str]] | None = None,
     cache: Cache | None = None,
 ) -> Template:
     """Compile-check and store a template; identical content in the workspace is reused.
+
+    ``messages`` (locale -> catalog) and ``locales`` (locale -> part overrides) are stored
+    with it; the documents flows check them against the parts before saving.
 
     A ``cache`` keeps the compiled parts for the jobs and previews that follow in this process.
     A Word source (``docx``) is stored as given: the documents flows, which own the Word
     format, compile it before they save it (``documents.flows.prepare_template``).
     """
     compile_template(TemplateSource(parts=dict(parts), engine=engine), cache=cache)
-    digest = content_digest(engine, parts, docx)
+    stored_messages = {loc: dict(m) for loc, m in (messages or {}).items()} or None
+    stored_locales = {loc: dict(p) for loc, p in (locales or {}).items()} or None
+    digest = content_digest(engine, parts, docx, stored_messages, stored_locales)
     repo = TemplateRepository(session, workspace)
     existing = repo.find_by_content(digest)
     if existing is not None:
@@ -65,6 +84,8 @@ def save_template(
             name=name,
             engine=engine,
             parts=dict(parts),
+            messages=stored_messages,
+            locales=stored_locales,
             docx=docx,
             content_sha256=digest,
         )
@@ -171,6 +192,8 @@ def get_template(
             "name": template.name,
             "engine": template.engine,
             "parts": template.parts,
+            "messages": template.messages,
+            "locales": template.locales,
             "content_sha256": template.content_sha256,
             "created_at": template.created_at.isoformat(),
         }
@@ -193,6 +216,8 @@ def _cached_template(
             name=str(entry["name"]),
             engine=str(entry["engine"]),
             parts={str(k): v for k, v in parts.items()},
+            messages=entry.get("messages"),
+            locales=entry.get("locales"),
             content_sha256=str(entry["content_sha256"]),
             created_at=datetime.fromisoformat(entry["created_at"]),
         )
@@ -201,6 +226,35 @@ def _cached_template(
     if template.id != template_id or template.workspace_id != workspace_id:
         return None
     return attach(session, template)
+
+
+def compile_localized(
+    *,
+    engine: str,
+    parts: Mapping[str, str],
+    variants: Mapping[str, Mapping[str, str]],
+    locales: Mapping[str, Mapping[str, str]],
+    origins: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
+) -> dict[tuple[str | None, str], CompiledTemplate]:
+    """One compiled template per (variant, locale) with part overrides for that locale
+    (``template.locales``). Precedence: variant part > locale override > template part."""
+    compiled: dict[tuple[str | None, str], CompiledTemplate] = {}
+    names: list[str | None] = list(variants) or [None]
+    for tag, overrides in locales.items():
+        locale = locale_key(tag)
+        for name in names:
+            own = variants.get(name, {}) if name is not None else {}
+            merged = {**parts, **overrides, **own}
+            merged_origins = {
+                **(origins or {}),
+                **{p: f"locales.{tag}" for p in overrides},
+                **{p: f"variant {name}" for p in own},
+            }
+            compiled[(name, locale)] = compile_template(
+                TemplateSource(merged, engine, merged_origins), cache=cache
+            )
+    return compiled
 
 
 def compile_variants(

@@ -1,7 +1,7 @@
 """api key scopes: what each key may do; existing keys keep every scope
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-05 09:00:00
 """
 
