@@ -84,12 +84,16 @@ class Localization:
     catalogs: Mapping[str | None, Catalogs]
     overrides: Mapping[tuple[str | None, str], CompiledTemplate]
     default_locale: str
+    override_locales: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "override_locales", frozenset(loc for _, loc in self.overrides))
 
     def override_locale(self, locale: str | None) -> str | None:
         """The locale whose part overrides a contact with ``locale`` gets (None: none)."""
-        if not self.overrides:
+        if not self.override_locales:
             return None
-        known = {loc for _variant, loc in self.overrides}
+        known = self.override_locales
         return next((c for c in fallback_chain(locale, self.default_locale) if c in known), None)
 
 
