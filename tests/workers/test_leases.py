@@ -173,7 +173,7 @@ def test_a_chunk_committed_twice_counts_once(
     lifecycle.submit_job(factory, job_id, RecordingDispatcher())
     runtime = _runtime(factory, job_id)
     stats = {"items": 25, "documents": {"txt": 25}, "qa": {"pass": 25}, "by_code": {}}
-    rows = [(job_id, 0, i, f"k{i}", None, "pass", "[]", "{}") for i in range(25)]
+    rows = [(job_id, 0, i, f"k{i}", None, None, "pass", "[]", "{}") for i in range(25)]
     with unit_of_work(factory) as session:
         assert commit_chunk(session, runtime, 0, ChunkRun(stats=stats, result=rows))
     with unit_of_work(factory) as session:
