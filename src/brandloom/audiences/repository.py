@@ -109,6 +109,17 @@ class AudienceRepository:
         for (key,) in self.session.execute(stmt):
             yield key
 
+    def locales(self, audience_id: str, *, limit: int = 1000) -> list[str | None]:
+        """The audience's distinct contact locales (``None`` for contacts without one), at
+        most ``limit`` of them."""
+        stmt = (
+            select(Contact.locale)
+            .where(Contact.audience_id == audience_id, Contact.workspace_id == self.workspace_id)
+            .distinct()
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
     def contacts_between(
         self, audience_id: str, *, after_key: str | None, last_key: str
     ) -> list[tuple[int, str, str | None, str | None, str, Any]]:

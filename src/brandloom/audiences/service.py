@@ -216,6 +216,13 @@ def get_audience(session: Session, workspace: Workspace, *, audience_id: str) ->
     return audience
 
 
+def audience_locales(
+    session: Session, workspace: Workspace, *, audience_id: str
+) -> list[str | None]:
+    """The distinct locales of an audience's contacts (``None``: contacts without one)."""
+    return AudienceRepository(session, workspace).locales(audience_id)
+
+
 def list_audiences(
     session: Session,
     workspace: Workspace,

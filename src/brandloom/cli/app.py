@@ -316,6 +316,8 @@ def _print_report(report: dict[str, Any], out: Path | str) -> None:
     )
     table.add_row("output", str(out))
     console.print(table)
+    for warning in report.get("warnings", ()):
+        err_console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
 
 
 @app.command()
@@ -330,6 +332,8 @@ def validate(spec: SpecArg) -> None:
     )
     for code, count in summary.rejected_by_code.items():
         console.print(f"  rejected {code}: {count:,}")
+    for warning in summary.warnings:
+        console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
     console.print(f"variables: {', '.join(summary.variables)}")
     if summary.variants:
         console.print(f"variants: {', '.join(summary.variants)}")

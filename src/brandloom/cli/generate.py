@@ -21,6 +21,7 @@ from brandloom.audiences.service import import_audience
 from brandloom.cli.specfile import SpecFile, read_spec_file
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.flows import (
+    catalog_warnings,
     contact_data,
     create_render_job,
     eml_date_for,
@@ -256,6 +257,7 @@ class ValidationSummary:
     engine: str
     variants: list[str]
     previews: list[dict[str, Any]]
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def file_renderer(spec_file: SpecFile) -> JobRenderer:
@@ -280,13 +282,16 @@ def validate(spec_path: Path, *, previews: int = 3) -> ValidationSummary:
     spec_file = read_spec_file(spec_path)
     reader = _audience_reader(spec_file)
     renderer = file_renderer(spec_file)
+    localization = spec_file.prepared.localization
     rows_read = accepted = rejected = 0
     by_code: dict[str, int] = {}
     shown: list[dict[str, Any]] = []
+    locales: set[str | None] = set()
     for item in reader:
         rows_read += 1
         if isinstance(item, ContactRow):
             accepted += 1
+            locales.add(item.locale)
             if len(shown) < previews:
                 shown.append(preview_contact(renderer, contact_data(item)))
         else:
@@ -301,6 +306,7 @@ def validate(spec_path: Path, *, previews: int = 3) -> ValidationSummary:
         engine=spec_file.prepared.engine,
         variants=[v.name for v in spec_file.spec.variants],
         previews=shown,
+        warnings=catalog_warnings(localization, locales) if localization else [],
     )
 
 

@@ -7,20 +7,19 @@ options. Nothing below the CLI reads a file a spec names.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from brandloom.audiences.reader import ImportOptions
 from brandloom.documents.flows import PreparedTemplate, prepare_template
 from brandloom.documents.spec import JobSpec, RenderSpec, SpecError, load_spec, resolve_part
 from brandloom.documents.spec import resolve_path as resolve_spec_path
 from brandloom.kit.hashing import sha256_hex
+from brandloom.templates.catalog_files import catalog_suffix, parse_catalog
 
 
 @dataclass(slots=True)
@@ -139,57 +138,20 @@ def _read_docx(value: str, base: Path, origins: dict[str, str]) -> bytes:
     return data
 
 
-CATALOG_SUFFIXES = (".yaml", ".yml", ".json", ".po")
-
-
 def read_catalog(
     value: str | Mapping[str, Any], base: Path, locale: str
 ) -> tuple[dict[str, Any], str]:
-    """A catalog given inline or as a file: YAML or JSON (key -> message, nested groups and
-    plural messages allowed) or gettext .po (msgid is the key, msgstr the message)."""
+    """A catalog given inline or as a file (YAML, JSON or gettext .po, see
+    ``templates.catalog_files``), and where it came from."""
     where = f"template.messages.{locale}"
     if not isinstance(value, str):
         return dict(value), "inline"
     path = resolve_spec_path(value, base)
-    suffix = path.suffix.lower()
-    if suffix not in CATALOG_SUFFIXES:
-        raise SpecError(f"{where}: {path.name}: a catalog is a {', '.join(CATALOG_SUFFIXES)} file")
+    catalog_suffix(str(path), where)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError(
             f"{where}: cannot read {path}: {exc.strerror or exc}", code="spec.file_not_found"
         ) from None
-    if suffix == ".po":
-        return _read_po(raw, path, where), str(path)
-    try:
-        data = orjson.loads(raw) if suffix == ".json" else yaml.safe_load(raw)
-    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(f"{where}: {path}: not valid {suffix[1:].upper()}: {exc}") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{where}: {path}: expected a mapping of key -> message")
-    return data, str(path)
-
-
-def _read_po(raw: bytes, path: Path, where: str) -> dict[str, Any]:
-    from babel.messages.pofile import PoFileError, read_po
-
-    try:
-        catalog = read_po(io.BytesIO(raw), abort_invalid=True)
-    except (PoFileError, ValueError) as exc:
-        raise SpecError(f"{where}: {path}: not a valid .po file: {exc}") from None
-    messages: dict[str, Any] = {}
-    for message in catalog:
-        if not message.id:
-            continue  # the header
-        if message.pluralizable:
-            raise SpecError(
-                f"{where}: {path} line {message.lineno}: plural .po entries are not supported; "
-                "write plural messages in YAML or JSON (count, one, other, ...)"
-            )
-        if not message.string:
-            raise SpecError(
-                f"{where}: {path} line {message.lineno}: msgid {message.id!r} has no translation"
-            )
-        messages[str(message.id)] = str(message.string)
-    return messages
+    return parse_catalog(raw, str(path), where), str(path)

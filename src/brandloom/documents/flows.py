@@ -8,7 +8,7 @@ raises a ``BrandloomError`` (exit code 2 in the CLI, 4xx in the API).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from brandloom.audiences.models import AudienceState
 from brandloom.audiences.repository import AudienceRepository
-from brandloom.audiences.service import contact_from_fields, get_audience
+from brandloom.audiences.service import audience_locales, contact_from_fields, get_audience
 from brandloom.audiences.validation import ContactRow, normalize_locale
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
@@ -188,6 +188,29 @@ def inline_messages(
     return out
 
 
+def catalog_warnings(
+    localization: Localization, contact_locales: Iterable[str | None]
+) -> list[dict[str, str]]:
+    """A warning (``template.unused_catalog``) for each catalog no contact of the audience gets:
+    usually a locale column that is missing or written differently (``de`` vs ``ger``)."""
+    contact_locales = list(contact_locales)
+    known = sorted({loc for loc in contact_locales if loc is not None})
+    if not known:
+        audience = f"no contact has a locale (all get {localization.default_locale})"
+    else:
+        more = f" and {len(known) - 20} more" if len(known) > 20 else ""
+        audience = f"the contacts' locales are {', '.join(known[:20])}{more}"
+    catalogs = next(iter(localization.catalogs.values()))
+    return [
+        {
+            "code": "template.unused_catalog",
+            "message": f"messages.{locale} ({catalogs.catalogs[locale].origin}): no contact "
+            f"of the audience gets this catalog; {audience}",
+        }
+        for locale in catalogs.unused(contact_locales)
+    ]
+
+
 def api_out_dir(settings: Settings, job_id: str) -> Path | str:
     """Where an API job's outputs go: ``<storage_url>/jobs/<id>``, else the data dir's jobs."""
     if settings.storage_url:
@@ -247,6 +270,11 @@ def create_render_job(
         spec, prepared, eml_date=eml_date_for(spec, audience.source_mtime)
     ).to_json()
     ready = audience.state == AudienceState.READY
+    if ready and prepared.localization is not None:
+        contact_locales = audience_locales(session, workspace, audience_id=audience.id)
+        warnings = catalog_warnings(prepared.localization, contact_locales)
+        if warnings:
+            params["warnings"] = warnings
     if not ready:
         params["check_variables"] = True  # the audience's columns are known once imported
     job_id = job_id or new_id("job")

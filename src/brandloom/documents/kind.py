@@ -483,6 +483,7 @@ class RenderKind:
                 "by_code": dict(sorted(by_code.items())),
             },
             "locales": dict(sorted(locales.items())),
+            **({"warnings": job.params["warnings"]} if job.params.get("warnings") else {}),
             "sink": spec.get("sink") or "dir",
             "elapsed_s": elapsed,
             "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,

@@ -23,7 +23,7 @@ from brandloom.documents.schemas import (
 from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
 from brandloom.errors import ConflictError, NotFoundError
 from brandloom.jobs.router import JobsRead, JobsWrite, read_job_model
-from brandloom.jobs.schemas import JobRead
+from brandloom.jobs.schemas import JobRead, JobWarning
 from brandloom.jobs.service import get_job
 from brandloom.kit.pagination import Page, decode_int_cursor, page_by_position
 from brandloom.templates.router import TemplatesRead
@@ -70,6 +70,7 @@ def create_job(body: JobCreate, state: StateDep, auth: JobsWrite) -> JobRead:
             session, auth.workspace, spec=body, settings=state.settings, cache=state.cache
         )
         read = read_job_model(job)
+        read.warnings = [JobWarning(**w) for w in job.params.get("warnings", ())]
         after_commit(session, partial(state.executor.submit, job.id))
     return read
 

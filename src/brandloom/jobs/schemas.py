@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class JobProgress(BaseModel):
@@ -14,6 +14,11 @@ class JobProgress(BaseModel):
     chunks_total: int
     chunks_done: int
     percent: float
+
+
+class JobWarning(BaseModel):
+    code: str
+    message: str
 
 
 class JobRead(BaseModel):
@@ -29,3 +34,8 @@ class JobRead(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    warnings: list[JobWarning] = Field(
+        default_factory=list,
+        description="What creating the job found worth a second look (a catalog no contact "
+        "gets, ...): in the answer to the creation and in the report.",
+    )

@@ -312,6 +312,12 @@ class Catalogs:
     def keys(self) -> set[str]:
         return {key for catalog in self.catalogs.values() for key in catalog.flat}
 
+    def unused(self, contact_locales: Iterable[str | None]) -> list[str]:
+        """The catalogs no contact gets, given the audience's distinct locales (``None``: a
+        contact without one, who gets the default locale's catalog)."""
+        chosen = {self.locale_for(locale) for locale in contact_locales}
+        return [locale for locale in self.catalogs if locale not in chosen]
+
     def placeholders(self) -> set[str]:
         """Every variable a message of any catalog uses."""
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,17 +20,39 @@ def _known_parts(value: dict[str, str]) -> dict[str, str]:
 
 
 class TemplateBody(BaseModel):
-    """A template's engine and text parts (``subject``, ``html``, ...)."""
+    """A template's engine and text parts (``subject``, ``html``, ...), and its languages."""
 
     model_config = ConfigDict(extra="forbid")
 
     engine: Literal["jinja", "liquid"] = "jinja"
     parts: dict[str, str]
+    messages: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="Message catalogs, locale -> key -> message, read in parts as {{ t.key }}.",
+        examples=[
+            {"en": {"greeting": "Hello {first_name}"}, "de": {"greeting": "Hallo {first_name}"}}
+        ],
+    )
+    locales: dict[str, dict[str, str]] | None = Field(
+        default=None,
+        description="Parts that differ in a locale, locale -> part -> text ({ja: {subject: ...}}).",
+    )
 
     @field_validator("parts")
     @classmethod
     def _parts(cls, value: dict[str, str]) -> dict[str, str]:
         return _known_parts(value)
+
+    @field_validator("locales")
+    @classmethod
+    def _locale_parts(cls, value: dict[str, dict[str, str]] | None) -> Any:
+        for locale, parts in (value or {}).items():
+            unknown = sorted(set(parts) - set(TEXT_PARTS))
+            if unknown:
+                raise ValueError(
+                    f"locales.{locale}: unknown part(s) {unknown}; parts are {list(TEXT_PARTS)}"
+                )
+        return value
 
 
 class TemplateCreate(TemplateBody):
@@ -44,6 +66,8 @@ class TemplateRead(BaseModel):
     name: str
     engine: str
     parts: dict[str, str]
+    messages: dict[str, dict[str, Any]] | None = None
+    locales: dict[str, dict[str, str]] | None = None
     created_at: datetime
 
 
@@ -54,6 +78,7 @@ class TemplateSummary(BaseModel):
     name: str
     engine: str
     part_names: list[str]
+    message_locales: list[str] = Field(description="the locales of its message catalogs")
     created_at: datetime
 
 
@@ -71,5 +96,9 @@ class TemplateWarning(BaseModel):
 
 class TemplateValidation(BaseModel):
     valid: bool
+    message_locales: list[str] = Field(default_factory=list)
+    message_keys: list[str] = Field(
+        default_factory=list, description="every key of the catalogs (all hold the same keys)"
+    )
     variables: list[VariableRead]
     warnings: list[TemplateWarning]

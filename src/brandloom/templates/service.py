@@ -21,7 +21,7 @@ from brandloom.templates.engine import (
     VariableUse,
     compile_template,
 )
-from brandloom.templates.messages import locale_key
+from brandloom.templates.messages import Catalogs, MessagesError, locale_key, used_keys
 from brandloom.templates.models import Template
 from brandloom.templates.repository import TemplateRepository
 from brandloom.workspaces.models import Workspace
@@ -64,13 +64,14 @@ def save_template(
     """Compile-check and store a template; identical content in the workspace is reused.
 
     ``messages`` (locale -> catalog) and ``locales`` (locale -> part overrides) are stored
-    with it; the documents flows check them against the parts before saving.
+    with it, after :func:`check_languages`.
 
     A ``cache`` keeps the compiled parts for the jobs and previews that follow in this process.
     A Word source (``docx``) is stored as given: the documents flows, which own the Word
     format, compile it before they save it (``documents.flows.prepare_template``).
     """
     compile_template(TemplateSource(parts=dict(parts), engine=engine), cache=cache)
+    check_languages(engine=engine, parts=parts, messages=messages, locales=locales, cache=cache)
     stored_messages = {loc: dict(m) for loc, m in (messages or {}).items()} or None
     stored_locales = {loc: dict(p) for loc, p in (locales or {}).items()} or None
     digest = content_digest(engine, parts, docx, stored_messages, stored_locales)
@@ -111,16 +112,26 @@ class TemplateCheck:
     variables: list[VariableUse]  # first use of each variable, in part order
     required: frozenset[str]  # names used somewhere without a fallback
     warnings: list[tuple[str, str]]  # (code, message)
+    catalogs: Catalogs | None = None  # the message catalogs, checked
 
 
 def validate_template(
-    *, engine: str, parts: Mapping[str, str], cache: Cache | None = None
+    *,
+    engine: str,
+    parts: Mapping[str, str],
+    messages: Mapping[str, Mapping[str, Any]] | None = None,
+    locales: Mapping[str, Mapping[str, str]] | None = None,
+    cache: Cache | None = None,
 ) -> TemplateCheck:
-    """Compile every part as a job would; raises the compile error (part, line, column).
+    """Compile every part (and every locale's overrides) as a job would; raises the compile
+    error (part, line, column) or the catalogs' problems (locale, key, file).
 
     Nothing is stored. Warnings name what compiles but will likely disappoint at send time.
     """
     compiled = compile_template(TemplateSource(parts=dict(parts), engine=engine), cache=cache)
+    catalogs = check_languages(
+        engine=engine, parts=parts, messages=messages, locales=locales, cache=cache
+    )
     first: dict[str, VariableUse] = {}
     for use in compiled.variables:
         first.setdefault(use.name, use)
@@ -128,6 +139,7 @@ def validate_template(
         variables=list(first.values()),
         required=frozenset(compiled.required_variables()),
         warnings=template_warnings(parts, derived=compiled.derived),
+        catalogs=catalogs,
     )
 
 
@@ -226,6 +238,47 @@ def _cached_template(
     if template.id != template_id or template.workspace_id != workspace_id:
         return None
     return attach(session, template)
+
+
+def check_languages(
+    *,
+    engine: str,
+    parts: Mapping[str, str],
+    messages: Mapping[str, Mapping[str, Any]] | None,
+    locales: Mapping[str, Mapping[str, str]] | None,
+    origins: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
+) -> Catalogs | None:
+    """Check a template's languages as stored (before any job picks variants): every locale's
+    part overrides compile, every catalog holds every key the parts (and overrides) read, and
+    a key's translations use the same placeholders. Raises ``MessagesError`` naming the
+    locale, key and file; returns the compiled catalogs (None without messages)."""
+    # compiled for their errors only: a job compiles them per variant
+    compile_localized(
+        engine=engine,
+        parts=parts,
+        variants={},
+        locales=locales or {},
+        origins=origins,
+        cache=cache,
+    )
+    sources = [parts, *({**parts, **o} for o in (locales or {}).values())]
+    if not messages:
+        empty = Catalogs({}, default_locale="en")
+        used = set().union(*(used_keys(source, empty) for source in sources))
+        if used:
+            raise MessagesError(
+                f"the template reads messages ({', '.join(sorted(used))}) but has no "
+                "catalogs: add template.messages"
+            )
+        return None
+    catalogs = Catalogs(
+        messages,
+        default_locale="en",
+        origins={loc: (origins or {}).get(f"messages.{loc}") or "inline" for loc in messages},
+    )
+    catalogs.check(set().union(*(used_keys(source, catalogs) for source in sources)))
+    return catalogs
 
 
 def compile_localized(
