@@ -27,6 +27,12 @@ ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("GET", "/v1/audiences/{audience_id}", "audiences:read", {}),
     ("GET", "/v1/audiences/{audience_id}/rejects", "audiences:read", {}),
     ("POST", "/v1/templates", "templates:write", {"json": {"name": "t", "parts": {"html": "x"}}}),
+    (
+        "POST",
+        "/v1/templates/files",
+        "templates:write",
+        {"data": {"name": "t", "subject": "x"}, "files": {"text": ("t.txt", b"x", "text/plain")}},
+    ),
     ("GET", "/v1/templates/{template_id}", "templates:read", {}),
     ("GET", "/v1/templates", "templates:read", {}),
     ("POST", "/v1/templates/validate", "templates:read", {"json": {"parts": {"html": "x"}}}),

@@ -131,7 +131,7 @@ def test_lists_are_newest_first_paged_and_filtered(api: Api) -> None:
         }
 
     listed = api.client.get("/v1/templates", headers=api.a).json()["items"][0]
-    assert set(listed) == {"id", "name", "engine", "part_names", "created_at"}
+    assert set(listed) == {"id", "name", "engine", "part_names", "message_locales", "created_at"}
     assert listed["part_names"] == ["subject", "text"]
     job = api.client.get("/v1/jobs", headers=api.a).json()["items"][0]
     assert job == api.client.get(f"/v1/jobs/{job['id']}", headers=api.a).json()
@@ -220,6 +220,8 @@ def test_validate_reports_variables_and_warnings_and_stores_nothing(api: Api) ->
     liquid = {"engine": "liquid", "parts": {"text": "Hi {{ first_name | default: 'you' }}"}}
     assert api.client.post("/v1/templates/validate", headers=api.a, json=liquid).json() == {
         "valid": True,
+        "message_locales": [],
+        "message_keys": [],
         "variables": [{"name": "first_name", "required": False, "part": "text", "line": 1}],
         "warnings": [],
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import yaml
 
-from tests.api.test_lists_and_previews import Api, api  # noqa: F401  (the fixture)
+from tests.api.test_lists_and_previews import Api
 
 EN = {"greeting": "Hello {first_name}", "cta": "Shop now"}
 DE = {"greeting": "Hallo {first_name}", "cta": "Jetzt einkaufen"}
@@ -65,8 +65,9 @@ def test_catalog_problems_answer_422_naming_locale_and_key(api: Api) -> None:
     error = resp.json()["error"]
     assert error["code"] == "template.messages"
     assert "messages.de (inline): key 'cta' is missing" in error["message"]
-    assert "key 'greeting' uses no placeholders but messages.en uses {first_name}" in (
-        error["message"]
+    assert (
+        "key 'greeting' uses no placeholders but messages.en uses {first_name}"
+        in (error["message"])
     )
     resp = _create(api, parts={"text": "{{ t.cta }}"})
     assert resp.status_code == 422
@@ -139,9 +140,7 @@ def test_uploaded_files_that_cannot_be_used_are_refused_naming_the_file(api: Api
     assert "html (email.html): not UTF-8" in error["message"]
     status, error = upload()
     assert status == 422 and "give at least one part" in error["message"]
-    status, error = upload(
-        ("text", ("body.txt", b"x" * (2 * 1024 * 1024 + 1), "text/plain"))
-    )
+    status, error = upload(("text", ("body.txt", b"x" * (2 * 1024 * 1024 + 1), "text/plain")))
     assert status == 413 and error["code"] == "template.too_large"
 
 

@@ -30,6 +30,11 @@ app = typer.Typer(
 )
 workspace_app = typer.Typer(help="Workspaces (tenants) and their API keys.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
+messages_app = typer.Typer(
+    help="A template's message catalogs: the keys its parts read and each locale's coverage.",
+    no_args_is_help=True,
+)
+app.add_typer(messages_app, name="messages")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -317,7 +322,9 @@ def _print_report(report: dict[str, Any], out: Path | str) -> None:
     table.add_row("output", str(out))
     console.print(table)
     for warning in report.get("warnings", ()):
-        err_console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
+        err_console.print(
+            f"warning ({warning['code']}): {warning['message']}", markup=False, soft_wrap=True
+        )
 
 
 @app.command()
@@ -333,7 +340,9 @@ def validate(spec: SpecArg) -> None:
     for code, count in summary.rejected_by_code.items():
         console.print(f"  rejected {code}: {count:,}")
     for warning in summary.warnings:
-        console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
+        console.print(
+            f"warning ({warning['code']}): {warning['message']}", markup=False, soft_wrap=True
+        )
     console.print(f"variables: {', '.join(summary.variables)}")
     if summary.variants:
         console.print(f"variants: {', '.join(summary.variants)}")
@@ -501,6 +510,59 @@ def workspace_revoke_key(
 
     _run(go)
     console.print(f"revoked {key_id}")
+
+
+@messages_app.command("extract")
+def messages_extract(
+    spec: SpecArg,
+    pot: Annotated[
+        Path | None,
+        typer.Option("--pot", help="Also write the keys as a gettext template (.pot) here."),
+    ] = None,
+) -> None:
+    """List the message keys the template's parts read, where, and the default locale's text."""
+    from brandloom.cli.messages import catalog_report, pot_file
+
+    report = _run(lambda: catalog_report(spec))
+    table = Table(title=f"message keys ({len(report.keys)})")
+    table.add_column("key", style="bold")
+    table.add_column("read in")
+    table.add_column(f"text ({report.default_locale})")
+    for use in report.keys:
+        table.add_row(use.key, ", ".join(use.parts), use.source or "")
+    console.print(table)
+    if pot is not None:
+        pot.write_bytes(pot_file(report))
+        console.print(f"wrote {pot} ({len(report.keys)} entries)", highlight=False)
+
+
+@messages_app.command("check")
+def messages_check(spec: SpecArg) -> None:
+    """Each locale's catalog against the keys the parts read; exit 1 when something is wrong."""
+    from brandloom.cli.messages import catalog_report
+
+    report = _run(lambda: catalog_report(spec))
+    total = len(report.keys)
+    table = Table(title=f"catalog coverage ({total} keys read by the template)")
+    table.add_column("locale", style="bold")
+    table.add_column("file")
+    table.add_column("keys", justify="right")
+    table.add_column("missing")
+    table.add_column("not read by the template")
+    for cov in report.locales:
+        table.add_row(
+            cov.locale,
+            cov.origin,
+            f"{cov.present}/{total}",
+            ", ".join(cov.missing) or "-",
+            ", ".join(cov.unused) or "-",
+        )
+    console.print(table)
+    for problem in report.problems:
+        err_console.print(f"problem: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print("every catalog holds every key, with the same placeholders", highlight=False)
 
 
 @app.command()

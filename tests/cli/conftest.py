@@ -1,0 +1,3 @@
+"""Fixtures shared by the command-line tests."""
+
+from tests.cli.test_cli import env  # noqa: F401  (the fixture)
