@@ -219,3 +219,42 @@ def test_gettext_po_catalogs(
     out = tmp_path / "out"
     _run(factory, database_url, spec, out)
     assert (out / "txt" / "jo@example.com.txt").read_text(encoding="utf-8") == "Hallo Jörg!"
+
+
+def test_qa_phrases_per_locale_follow_the_documents_catalog(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path / "in")
+    raw = yaml.safe_load(spec.read_text())
+    raw["qa"] = {
+        "required_phrases": {"de": ["AGB"], "en": ["Terms"]},
+        "banned_phrases": {"*": ["free"], "de-AT": ["Punkte"]},
+    }
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    manifest = {
+        m["key"]: m for m in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())
+    }
+    # en documents (the en catalog, including ja/fr contacts) hold "Terms": they pass
+    for key in ("ann@example.com", "ken@example.com", "fifi@example.com", "nol@example.com"):
+        assert manifest[key]["qa"]["status"] == "pass", manifest[key]
+    # the de-AT contact gets the de catalog (so its "AGB" list) and de-AT's banned list
+    jo = manifest["jo@example.com"]
+    assert [i["code"] for i in jo["qa"]["issues"]] == ["phrase.banned"]
+    assert "'Punkte'" in jo["qa"]["issues"][0]["message"]
+
+    raw["qa"] = {"required_phrases": {"de": ["Abmelden"], "en": ["Terms"]}}
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out2"
+    result = _run(factory, database_url, spec, out)
+    assert result.report["qa"]["by_code"] == {"phrase.required_missing": 1}
+
+
+def test_qa_phrase_locales_are_checked_in_the_spec(tmp_path: Path) -> None:
+    from brandloom.documents.qa import QAConfig
+
+    with pytest.raises(ValueError, match="both the locale 'de-DE'"):
+        QAConfig.model_validate({"required_phrases": {"de_DE": ["a"], "de-de": ["b"]}})
+    config = QAConfig.model_validate({"banned_phrases": {"de_at": [" x ", ""]}})
+    assert config.banned_phrases == {"de-AT": ["x"]}

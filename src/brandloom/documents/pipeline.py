@@ -156,6 +156,26 @@ class JobRenderer:
             for name, tpl in every.items()
         }
         self._override_locales: dict[str | None, str | None] = {}
+        self._locale_chains: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    def _qa_locales(self, locale: str, catalog_locale: str | None) -> tuple[str, ...]:
+        """A document's locales for QA, most specific first: its contact's (``de-AT``,
+        ``de``), then the job's default. With a catalog, only the contact's forms of the
+        catalog's language come before the catalog's own chain: a French contact who gets the
+        English catalog is checked as English copy."""
+        key = (locale, catalog_locale)
+        chain = self._locale_chains.get(key)
+        if chain is None:
+            default = self.settings.default_locale
+            chain = fallback_chain(locale, default)
+            if catalog_locale is not None:
+                own = [
+                    c for c in chain if c == catalog_locale or c.startswith(f"{catalog_locale}-")
+                ]
+                chain = tuple(dict.fromkeys([*own, *fallback_chain(catalog_locale, default)]))
+            if len(self._locale_chains) < 10_000:
+                self._locale_chains[key] = chain
+        return chain
 
     def render_chunk(
         self, contacts: Iterable[ContactData], *, include_failed: bool = False
@@ -204,6 +224,7 @@ class JobRenderer:
                         unresolved=rendered.unresolved,
                         empty=empty,
                         consent=contact.consent,
+                        locales=self._qa_locales(locale, catalog_locale),
                     )
                 )
             files: dict[str, tuple[str, bytes]] = {}

@@ -55,6 +55,9 @@ class QAInput:
     unresolved: Sequence[str] = ()
     empty: Sequence[str] = ()
     consent: str = "unknown"  # granted | denied | unknown
+    # The document's locales, most specific first: its catalog's (or its contact's) locale and
+    # shorter forms, then the job's default locale (``("de-AT", "de", "en-US", "en")``).
+    locales: Sequence[str] = ()
 
 
 #: What a check returns when it found nothing (shared: no allocation per document).
@@ -81,6 +84,7 @@ class QADocument:
         "empty",
         "html",
         "link_hosts",
+        "locales",
         "parts",
         "spam_score",
         "unresolved",
@@ -91,6 +95,7 @@ class QADocument:
         self.unresolved = document.unresolved
         self.empty = document.empty
         self.consent = document.consent
+        self.locales = document.locales
         self.html: str | None = document.parts.get("html")
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0
