@@ -1,4 +1,5 @@
-"""Deterministic synthetic data for the demo: contacts in ten locales and the job spec."""
+"""Deterministic synthetic data for the demo: contacts in ten locales, one message catalog per
+language, and the job spec."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,140 +44,129 @@ PEOPLE: dict[str, tuple[list[str], list[str], str]] = {
     ),
 }
 
-COPY = {
-    "en": [
-        "Hi",
-        "friend",
-        "Our autumn blend is back — and your points are waiting.",
-        "points",
-        "Your last order:",
-        "You saved",
-        "A cup of autumn blend coffee",
-        "Redeem your points",
-        "Lumen & Loom, 1 Roastery Lane",
-        "Unsubscribe",
-    ],
-    "de": [
-        "Hallo",
-        "Kaffeefreund",
-        "Unsere Herbstmischung ist zurück – und Ihre Punkte warten.",
-        "Punkte",
-        "Ihre letzte Bestellung:",
-        "Gespart",
-        "Eine Tasse Herbstmischung",
-        "Punkte einlösen",
-        "Lumen & Loom, Röstereiweg 1",
-        "Abmelden",
-    ],
-    "es": [
-        "Hola",
-        "amigo",
-        "Nuestra mezcla de otoño ha vuelto y tus puntos te esperan.",
-        "puntos",
-        "Tu último pedido:",
-        "Ahorraste",
-        "Una taza de mezcla de otoño",
-        "Canjea tus puntos",
-        "Lumen & Loom, Calle del Tostador 1",
-        "Darse de baja",
-    ],
-    "fr": [
-        "Bonjour",
-        "ami",
-        "Notre mélange d'automne est de retour, vos points vous attendent.",
-        "points",
-        "Votre dernière commande :",
-        "Économisé",
-        "Une tasse de mélange d'automne",
-        "Utiliser mes points",
-        "Lumen & Loom, 1 rue de la Torréfaction",
-        "Se désabonner",
-    ],
-    "pt": [
-        "Olá",
-        "amigo",
-        "Nosso blend de outono voltou — e seus pontos estão esperando.",
-        "pontos",
-        "Seu último pedido:",
-        "Você economizou",
-        "Uma xícara do blend de outono",
-        "Resgatar pontos",
-        "Lumen & Loom, Rua da Torrefação 1",
-        "Cancelar inscrição",
-    ],
-    "zh": [
-        "您好",
-        "朋友",
-        "我们的秋季拼配咖啡回来了，您的积分正在等您。",
-        "积分",
-        "您的上一笔订单：",
-        "已节省",
-        "一杯秋季拼配咖啡",
-        "兑换积分",
-        "Lumen & Loom，烘焙路1号",
-        "退订",
-    ],
-    "ja": [
-        "こんにちは",
-        "お客様",
-        "秋のブレンドが帰ってきました。ポイントもお待ちしています。",
-        "ポイント",
-        "前回のご注文：",
-        "節約額",
-        "秋のブレンドコーヒー",
-        "ポイントを使う",
-        "Lumen & Loom 焙煎通り1",
-        "配信停止",
-    ],
-    "ar": [
-        "مرحبًا",
-        "صديقنا",
-        "عادت خلطة الخريف — ونقاطك بانتظارك.",
-        "نقطة",
-        "طلبك الأخير:",
-        "وفّرت",
-        "فنجان من قهوة خلطة الخريف",
-        "استبدل نقاطك",
-        "لومن آند لوم، شارع المحمصة 1",
-        "إلغاء الاشتراك",
-    ],
-    "hi": [
-        "नमस्ते",
-        "मित्र",
-        "हमारा ऑटम ब्लेंड लौट आया है — और आपके पॉइंट्स इंतज़ार कर रहे हैं।",
-        "पॉइंट्स",
-        "आपका पिछला ऑर्डर:",
-        "आपने बचाए",
-        "ऑटम ब्लेंड कॉफ़ी का एक कप",
-        "पॉइंट्स भुनाएँ",
-        "Lumen & Loom, रोस्टरी लेन 1",
-        "सदस्यता छोड़ें",
-    ],
-    "it": [
-        "Ciao",
-        "amico",
-        "La nostra miscela d'autunno è tornata: i tuoi punti ti aspettano.",
-        "punti",
-        "Il tuo ultimo ordine:",
-        "Hai risparmiato",
-        "Una tazza di miscela d'autunno",
-        "Usa i tuoi punti",
-        "Lumen & Loom, Via della Torrefazione 1",
-        "Annulla iscrizione",
-    ],
+# language -> the campaign copy: written as messages/<language>.yaml, read in parts as t.<key>
+MESSAGES: dict[str, dict[str, Any]] = {
+    "en": {
+        "greeting": "Hi",
+        "friend": "friend",
+        "intro": "Our autumn blend is back — and your points are waiting.",
+        "points": {"count": "points", "one": "point", "other": "points"},
+        "last_order": "Your last order:",
+        "saved": "You saved",
+        "image_alt": "A cup of autumn blend coffee",
+        "cta": "Redeem your points",
+        "footer": "Lumen & Loom, 1 Roastery Lane",
+        "unsubscribe": "Unsubscribe",
+    },
+    "de": {
+        "greeting": "Hallo",
+        "friend": "Kaffeefreund",
+        "intro": "Unsere Herbstmischung ist zurück – und Ihre Punkte warten.",
+        "points": {"count": "points", "one": "Punkt", "other": "Punkte"},
+        "last_order": "Ihre letzte Bestellung:",
+        "saved": "Gespart",
+        "image_alt": "Eine Tasse Herbstmischung",
+        "cta": "Punkte einlösen",
+        "footer": "Lumen & Loom, Röstereiweg 1",
+        "unsubscribe": "Abmelden",
+    },
+    "es": {
+        "greeting": "Hola",
+        "friend": "amigo",
+        "intro": "Nuestra mezcla de otoño ha vuelto y tus puntos te esperan.",
+        "points": {"count": "points", "one": "punto", "other": "puntos"},
+        "last_order": "Tu último pedido:",
+        "saved": "Ahorraste",
+        "image_alt": "Una taza de mezcla de otoño",
+        "cta": "Canjea tus puntos",
+        "footer": "Lumen & Loom, Calle del Tostador 1",
+        "unsubscribe": "Darse de baja",
+    },
+    "fr": {
+        "greeting": "Bonjour",
+        "friend": "ami",
+        "intro": "Notre mélange d'automne est de retour, vos points vous attendent.",
+        "points": {"count": "points", "one": "point", "other": "points"},
+        "last_order": "Votre dernière commande :",
+        "saved": "Économisé",
+        "image_alt": "Une tasse de mélange d'automne",
+        "cta": "Utiliser mes points",
+        "footer": "Lumen & Loom, 1 rue de la Torréfaction",
+        "unsubscribe": "Se désabonner",
+    },
+    "pt": {
+        "greeting": "Olá",
+        "friend": "amigo",
+        "intro": "Nosso blend de outono voltou — e seus pontos estão esperando.",
+        "points": {"count": "points", "one": "ponto", "other": "pontos"},
+        "last_order": "Seu último pedido:",
+        "saved": "Você economizou",
+        "image_alt": "Uma xícara do blend de outono",
+        "cta": "Resgatar pontos",
+        "footer": "Lumen & Loom, Rua da Torrefação 1",
+        "unsubscribe": "Cancelar inscrição",
+    },
+    "zh": {
+        "greeting": "您好",
+        "friend": "朋友",
+        "intro": "我们的秋季拼配咖啡回来了，您的积分正在等您。",
+        "points": {"count": "points", "other": "积分"},
+        "last_order": "您的上一笔订单：",
+        "saved": "已节省",
+        "image_alt": "一杯秋季拼配咖啡",
+        "cta": "兑换积分",
+        "footer": "Lumen & Loom，烘焙路1号",
+        "unsubscribe": "退订",
+    },
+    "ja": {
+        "greeting": "こんにちは",
+        "friend": "お客様",
+        "intro": "秋のブレンドが帰ってきました。ポイントもお待ちしています。",
+        "points": {"count": "points", "other": "ポイント"},
+        "last_order": "前回のご注文：",
+        "saved": "節約額",
+        "image_alt": "秋のブレンドコーヒー",
+        "cta": "ポイントを使う",
+        "footer": "Lumen & Loom 焙煎通り1",
+        "unsubscribe": "配信停止",
+    },
+    "ar": {
+        "greeting": "مرحبًا",
+        "friend": "صديقنا",
+        "intro": "عادت خلطة الخريف — ونقاطك بانتظارك.",
+        "points": {"count": "points", "other": "نقطة"},
+        "last_order": "طلبك الأخير:",
+        "saved": "وفّرت",
+        "image_alt": "فنجان من قهوة خلطة الخريف",
+        "cta": "استبدل نقاطك",
+        "footer": "لومن آند لوم، شارع المحمصة 1",
+        "unsubscribe": "إلغاء الاشتراك",
+    },
+    "hi": {
+        "greeting": "नमस्ते",
+        "friend": "मित्र",
+        "intro": "हमारा ऑटम ब्लेंड लौट आया है — और आपके पॉइंट्स इंतज़ार कर रहे हैं।",
+        "points": {"count": "points", "other": "पॉइंट्स"},
+        "last_order": "आपका पिछला ऑर्डर:",
+        "saved": "आपने बचाए",
+        "image_alt": "ऑटम ब्लेंड कॉफ़ी का एक कप",
+        "cta": "पॉइंट्स भुनाएँ",
+        "footer": "Lumen & Loom, रोस्टरी लेन 1",
+        "unsubscribe": "सदस्यता छोड़ें",
+    },
+    "it": {
+        "greeting": "Ciao",
+        "friend": "amico",
+        "intro": "La nostra miscela d'autunno è tornata: i tuoi punti ti aspettano.",
+        "points": {"count": "points", "one": "punto", "other": "punti"},
+        "last_order": "Il tuo ultimo ordine:",
+        "saved": "Hai risparmiato",
+        "image_alt": "Una tazza di miscela d'autunno",
+        "cta": "Usa i tuoi punti",
+        "footer": "Lumen & Loom, Via della Torrefazione 1",
+        "unsubscribe": "Annulla iscrizione",
+    },
 }
-COPY_FIELDS = [
-    "greeting",
-    "friend",
-    "intro",
-    "points",
-    "last_order",
-    "saved",
-    "image_alt",
-    "cta",
-    "footer",
-    "unsubscribe",
-]
 
 
 def write_contacts(path: Path, *, count: int = 10_000, seed: int = 7) -> None:
@@ -251,50 +242,55 @@ def write_contacts(path: Path, *, count: int = 10_000, seed: int = 7) -> None:
         )
 
 
-def copy_table() -> str:
-    """A Jinja dictionary of the campaign copy per language (set once at the top of each part)."""
-    entries = []
-    for lang, values in COPY.items():
-        inner = ", ".join(f"{k!r}: {v!r}" for k, v in zip(COPY_FIELDS, values, strict=True))
-        entries.append(f"{lang!r}: {{{inner}}}")
-    return (
-        "{% set copy = {"
-        + ", ".join(entries)
-        + "} %}{% set t = copy.get(locale[:2], copy['en']) %}"
-    )
-
-
 def write_demo(folder: Path, *, count: int = 10_000) -> Path:
-    """Write contacts, templates and the spec into ``folder``; returns the spec path."""
+    """Write contacts, the e-mail, one message catalog per language and the spec into
+    ``folder``; returns the spec path."""
     folder.mkdir(parents=True, exist_ok=True)
     write_contacts(folder / "contacts.csv", count=count)
-    header = copy_table() + "{% set brand = " + repr(BRAND) + " %}"
     html = resources.files("brandloom.demo").joinpath("email.html").read_text(encoding="utf-8")
-    (folder / "email.html").write_text(header + html, encoding="utf-8")
+    (folder / "email.html").write_text(html, encoding="utf-8")
+    catalogs = folder / "messages"
+    catalogs.mkdir(exist_ok=True)
+    for language, messages in MESSAGES.items():
+        (catalogs / f"{language}.yaml").write_text(
+            yaml.safe_dump(messages, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     spec = {
         "name": "autumn-blend",
         "locale": "en-US",
         "seed": 2026,
         "audience": {"path": "contacts.csv", "key": "email"},
         "template": {
-            "subject": header + "{{ t.greeting }} {{ first_name | default(t.friend) }} — "
+            "subject": "{{ t.greeting }} {{ first_name | default(t.friend) }} — "
             "{{ points | number }} {{ t.points }}",
-            "preheader": header + "{{ t.intro }}",
+            "preheader": "{{ t.intro }}",
             "html": "email.html",
-            "sms": header + "{{ brand }}: {{ t.intro }} {{ points | number }} {{ t.points }}",
+            "sms": BRAND + ": {{ t.intro }} {{ points | number }} {{ t.points }}",
+            "messages": {language: f"messages/{language}.yaml" for language in MESSAGES},
+            # Japanese puts the name first and addresses the reader with 様.
+            "locales": {
+                "ja": {
+                    "subject": "{{ first_name | default(t.friend) }}様、"
+                    "{{ points | number }}{{ t.points }}がお待ちしています"
+                }
+            },
         },
         "variants": [
             {"name": "points-first", "weight": 1},
             {
                 "name": "question",
                 "weight": 1,
-                "subject": header + "{{ first_name | default(t.friend) }}, {{ t.cta | lower }}?",
+                "subject": "{{ first_name | default(t.friend) }}, {{ t.cta | lower }}?",
             },
         ],
         "outputs": ["html", "txt", "md", "sms", "eml", "pdf", "docx"],
         "sink": "dir",
         "qa": {
-            "banned_phrases": ["guaranteed", "risk-free", "act now"],
+            "banned_phrases": {"*": ["guaranteed", "risk-free", "act now"]},
+            # every e-mail carries its language's unsubscribe link text
+            "required_phrases": {
+                language: [messages["unsubscribe"]] for language, messages in MESSAGES.items()
+            },
             "require_consent": True,
             "sms_max_segments": 3,
         },
