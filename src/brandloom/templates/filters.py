@@ -59,6 +59,7 @@ _ZERO_DIGIT = {
     "bali": 0x1B50,
     "sund": 0x1BB0,
     "fullwide": 0xFF10,
+    "hmnp": 0x1E140,  # Nyiakeng Puachue Hmong (hnj)
 }
 _DIGIT_TABLES = {
     name: str.maketrans({str(d): chr(zero + d) for d in range(10)})
