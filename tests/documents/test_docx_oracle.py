@@ -15,13 +15,13 @@ from typing import Any
 
 import docx
 import pytest
+from benchmarks.references import docx_with_python_docx
 from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.references import docx_with_python_docx
 from brandloom.documents.formats import _docx_parts as parts
 from brandloom.documents.formats.docx import DocxBuilder
 from tests.oracle import ORACLE

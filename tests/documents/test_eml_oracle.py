@@ -19,10 +19,10 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from benchmarks.references import eml_with_email_package
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.references import eml_with_email_package
 from brandloom.documents.formats.eml import EmailSettings, _quoted_printable, build_eml
 from tests.oracle import ORACLE
 
