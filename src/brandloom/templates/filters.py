@@ -163,8 +163,8 @@ class FastNumber:
     the symbols, grouping and affixes are looked up once instead of per call: 2-6x faster than
     ``babel.numbers.format_decimal`` (integers gain most; ``python benchmarks/run.py --only
     micro``), which matters because a bulk job formats numbers for every contact.
-    ``tests/templates/test_number_oracle.py`` checks the filters against Babel in every locale. Only plain
-    patterns qualify (no scientific notation, significant digits or currency sign), and
+    ``tests/templates/test_number_oracle.py`` checks the filters against Babel in every locale.
+    Only plain patterns qualify (no scientific notation, significant digits or currency sign), and
     :meth:`build` returns one only when it matches Babel on :data:`FAST_NUMBER_SAMPLES`.
     :meth:`format` returns ``None`` for values it leaves to Babel (infinities, NaN).
     """
