@@ -1,8 +1,8 @@
 """RFC 5322 / MIME email messages (.eml bytes), built by hand for speed and byte-stability.
 
 The standard library's ``email`` package is not used: building a 3 KB marketing message through
-``EmailMessage`` measured about 40x slower than assembling it here (1.7-3.8 ms against
-45-95 us, ``python benchmarks/run.py --only micro``), so the message is assembled directly. The standard
+``EmailMessage`` measured about 40x slower than assembling it here (1.7-3.8 ms against 45-95 us,
+``python benchmarks/run.py --only micro``), so the message is assembled directly. The standard
 library stays the reference: ``tests/documents/test_eml_oracle.py`` parses every message with
 its parser and checks the same headers and bodies as ``EmailMessage`` gives for the same input.
 
