@@ -2,8 +2,8 @@
 
     python benchmarks/run.py                 # the full set (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick         # smaller sizes, for a smoke run
-    python benchmarks/run.py --only render   # one of: import, render, latency, pdf, docx, million,
-                                             # api, import-pg, workers
+    python benchmarks/run.py --only render   # one of: micro, import, render, latency, pdf, docx,
+                                             # million, api, import-pg, workers, upload
     python benchmarks/run.py --only api --database-url postgresql://user@host/db
 
 api and import-pg also run on PostgreSQL when BRANDLOOM_TEST_DATABASE_URL (or --database-url) is
@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=[
+            "micro",
             "import",
             "render",
             "latency",
@@ -284,6 +285,10 @@ def main() -> None:
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     print(f"brandloom benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if args.only in (None, "micro"):
+        from micro import bench_micro
+
+        bench_micro(quick=args.quick)
     if args.only in (None, "import"):
         bench_import(1_000_000 // scale)
     if args.only in (None, "latency"):

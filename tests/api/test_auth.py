@@ -123,7 +123,11 @@ def test_every_route_needs_its_scope(
         refused = client.request(method, url, headers=_bearer(keys["-" + scope]), **kwargs)
         assert refused.status_code == 403, refused.text
         assert refused.json() == {
-            "error": {"code": "auth.forbidden", "message": refused.json()["error"]["message"]}
+            "error": {
+                "code": "auth.forbidden",
+                "message": refused.json()["error"]["message"],
+                "details": {"scope": scope},  # which scope the key needs, for a client
+            }
         }
         assert f"lacks the scope '{scope}'" in refused.json()["error"]["message"]
     for holder in (scope, ALL):

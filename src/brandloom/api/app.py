@@ -1,4 +1,8 @@
-"""The FastAPI application: REST API v1, health, metrics, OpenAPI at /docs and /openapi.json."""
+"""The FastAPI application: REST API v1, health, metrics, OpenAPI at /docs and /openapi.json.
+
+The Swagger UI at ``/docs`` is served from files shipped in the package (``api/static``, see
+``scripts/vendor_swagger_ui.py``), so the page works on a machine without internet access.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +55,36 @@ from brandloom.workspaces.service import KeyAuthenticator
 
 # Without these the API cannot serve requests or hand jobs to workers; the cache is optional.
 REQUIRED_CHECKS = frozenset({"database", "broker"})
+
+SWAGGER_UI_DIR = Path(__file__).parent / "static" / "swagger-ui"
+DOCS_ASSETS = "/docs/assets"
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) with its script, stylesheet and icon served by this app.
+
+    FastAPI's own ``/docs`` loads them from a CDN and shows a blank page offline. ReDoc is not
+    offered: it would be a second bundle to ship for the same OpenAPI document.
+    """
+    app.mount(DOCS_ASSETS, StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
+    oauth2_redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect,
+            # Swagger UI would otherwise show a badge fetched from validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(oauth2_redirect, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
 
 def jobs_by_state_counter(factory: sessionmaker[Session]) -> Callable[[], dict[str, int]]:
@@ -168,7 +205,10 @@ def create_app(
         version=__version__,
         description="Bulk personalized, QA-checked marketing documents.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.brandloom = state
     install_error_handlers(app)
     app.add_middleware(ObservabilityMiddleware, access_log=settings.access_log)

@@ -1,8 +1,16 @@
-"""Every error leaves the API as ``{"error": {"code", "message"}}`` with a fitting status."""
+"""Every error leaves the API as ``{"error": {"code", "message"}}`` with a fitting status.
+
+An error that carries structured ``details`` (the QA findings of a document, the line and
+column of a template error, the missing scope) adds them as ``error.details``, so a client
+need not parse the message.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -10,17 +18,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from brandloom.errors import BrandloomError
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = jsonable_encoder(details)
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BrandloomError)
     async def _brandloom(_: Request, exc: BrandloomError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

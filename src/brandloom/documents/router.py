@@ -20,8 +20,13 @@ from brandloom.documents.schemas import (
     TemplatePreviewRead,
     TemplatePreviewRequest,
 )
-from brandloom.documents.service import MEDIA_TYPES, stream_archive, stream_document
-from brandloom.errors import ConflictError, NotFoundError
+from brandloom.documents.service import (
+    MEDIA_TYPES,
+    get_document,
+    stream_archive,
+    stream_document,
+)
+from brandloom.errors import ConflictError
 from brandloom.jobs.router import JobsRead, JobsWrite, read_job_model
 from brandloom.jobs.schemas import JobRead, JobWarning
 from brandloom.jobs.service import get_job
@@ -115,11 +120,12 @@ def read_document_file(
     auth: JobsRead,
     state: StateDep,
 ) -> Response:
-    """One rendered file of one contact, streamed from the job's output storage."""
+    """One rendered file of one contact, streamed from the job's output storage.
+
+    404 ``document.not_found`` for a contact the job does not have; 409 ``document.qa_failed``
+    (with the QA findings in ``error.details.qa``) for one whose document failed QA."""
     job = get_job(session, auth.workspace, job_id=job_id)
-    record = DocumentRepository(session, auth.workspace).document(job.id, key)
-    if record is None:
-        raise NotFoundError(f"no document for contact '{key}' in job {job_id}")
+    record = get_document(session, auth.workspace, job=job, key=key)
     return StreamingResponse(
         stream_document(job, record, fmt, settings=state.settings),
         media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),

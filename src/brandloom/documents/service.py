@@ -12,16 +12,26 @@ from collections.abc import Iterator
 from typing import IO
 
 import orjson
+from sqlalchemy.orm import Session
 
 from brandloom.documents.formats.registry import MEDIA_TYPES, get_format
 from brandloom.documents.models import DocumentRecord
+from brandloom.documents.repository import DocumentRepository
 from brandloom.documents.sinks import JsonlSink, ZipSink
-from brandloom.errors import BrandloomError, NotFoundError
+from brandloom.errors import BrandloomError, ConflictError, NotFoundError
 from brandloom.jobs.models import Job
 from brandloom.settings import Settings
 from brandloom.storage import CHUNK_SIZE, Store, open_location
+from brandloom.workspaces.models import Workspace
 
-__all__ = ["MEDIA_TYPES", "RENDER_KIND", "read_document", "stream_archive", "stream_document"]
+__all__ = [
+    "MEDIA_TYPES",
+    "RENDER_KIND",
+    "get_document",
+    "read_document",
+    "stream_archive",
+    "stream_document",
+]
 
 RENDER_KIND = "documents.render"
 """The name of the render job kind (``documents.kind``): only its jobs have documents."""
@@ -32,6 +42,17 @@ def outputs_of(job: Job) -> str:
     if job.kind != RENDER_KIND or job.out_dir is None:
         raise NotFoundError(f"job {job.id} is a {job.kind} job: it has no documents")
     return job.out_dir
+
+
+def get_document(session: Session, workspace: Workspace, *, job: Job, key: str) -> DocumentRecord:
+    """The record of contact ``key`` in ``job``; 404 ``document.not_found`` when the job has no
+    such contact (a contact that failed QA has a record: see :func:`stream_document`)."""
+    record = DocumentRepository(session, workspace).document(job.id, key)
+    if record is None:
+        raise NotFoundError(
+            f"job {job.id} has no contact '{key}'", code="document.not_found", details={"key": key}
+        )
+    return record
 
 
 def _gone() -> NotFoundError:
@@ -49,15 +70,19 @@ def stream_document(
     """One document as blocks, from whichever sink the job wrote to.
 
     Every error (unknown format, QA failure, missing file, job not done) is raised here, before
-    the first block, so a response can still report it with a proper status.
+    the first block, so a response can still report it with a proper status. A contact whose
+    document failed QA exists but has no files: 409 ``document.qa_failed``, with the QA findings
+    in ``details["qa"]`` (what to fix), unlike the 404 for a contact the job does not have.
     """
     rel = record.files.get(fmt)
     if rel is None:
         if record.qa_status == "fail":
-            codes = ", ".join(i["code"] for i in record.qa_issues if i["severity"] == "fail")
-            raise NotFoundError(
-                f"'{record.key}' failed QA ({codes}); its documents were not written",
-                code="document.not_written",
+            failed = [i for i in record.qa_issues if i["severity"] == "fail"]
+            reasons = "; ".join(f"{i['code']}: {i['message']}" for i in failed)
+            raise ConflictError(
+                f"the document for '{record.key}' failed QA and was not written ({reasons})",
+                code="document.qa_failed",
+                details={"key": record.key, "qa": {"status": "fail", "issues": record.qa_issues}},
             )
         raise NotFoundError(f"no '{fmt}' document for '{record.key}'", code="document.not_found")
     store = open_location(outputs_of(job), settings)

@@ -30,7 +30,14 @@ from brandloom.observability.metrics import record_chunk
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FINALIZE_JOB", "PROCESS_CHUNK", "STOPPED_STATES", "Dispatcher", "JobStatus"]
+__all__ = [
+    "FINALIZE_JOB",
+    "PROCESS_CHUNK",
+    "STOPPED_STATES",
+    "Dispatcher",
+    "JobStatus",
+    "failure_message",
+]
 
 # The tasks distributed workers run (``workers.tasks``), addressed by name: producers enqueue
 # them with ids only (``process_chunk(job_id=, index=)``, ``finalize_job(job_id=)``).
@@ -40,6 +47,25 @@ FINALIZE_JOB = "brandloom.finalize_job"
 # Sends the tasks a unit of work enqueued once it has committed
 # (``workers.dispatch.CeleryDispatcher`` in production).
 Dispatcher = TaskSender
+
+
+def failure_message(exc: BaseException) -> str:
+    """Why a job failed, as its ``error`` says it to the person reading it.
+
+    A ``BrandloomError`` already speaks to the user. Anything else is described in words,
+    never by its Python class name (that and the traceback go to the server log): a file the
+    job could not read or write names the problem and the file.
+    """
+    if isinstance(exc, BrandloomError):
+        return exc.message
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"the job could not read or write its files ({exc.strerror.lower()}){where}"
+    if isinstance(exc, MemoryError):
+        return "the job ran out of memory; use smaller chunks or fewer workers"
+    text = str(exc).strip()
+    detail = f" ({text})" if text else ""
+    return f"an unexpected error stopped the job{detail}; the server log has the details"
 
 
 def _not_found(job_id: str) -> NotFoundError:
@@ -279,24 +305,29 @@ def execute_job(
         _stop_with(JobState.FAILED, exc.message)
         return None
     except Exception as exc:
-        _stop_with(JobState.FAILED, f"{type(exc).__name__}: {exc}")
+        _stop_with(JobState.FAILED, failure_message(exc))
         raise
     if not finished:
         _stop_with(JobState.PAUSED)
         return None
 
-    with unit_of_work(factory) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        job.elapsed_s += time.perf_counter() - started
-        open_chunks = JobRepository(session, job.workspace_id).count_open_chunks(job.id)
-        if job.state != JobState.RUNNING or open_chunks:
-            # Paused meanwhile (by a user or the error threshold), or chunks were skipped.
-            if job.state == JobState.RUNNING:
-                pause_job(session, job)
-            return None
-        try:
-            return job_service.finalize_job(session, job)
-        except BrandloomError as exc:
-            job_service.fail_job(session, job, f"finalize failed: {exc.message}")
-            return None
+    try:
+        with unit_of_work(factory) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            job.elapsed_s += time.perf_counter() - started
+            open_chunks = JobRepository(session, job.workspace_id).count_open_chunks(job.id)
+            if job.state != JobState.RUNNING or open_chunks:
+                # Paused meanwhile (by a user or the error threshold), or chunks were skipped.
+                if job.state == JobState.RUNNING:
+                    pause_job(session, job)
+                return None
+            try:
+                return job_service.finalize_job(session, job)
+            except BrandloomError as exc:
+                job_service.fail_job(session, job, f"finalize failed: {exc.message}")
+                return None
+    except Exception as exc:
+        # Rolled back: without this the job would stay ``running`` with no end time.
+        _stop_with(JobState.FAILED, f"finalize failed: {failure_message(exc)}")
+        raise

@@ -100,7 +100,7 @@ def _process_chunk(job_id: str, index: int) -> None:
 
 
 def _chunk_failed(job_id: str, index: int, exc: Exception) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    error = lifecycle.failure_message(exc)[:2000]
     log.error("chunk %s of job %s failed: %s", index, job_id, type(exc).__name__, exc_info=exc)
     _record(None, "failed")
     factory = worker.session_factory()
@@ -155,7 +155,9 @@ def _finalize_job(job_id: str) -> None:
     except Exception as exc:
         log.error("finalizing job %s failed", job_id, exc_info=exc)
         with unit_of_work(factory) as session:
-            lifecycle.fail_job(session, job_id, f"finalize failed: {type(exc).__name__}: {exc}")
+            lifecycle.fail_job(
+                session, job_id, f"finalize failed: {lifecycle.failure_message(exc)}"
+            )
     finally:
         stop.set()
         keeper.join()

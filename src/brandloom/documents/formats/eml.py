@@ -1,7 +1,10 @@
 """RFC 5322 / MIME email messages (.eml bytes), built by hand for speed and byte-stability.
 
-The stdlib ``email`` package is used only to format the date; building through
-``EmailMessage`` costs about a millisecond per message, so the message is assembled directly:
+The standard library's ``email`` package is not used: building a 3 KB marketing message through
+``EmailMessage`` measured about 40x slower than assembling it here (1.7-3.8 ms against 45-95 us,
+``python benchmarks/run.py --only micro``), so the message is assembled directly. The standard
+library stays the reference: ``tests/documents/test_eml_oracle.py`` parses every message with
+its parser and checks the same headers and bodies as ``EmailMessage`` gives for the same input.
 
 - headers are pure ASCII: non-ASCII display names, subjects and extra header values become
   RFC 2047 encoded-words (``Q`` or ``B``, whichever is shorter), folded at 78 columns;
@@ -282,8 +285,10 @@ def _unsubscribe_mailto(value: str) -> str:
 def _quoted_printable(data: bytes) -> bytes:
     """RFC 2045 quoted-printable of LF-separated ``data``, with CRLF line endings.
 
-    (``binascii.b2a_qp`` gives the same result but is several times slower on mostly-ASCII
-    text, which is what emails are.)
+    ``binascii.b2a_qp`` gives the same bytes except where a line longer than 76 characters is
+    soft-broken (it breaks a few characters earlier); ``binascii.a2b_qp`` decodes this back to
+    ``data`` (the oracle test checks both). This version is 1.2-1.8x faster on mostly-ASCII
+    text, which is what emails are, and slower (about 0.7x) on text of mostly non-ASCII letters.
     """
     data = data.replace(b"=", b"=3D")
     # One C-level replace per distinct byte needing an escape (few: mostly UTF-8 lead bytes).
@@ -343,7 +348,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def _rfc5322_date(date: datetime) -> str:
-    """``Wed, 01 May 2024 12:00:00 +0200`` (naive datetimes are taken as UTC)."""
+    """``Wed, 01 May 2024 12:00:00 +0200`` (naive datetimes are taken as UTC): the text
+    ``email.utils.format_datetime`` gives (the oracle test checks it), in 60% of its time."""
     if date.tzinfo is None:
         date = date.replace(tzinfo=UTC)
     offset = date.utcoffset()
