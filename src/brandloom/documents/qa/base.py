@@ -55,6 +55,7 @@ class QAInput:
     unresolved: Sequence[str] = ()
     empty: Sequence[str] = ()
     consent: str = "unknown"  # granted | denied | unknown
+    unparsed: Sequence[tuple[str, str]] = ()  # (filter, value) a filter printed unformatted
 
 
 #: What a check returns when it found nothing (shared: no allocation per document).
@@ -83,6 +84,7 @@ class QADocument:
         "link_hosts",
         "parts",
         "spam_score",
+        "unparsed",
         "unresolved",
     )
 
@@ -91,6 +93,7 @@ class QADocument:
         self.unresolved = document.unresolved
         self.empty = document.empty
         self.consent = document.consent
+        self.unparsed = document.unparsed
         self.html: str | None = document.parts.get("html")
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0
