@@ -195,3 +195,11 @@ def test_expected_formats_are_described_per_locale() -> None:
     assert "dd.MM.y" in german.expected("date")
     assert "1234.50" in TypeParser().expected("decimal")
     assert type_parser(types={}, locale=None, date_format="%d.%m.%Y", datetime_format=None)
+
+
+def test_repeated_values_parse_alike_good_and_bad(load: Load) -> None:
+    content = "email;d\r\na@x.com;03.02.2026\r\nb@x.com;3.2.2026\r\nc@x.com;31.02.2026\r\n"
+    content += "d@x.com;03.02.2026\r\ne@x.com;31.02.2026\r\n"
+    loaded = load("de.csv", content, rows=5, types={"d": "date"}, locale="de-DE")
+    assert [c.attributes["d"] for c in loaded.accepted] == [dt.date(2026, 2, 3)] * 3
+    assert [(r.row, r.code) for r in loaded.rejected] == [(3, "field.type"), (5, "field.type")]
