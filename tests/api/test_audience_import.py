@@ -255,3 +255,76 @@ def test_status_polls_are_answered_while_an_import_runs(
         safety.cancel()
     _wait(client, audience["job_id"])
     assert client.get(f"/v1/audiences/{audience['id']}", headers=a).json()["state"] == "ready"
+
+
+GERMAN = (
+    "E-Mail;Vorname;Umsatz;Letzter Einkauf;Tags\r\n"
+    'ann@example.com;Änne;1.234,50;03.02.2026;"[""vip""]"\r\n'
+    "bob@example.com;Bob;1234.50;04.02.2026;[]\r\n"
+)
+
+
+def test_types_and_locale_are_import_options_and_survive_the_database(api: Api) -> None:
+    client, a, _ = api
+    resp = client.post(
+        "/v1/audiences",
+        headers=a,
+        files={"file": ("kunden.csv", GERMAN.encode("cp1252"), "text/csv")},
+        data={
+            "types": '{"umsatz": "decimal", "letzter_einkauf": "date", "tags": "json"}',
+            "locale": "de-DE",
+        },
+    )
+    assert resp.status_code == 202, resp.text
+    audience = resp.json()
+    _wait(client, audience["job_id"])
+    ready = client.get(f"/v1/audiences/{audience['id']}", headers=a).json()
+    assert ready["types"] == {"umsatz": "decimal", "letzter_einkauf": "date", "tags": "json"}
+    assert (ready["accepted"], ready["rejected_by_code"]) == (1, {"field.type": 1})
+    rejects = client.get(f"/v1/audiences/{audience['id']}/rejects", headers=a).json()
+    assert "'1234.50' is not a number like 1.234,50 (de-DE)" in rejects["items"][0]["reason"]
+    template = client.post(
+        "/v1/templates",
+        headers=a,
+        json={
+            "name": "t",
+            "parts": {
+                "subject": "Hallo",
+                "text": "{{ umsatz | currency('EUR') }}|{{ letzter_einkauf | date('long') }}|"
+                "{{ tags | join(',') }}",
+            },
+        },
+    ).json()
+    shown = client.post(
+        f"/v1/templates/{template['id']}/preview",
+        headers=a,
+        json={
+            "audience_id": audience["id"],
+            "key": "ann@example.com",
+            "options": {"name": "p", "locale": "de-DE", "outputs": ["txt"]},
+        },
+    )
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["parts"]["text"].strip() == "1.234,50\xa0€|3. Februar 2026|vip"
+    assert shown.json()["qa"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"types": '{"umsatz": "money"}'}, "unknown type 'money'"),
+        ({"types": "[1]"}, "types: must be a JSON object"),
+        ({"types": '{"umsatz": "decimal"}', "locale": "xx-QQ"}, "xx-QQ"),
+        ({"date_format": "dd.MMM.yyyy"}, "date_format"),
+    ],
+)
+def test_bad_type_options_answer_422(api: Api, data: dict[str, str], needle: str) -> None:
+    client, a, _ = api
+    resp = client.post(
+        "/v1/audiences",
+        headers=a,
+        files={"file": ("kunden.csv", GERMAN.encode("cp1252"), "text/csv")},
+        data=data,
+    )
+    assert resp.status_code == 422, resp.text
+    assert needle in resp.json()["error"]["message"]

@@ -16,7 +16,7 @@ from .conftest import Load
 # ------------------------------------------------------------------------------------ JSONL
 
 
-def test_jsonl_values_are_stringified(load: Load) -> None:
+def test_jsonl_scalars_are_text_lists_and_objects_stay_structured(load: Load) -> None:
     content = (
         '{"email": "a@example.com", "n": 42, "f": 1.5, "w": 3.0, "b": true, "x": null, '
         '"o": {"k": [1, "é"]}, "l": [1, 2]}\n'
@@ -32,9 +32,23 @@ def test_jsonl_values_are_stringified(load: Load) -> None:
         "w": "3",
         "b": "true",
         "x": "",
-        "o": '{"k":[1,"é"]}',
-        "l": "[1,2]",
+        "o": {"k": [1, "é"]},
+        "l": [1, 2],
     }
+
+
+def test_jsonl_structures_declared_text_stay_json_text(load: Load) -> None:
+    content = (
+        '{"email": "a@example.com", "o": {"k": 1}, "l": [1, 2]}\n'
+        '{"email": "b@example.com", "o": {"k": 2}, "l": [], "later": {"city": "Köln"}}\n'
+    )
+    loaded = load("a.jsonl", content, rows=2, types={"o": "string"})
+    first, second = loaded.accepted
+    assert first.attributes["o"] == '{"k":1}'
+    assert first.attributes["l"] == [1, 2]
+    assert second.attributes["l"] == []
+    # keys first seen in a later line keep their structure too
+    assert second.attributes["later"] == {"city": "Köln"}
 
 
 def test_jsonl_broken_and_non_object_lines(load: Load) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -203,3 +204,79 @@ def test_fraction_digits_and_patterns(engine: str) -> None:
 
 def test_strftime_formats_for_liquid_habits() -> None:
     assert render("{{ d | date: '%d/%m/%Y' }}", "liquid", d="2024-03-05") == "05/03/2024"
+
+
+# ------------------------------------------------------------------ values a filter cannot read
+
+
+UNPARSED = {
+    "jinja": (
+        "{{ u | currency('EUR') }}|{{ u | number(2) }}|{{ d | date('short') }}|{{ p | percent }}|"
+        "{{ blank | currency('EUR') }}|{{ missing | date }}"
+    ),
+    "liquid": (
+        "{{ u | currency: 'EUR' }}|{{ u | number: 2 }}|{{ d | date: 'short' }}|{{ p | percent }}|"
+        "{{ blank | currency: 'EUR' }}|{{ missing | date }}"
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ["jinja", "liquid"])
+def test_values_a_filter_cannot_read_are_printed_unchanged_and_noted(engine: str) -> None:
+    compiled = compile_template(TemplateSource({"subject": UNPARSED[engine]}, engine))
+    context = {"u": "1.234,50", "d": "03.02.2026", "p": "viel", "blank": "", "locale": "de-DE"}
+    rendered = compiled.render(context)
+    assert rendered.parts["subject"] == "1.234,50|1.234,50|03.02.2026|viel||"
+    assert rendered.unparsed == [
+        ("currency", "1.234,50"),
+        ("number", "1.234,50"),
+        ("date", "03.02.2026"),
+        ("percent", "viel"),
+    ]  # blank and missing values are left to variable.empty / variable.unresolved
+
+
+@pytest.mark.parametrize("engine", ["jinja", "liquid"])
+def test_typed_values_format_and_note_nothing(engine: str) -> None:
+    template = UNPARSED[engine].split("|{{ blank")[0]
+    compiled = compile_template(TemplateSource({"subject": template}, engine))
+    context = {
+        "u": Decimal("1234.50"),
+        "d": dt.date(2026, 2, 3),
+        "p": Decimal("0.25"),
+        "locale": "de-DE",
+    }
+    rendered = compiled.render(context)
+    assert rendered.parts["subject"] == "1.234,50\xa0€|1.234,50|03.02.26|25\xa0%"
+    assert rendered.unparsed == []
+
+
+def test_the_filter_functions_note_only_when_given_a_list() -> None:
+    assert F.format_currency("abc", "EUR", locale="de-DE") == "abc"
+    noted: F.Unparsed = []
+    assert F.format_currency("abc", "EUR", locale="de-DE", unparsed=noted) == "abc"
+    assert F.format_number(" ", unparsed=noted) == " "
+    assert noted == [("currency", "abc")]
+
+
+# -------------------------------------------------------------- structured values (JSON lists)
+
+
+@pytest.mark.parametrize(
+    ("engine", "template"),
+    [
+        (
+            "jinja",
+            "{{ tags | join(',') }}|{{ address.city }}|{{ address['zip'] }}|"
+            "{% for t in tags %}[{{ t }}]{% endfor %}|{{ tags | length }}",
+        ),
+        (
+            "liquid",
+            "{{ tags | join: ',' }}|{{ address.city }}|{{ address['zip'] }}|"
+            "{% for t in tags %}[{{ t }}]{% endfor %}|{{ tags | size }}",
+        ),
+    ],
+)
+def test_lists_iterate_and_objects_have_attributes(engine: str, template: str) -> None:
+    compiled = compile_template(TemplateSource({"subject": template}, engine))
+    context = {"tags": ["vip", "new"], "address": {"city": "Köln", "zip": "50667"}}
+    assert compiled.render(context).parts["subject"] == "vip,new|Köln|50667|[vip][new]|2"

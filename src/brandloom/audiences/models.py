@@ -45,6 +45,8 @@ class Audience(Base):
     headers: Mapped[list[str] | None] = mapped_column(JSONText(), nullable=True)
     mapping: Mapped[dict[str, str] | None] = mapped_column(JSONText(), nullable=True)
     variables: Mapped[list[str] | None] = mapped_column(JSONText(), nullable=True)
+    # Declared column types (variable -> type): how stored attributes read back when rendering.
+    types: Mapped[dict[str, str] | None] = mapped_column(JSONText(), nullable=True)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)

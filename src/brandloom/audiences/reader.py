@@ -47,6 +47,7 @@ import orjson
 
 from brandloom.audiences.errors import AudienceError
 from brandloom.audiences.mapping import ColumnPlan, plan_columns, variable_name
+from brandloom.audiences.types import TypeParser, check_types, type_parser
 from brandloom.audiences.validation import (
     ContactRow,
     RejectedRow,
@@ -79,6 +80,11 @@ class ImportOptions:
     encoding: str | None = None  # None: detected
     sheet: str | None = None  # xlsx sheet name (default: first)
     max_field_chars: int = 1_000_000  # longer fields reject the row (field.too_long)
+    # variable name -> declared type (see brandloom.audiences.types); undeclared: text
+    types: Mapping[str, str] = field(default_factory=dict)
+    locale: str | None = None  # how typed numbers and dates are written ("de-DE")
+    date_format: str | None = None  # CLDR ("dd.MM.yyyy") or strftime ("%d.%m.%Y") pattern
+    datetime_format: str | None = None  # the same for datetime columns
 
 
 _DEFAULT_OPTIONS: Final = ImportOptions()
@@ -441,6 +447,7 @@ class AudienceReader:
         delimiter: str | None,
         plan: ColumnPlan,
         expected_rows: int,
+        parser: TypeParser | None = None,
     ) -> None:
         self.path = path
         self.options = options
@@ -452,7 +459,9 @@ class AudienceReader:
         self.mapping = plan.mapping
         self.variables = plan.variables
         self.key_column = plan.headers[plan.key_index]
+        self.types = dict(options.types)
         self._plan = plan
+        self._parser = parser
         self._expected_rows = expected_rows
 
     def __repr__(self) -> str:
@@ -528,7 +537,12 @@ class AudienceReader:
         )
 
     def _validator(self) -> Validator:
-        return build_validator(self._plan, expected_rows=self._expected_rows)
+        return build_validator(
+            self._plan,
+            expected_rows=self._expected_rows,
+            types=self.types,
+            parser=self._parser,
+        )
 
     # -- CSV / TSV ------------------------------------------------------------------------
     def _iter_delimited(self) -> Iterator[Result]:
@@ -610,6 +624,9 @@ class AudienceReader:
         headers = self.headers
         known = set(headers)
         names = set(self._plan.names)
+        # Columns whose lists/objects are kept as such: every one not declared a text column
+        # or given another type (a declared type parses the value itself).
+        structured = [(i, n) for i, n in enumerate(self._plan.names) if n not in self.types]
         limit = self.options.max_field_chars
         loads = orjson.loads
         row = 0
@@ -650,7 +667,8 @@ class AudienceReader:
                     [text],
                 )
                 continue
-            values = [_json_text(obj.get(h)) for h in headers]
+            natives = [obj.get(h) for h in headers]
+            values = [_json_text(v) for v in natives]
             extras = {
                 variable_name(str(k)) or str(k): _json_text(v)
                 for k, v in obj.items()
@@ -677,12 +695,9 @@ class AudienceReader:
                     row, "row.nul_byte", f"NUL character in field {name!r} (line {number})", values
                 )
                 continue
-            result = check(row, values)
-            if extras and isinstance(result, ContactRow):
-                attributes = result.attributes
-                for name, value in extras.items():
-                    if name not in names:
-                        attributes.setdefault(name, value)
+            result = check(row, values, natives)
+            if isinstance(result, ContactRow):
+                _keep_structures(result.attributes, obj, natives, structured, extras, names)
             yield result
 
     # -- XLSX -----------------------------------------------------------------------------
@@ -697,6 +712,7 @@ class AudienceReader:
         check = self._validator()
         headers = self.headers
         width = len(headers)
+        typed = bool(self.types)
         for cells in rows:  # skip to (and over) the header row
             if any(_cell_text(c).strip() for c in cells):
                 break
@@ -730,7 +746,34 @@ class AudienceReader:
             if rejected is not None:
                 yield rejected
                 continue
-            yield check(row, values)
+            if typed:  # declared types read the cells themselves (numbers, dates)
+                natives = list(cells[:width])
+                natives.extend([None] * (width - len(natives)))
+                yield check(row, values, natives)
+            else:
+                yield check(row, values)
+
+
+def _keep_structures(
+    attributes: dict[str, Any],
+    obj: dict[str, Any],
+    natives: list[Any],
+    structured: list[tuple[int, str]],
+    extras: dict[str, str],
+    names: set[str],
+) -> None:
+    """JSON lists and objects of a JSONL line stay structured in ``attributes`` (they iterate
+    and have attributes in templates); scalars stay text, as in every other format."""
+    for index, name in structured:
+        value = natives[index]
+        if isinstance(value, (list, dict)):
+            attributes[name] = value
+    if extras:
+        for key, value in obj.items():
+            name = variable_name(str(key)) or str(key)
+            if name in names or name in attributes or name not in extras:
+                continue
+            attributes[name] = value if isinstance(value, (list, dict)) else extras[name]
 
 
 def _csv_problem(message: str, limit: int) -> tuple[str, str]:
@@ -927,6 +970,7 @@ def open_audience(path: Path, options: ImportOptions = _DEFAULT_OPTIONS) -> Audi
     plan = plan_columns(
         headers, key=options.key, columns=options.columns, required=options.required
     )
+    parser = _type_parser(options, plan, path)
     return AudienceReader(
         path,
         options,
@@ -935,4 +979,21 @@ def open_audience(path: Path, options: ImportOptions = _DEFAULT_OPTIONS) -> Audi
         delimiter=delimiter,
         plan=plan,
         expected_rows=expected,
+        parser=parser,
     )
+
+
+def _type_parser(options: ImportOptions, plan: ColumnPlan, path: Path) -> TypeParser | None:
+    """The parser of the declared types (``None`` when nothing is declared); raises
+    ``AudienceError`` for an unknown type, variable, locale or pattern before any row is read."""
+    parser = type_parser(
+        types=options.types,
+        locale=options.locale,
+        date_format=options.date_format,
+        datetime_format=options.datetime_format,
+    )
+    if not options.types:
+        return None
+    attributes = [*plan.names, *(n for n, i in plan.fields.items() if plan.names[i] != n)]
+    check_types(options.types, attributes, source=path.name)
+    return parser

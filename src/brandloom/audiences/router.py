@@ -24,6 +24,7 @@ from brandloom.audiences.service import (
 from brandloom.audiences.service import (
     list_audiences as list_workspace_audiences,
 )
+from brandloom.audiences.types import type_parser
 from brandloom.audiences.uploads import Upload, stream_upload
 from brandloom.auth import AuthContext
 from brandloom.db.engine import after_commit, unit_of_work
@@ -57,6 +58,22 @@ def _parse_columns(columns: str | None) -> dict[str, str]:
     return value
 
 
+def _parse_types(types: str | None) -> dict[str, str]:
+    if not types:
+        return {}
+    try:
+        value = orjson.loads(types)
+    except orjson.JSONDecodeError:
+        raise ValidationFailed("types: not valid JSON", code="request.invalid") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationFailed(
+            "types: must be a JSON object of variable name -> type", code="request.invalid"
+        )
+    return value
+
+
 def _options(
     key: str | None,
     columns: str | None,
@@ -64,15 +81,31 @@ def _options(
     format: str | None,
     delimiter: str | None,
     encoding: str | None,
+    types: str | None = None,
+    locale: str | None = None,
+    date_format: str | None = None,
+    datetime_format: str | None = None,
 ) -> ImportOptions:
-    return ImportOptions(
+    options = ImportOptions(
         key=key or None,
         columns=_parse_columns(columns),
         required=tuple(r.strip() for r in (required or "").split(",") if r.strip()),
         format=format or None,
         delimiter=delimiter or None,
         encoding=encoding or None,
+        types=_parse_types(types),
+        locale=locale or None,
+        date_format=date_format or None,
+        datetime_format=datetime_format or None,
     )
+    # Types, locale and patterns are checked now (422); names against the file at import.
+    type_parser(
+        types=options.types,
+        locale=options.locale,
+        date_format=options.date_format,
+        datetime_format=options.datetime_format,
+    )
+    return options
 
 
 @router.post(
@@ -98,6 +131,17 @@ async def upload_audience(
     format: Annotated[str | None, Form()] = None,
     delimiter: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
+    types: Annotated[
+        str | None,
+        Form(description='JSON: variable -> type, e.g. {"umsatz": "decimal"}; see the README'),
+    ] = None,
+    locale: Annotated[
+        str | None, Form(description="How typed numbers and dates are written, e.g. de-DE")
+    ] = None,
+    date_format: Annotated[
+        str | None, Form(description="Date pattern: dd.MM.yyyy (CLDR) or %d.%m.%Y")
+    ] = None,
+    datetime_format: Annotated[str | None, Form(description="Datetime pattern")] = None,
     wait: Annotated[
         bool, Query(description="Import within the request and answer 201 with the summary.")
     ] = False,
@@ -107,7 +151,18 @@ async def upload_audience(
     The file is streamed to storage; the import reads it as a stream and accounts for every
     row (``GET /v1/audiences/{id}`` shows the summary once ``state`` is ``ready``).
     """
-    options = _options(key, columns, required, format, delimiter, encoding)
+    options = _options(
+        key,
+        columns,
+        required,
+        format,
+        delimiter,
+        encoding,
+        types,
+        locale,
+        date_format,
+        datetime_format,
+    )
     filename = _SAFE_NAME.sub("_", Path(file.filename or "audience.csv").name).strip("._")
     filename = filename or "audience.csv"
     limit = state.settings.max_upload_bytes

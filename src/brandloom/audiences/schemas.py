@@ -26,6 +26,7 @@ class AudienceRead(BaseModel):
     headers: list[str] | None
     mapping: dict[str, str] | None
     variables: list[str] | None
+    types: dict[str, str] | None = None  # declared column types (variable -> type)
     rows_read: int | None
     accepted: int | None
     rejected: int | None

@@ -16,6 +16,7 @@ from brandloom.audiences.mapping import plan_columns
 from brandloom.audiences.models import Audience, AudienceReject, AudienceState, Contact
 from brandloom.audiences.reader import AudienceReader, ContactRow, ImportOptions, open_audience
 from brandloom.audiences.repository import CONTACT_COLUMNS, REJECT_COLUMNS, AudienceRepository
+from brandloom.audiences.types import stored_default
 from brandloom.audiences.validation import RejectedRow, build_validator
 from brandloom.db.bulk import BackgroundWriter
 from brandloom.errors import NotFoundError, ValidationFailed
@@ -39,6 +40,14 @@ def options_digest(options: ImportOptions) -> str:
         "sheet": options.sheet,
         "max_field_chars": options.max_field_chars,
     }
+    if options.types or options.locale or options.date_format or options.datetime_format:
+        # Only when given, so audiences imported before types existed keep their digest.
+        payload.update(
+            types=dict(sorted(options.types.items())),
+            locale=options.locale,
+            date_format=options.date_format,
+            datetime_format=options.datetime_format,
+        )
     return sha256_hex(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
 
 
@@ -47,6 +56,7 @@ def options_to_json(options: ImportOptions) -> dict[str, Any]:
     data = dataclasses.asdict(options)
     data["columns"] = dict(options.columns)
     data["required"] = list(options.required)
+    data["types"] = dict(options.types)
     return data
 
 
@@ -56,6 +66,7 @@ def options_from_json(data: dict[str, Any]) -> ImportOptions:
             **data,
             "columns": dict(data.get("columns") or {}),
             "required": tuple(data.get("required") or ()),
+            "types": dict(data.get("types") or {}),
         }
     )
 
@@ -107,6 +118,7 @@ def fill_audience(session: Session, audience: Audience, reader: AudienceReader) 
     audience.headers = list(reader.headers)
     audience.mapping = dict(reader.mapping)
     audience.variables = list(reader.variables)
+    audience.types = dict(reader.types) or None
     session.flush()
     ws_id, aud_id = audience.workspace_id, audience.id
     contacts: list[tuple[Any, ...]] = []
@@ -131,7 +143,7 @@ def fill_audience(session: Session, audience: Audience, reader: AudienceReader) 
                         item.consent,
                         item.consent_source,
                         item.consent_at,
-                        dumps(item.attributes).decode("utf-8"),
+                        dumps(item.attributes, default=stored_default).decode("utf-8"),
                     )
                 )
                 if len(contacts) >= BATCH:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import ast
 import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final, Protocol
 
 from babel import Locale, UnknownLocaleError
 
 from brandloom.audiences.mapping import ColumnPlan
+from brandloom.audiences.types import TypeParser
 
 
 @dataclass(slots=True)
@@ -31,7 +32,7 @@ class ContactRow:
     consent: str  # "granted" | "denied" | "unknown"
     consent_source: str | None
     consent_at: str | None  # ISO 8601
-    attributes: dict[str, str]  # template variables, see AudienceReader
+    attributes: dict[str, Any]  # template variables (text unless typed), see AudienceReader
 
 
 @dataclass(slots=True)
@@ -45,7 +46,14 @@ class RejectedRow:
 
 
 Result = ContactRow | RejectedRow
-Validator = Callable[[int, list[str]], Result]
+
+
+class Validator(Protocol):
+    """``check(row, fields, natives=None)``: ``natives`` are the values as the file holds them
+    (JSON values, XLSX cells) where they are more than text; typed columns read them."""
+
+    def __call__(self, row: int, fields: list[str], natives: list[Any] | None = None) -> Result: ...
+
 
 # --------------------------------------------------------------------------------------- email
 # WHATWG "valid email address" (input type=email), plus: the domain needs at least one dot
@@ -191,16 +199,43 @@ def _dict_builder(entries: list[tuple[int, str]]) -> Callable[[list[str]], dict[
     return builder
 
 
+_TypedColumn = tuple[str, int, Callable[[Any], Any], str, str]
+
+
+def _typed_columns(
+    entries: list[tuple[int, str]],
+    headers: list[str],
+    types: Mapping[str, str],
+    parser: TypeParser | None,
+) -> list[_TypedColumn]:
+    """(variable, column index, parse, header, what it expects) per declared non-text type."""
+    if not types or parser is None:
+        return []
+    typed: list[_TypedColumn] = []
+    for index, name in entries:
+        type_ = types.get(name)
+        if type_ is not None and type_ != "string":
+            typed.append((name, index, parser.parse(type_), headers[index], parser.expected(type_)))
+    return typed
+
+
 def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
+def build_validator(
+    plan: ColumnPlan,
+    *,
+    expected_rows: int = 0,
+    types: Mapping[str, str] | None = None,
+    parser: TypeParser | None = None,
+) -> Validator:
     """Return ``check(row, fields)`` validating one structurally sound row (``len(fields) ==
     len(plan.headers)``, decoded, no NUL, no over-long field).
 
     Checks in order, first failure wins: ``key.missing``, ``key.duplicate``, ``email.invalid``,
-    ``field.required``, ``consent.invalid``, ``consent_at.invalid``, ``locale.invalid``. Only
+    ``field.required``, ``consent.invalid``, ``consent_at.invalid``, ``locale.invalid``,
+    ``field.type`` (a value of a declared ``types`` column that ``parser`` cannot read). Only
     accepted rows claim their key, so a later valid row with the key of a rejected one is kept.
 
     Duplicates are found through an open-addressing table of ``hash(key)`` -> first row held in
@@ -227,7 +262,9 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     required = tuple((index, headers[index]) for index in plan.required)
     # canonical fields whose column has another variable name are added under the canonical name
     aliases = [(name, index) for name, index in fields_at.items() if names[index] != name]
-    build_attributes = _dict_builder([*enumerate(names), *((i, n) for n, i in aliases)])
+    entries = [*enumerate(names), *((i, n) for n, i in aliases)]
+    build_attributes = _dict_builder(entries)
+    typed = _typed_columns(entries, headers, types or {}, parser)
     consent_raw = _CONSENT_RAW.get
     new_contact = object.__new__
     email_match = _EMAIL_MATCH
@@ -258,7 +295,7 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
                 hashes[i] = old_h
                 firsts[i] = old_firsts[old_slot]
 
-    def check(row: int, fields: list[str]) -> Result:
+    def check(row: int, fields: list[str], natives: list[Any] | None = None) -> Result:
         nonlocal room
         stripped = fields[key_index].strip()
         key = stripped.lower() if key_lower else stripped
@@ -351,6 +388,20 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
             source = fields[source_index].strip() or None
 
         attributes = build_attributes(fields)
+        if typed:
+            given: list[Any] = fields if natives is None else natives
+            for name, index, parse, header, expected in typed:
+                raw = given[index]
+                try:
+                    attributes[name] = parse(raw)
+                except (ValueError, TypeError, ArithmeticError):
+                    shown = raw if isinstance(raw, str) else fields[index]
+                    return RejectedRow(
+                        row,
+                        "field.type",
+                        f"row {row}, column {header!r} ({name}): {_shown(shown)} is not {expected}",
+                        fields,
+                    )
         hashes[slot] = h
         firsts[slot] = row
         room -= 1

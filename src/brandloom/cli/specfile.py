@@ -98,6 +98,10 @@ def read_spec_file(path: Path) -> SpecFile:
         delimiter=aud.delimiter,
         encoding=aud.encoding,
         sheet=aud.sheet,
+        types=dict(aud.types),
+        locale=aud.locale,
+        date_format=aud.date_format,
+        datetime_format=aud.datetime_format,
     )
     digest = sha256_hex(
         orjson.dumps(

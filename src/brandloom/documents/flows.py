@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from brandloom.audiences.models import AudienceState
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.service import audience_locales, contact_from_fields, get_audience
+from brandloom.audiences.types import attribute_decoder
 from brandloom.audiences.validation import ContactRow, normalize_locale
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
@@ -376,6 +377,9 @@ def audience_contact(
     for candidate in dict.fromkeys((wanted, wanted.lower())):
         row = repo.contact(audience.id, candidate)
         if row is not None:
+            decode = attribute_decoder(audience.types)
+            if decode is not None:
+                row = (*row[:5], decode(row[5]))
             return ContactData(*row)
     raise NotFoundError(
         f"no contact with key '{key}' in audience '{audience_id}'", code="contact.not_found"

@@ -9,7 +9,7 @@ report.json.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from brandloom.audiences.export import write_rejects_csv
 from brandloom.audiences.repository import AudienceRepository
+from brandloom.audiences.types import attribute_decoder
 from brandloom.documents.formats.docx import compile_docx
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.outputs import MANIFEST, REJECTED, REPORT
@@ -120,6 +121,8 @@ class RenderRuntime:
     audience_id: str
     renderer: JobRenderer
     sink: Sink
+    # Stored attributes -> typed values (decimals, dates) for audiences with declared types.
+    decode: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def _spec(job: Job) -> dict[str, Any]:
@@ -351,7 +354,10 @@ class RenderKind:
         template = session.get(Template, job.template_id)
         if template is None:
             raise LookupError(f"template {job.template_id} not found")
-        return build_runtime(job, template)
+        runtime = build_runtime(job, template)
+        audience = AudienceRepository(session, job.workspace_id).get(runtime.audience_id)
+        runtime.decode = attribute_decoder(audience.types) if audience is not None else None
+        return runtime
 
     def load_chunk(
         self, session: Session, runtime: RenderRuntime, chunk: JobChunk
@@ -361,6 +367,9 @@ class RenderKind:
         rows = AudienceRepository(session, runtime.workspace_id).contacts_between(
             runtime.audience_id, after_key=chunk.after_key, last_key=chunk.last_key
         )
+        decode = runtime.decode
+        if decode is not None:
+            rows = [(*r[:5], decode(r[5])) for r in rows]
         return [
             ContactData(row=r[0], key=r[1], email=r[2], locale=r[3], consent=r[4], attributes=r[5])
             for r in rows

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from brandloom.documents.formats.eml import EmailSettings
@@ -217,7 +218,9 @@ class JobRenderer:
                 parts = {}
             else:
                 parts = rendered.parts
-                empty = [n for n in check_empty if n in context and not context[n]]
+                empty = [
+                    n for n in check_empty if n in context and not context[n] and _blank(context[n])
+                ]
                 qa = self.checker.check(
                     QAInput(
                         parts=parts,
@@ -225,6 +228,7 @@ class JobRenderer:
                         empty=empty,
                         consent=contact.consent,
                         locales=self._qa_locales(locale, catalog_locale),
+                        unparsed=rendered.unparsed,
                     )
                 )
             files: dict[str, tuple[str, bytes]] = {}
@@ -300,6 +304,11 @@ class JobRenderer:
         if plan is None:
             plan = self._plans[variant]
         return (catalog_locale, *plan)
+
+
+def _blank(value: Any) -> bool:
+    """A falsy value that is not a typed 0 or ``False`` (those print, they are not empty)."""
+    return not isinstance(value, (bool, int, float, Decimal))
 
 
 def _merge(qa: QAResult, extra: list[QAIssue]) -> tuple[str, tuple[QAIssue, ...]]:

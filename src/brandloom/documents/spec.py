@@ -13,6 +13,7 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from brandloom.audiences.types import ColumnType
 from brandloom.documents.formats.registry import format_names
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
@@ -41,6 +42,11 @@ class AudienceSpec(_Strict):
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    # variable name -> type; undeclared columns stay text (nothing is inferred)
+    types: dict[str, ColumnType] = Field(default_factory=dict)
+    locale: str | None = None  # how typed numbers and dates are written in the file ("de-DE")
+    date_format: str | None = None  # "dd.MM.yyyy" (CLDR) or "%d.%m.%Y" (strftime)
+    datetime_format: str | None = None
 
 
 class TemplateSpec(_Strict):

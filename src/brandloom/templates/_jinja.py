@@ -137,6 +137,7 @@ class RenderContext(Context):
         parent: Mapping[str, Any],
         sink: list[str],
         eval_ctx: EvalContext,
+        unparsed: F.Unparsed | None = None,
     ) -> None:
         self.parent = parent  # type: ignore[assignment]
         self.vars = {}
@@ -148,6 +149,7 @@ class RenderContext(Context):
         self.blocks = {}
         self.bl_sink = sink
         self.bl_budget = LOOP_BUDGET
+        self.bl_unparsed = unparsed
 
     def resolve_or_missing(self, key: str) -> Any:
         if key in self.vars:
@@ -309,26 +311,32 @@ def _default(value: Any, default_value: Any = "", boolean: bool = True) -> Any:
     return default_value if isinstance(value, Undefined) else value
 
 
+# The formatting filters note values they print unformatted in the render's list (a context
+# Jinja derives for a block has none: nothing is noted there).
 @pass_context
 def _date(ctx: Context, value: Any, fmt: Any = "medium", locale: Any = None) -> str:
-    return F.format_date(value, fmt, locale=locale or _locale_of(ctx))
+    unparsed = getattr(ctx, "bl_unparsed", None)
+    return F.format_date(value, fmt, locale=locale or _locale_of(ctx), unparsed=unparsed)
 
 
 @pass_context
 def _number(ctx: Context, value: Any, fmt: Any = None, locale: Any = None) -> str:
-    return F.format_number(value, fmt, locale=locale or _locale_of(ctx))
+    unparsed = getattr(ctx, "bl_unparsed", None)
+    return F.format_number(value, fmt, locale=locale or _locale_of(ctx), unparsed=unparsed)
 
 
 @pass_context
 def _currency(
     ctx: Context, value: Any, code: Any = "USD", fmt: Any = None, locale: Any = None
 ) -> str:
-    return F.format_currency(value, code, fmt, locale=locale or _locale_of(ctx))
+    unparsed = getattr(ctx, "bl_unparsed", None)
+    return F.format_currency(value, code, fmt, locale=locale or _locale_of(ctx), unparsed=unparsed)
 
 
 @pass_context
 def _percent(ctx: Context, value: Any, fmt: Any = None, locale: Any = None) -> str:
-    return F.format_percent(value, fmt, locale=locale or _locale_of(ctx))
+    unparsed = getattr(ctx, "bl_unparsed", None)
+    return F.format_percent(value, fmt, locale=locale or _locale_of(ctx), unparsed=unparsed)
 
 
 @pass_eval_context
@@ -917,8 +925,10 @@ class JinjaPart:
         self.streamed = streamed
         self.eval_ctx = EvalContext(env, None)
 
-    def render(self, data: Mapping[str, Any], sink: list[str]) -> str:
-        ctx = RenderContext(self.env, data, sink, self.eval_ctx)
+    def render(
+        self, data: Mapping[str, Any], sink: list[str], unparsed: F.Unparsed | None = None
+    ) -> str:
+        ctx = RenderContext(self.env, data, sink, self.eval_ctx, unparsed)
         try:
             out = _bounded_join(self.root(ctx)) if self.streamed else "".join(self.root(ctx))
         except LimitExceeded as exc:
@@ -1089,13 +1099,16 @@ class JinjaFragment:
         self.max_output = max_output
         self.eval_ctx = EvalContext(env, None)
 
-    def render(self, data: Mapping[str, Any], sink: list[str]) -> str:
-        """The fragment's output for ``data``; names it did not find are appended to ``sink``.
+    def render(
+        self, data: Mapping[str, Any], sink: list[str], unparsed: F.Unparsed | None = None
+    ) -> str:
+        """The fragment's output for ``data``; names it did not find are appended to ``sink``,
+        values a filter printed unformatted to ``unparsed``.
 
         Raises :class:`TemplateRenderError` (sandbox violation, loop budget, output larger
         than ``max_output``, any failing operation), naming the fragment's part.
         """
-        ctx = RenderContext(self.env, data, sink, self.eval_ctx)
+        ctx = RenderContext(self.env, data, sink, self.eval_ctx, unparsed)
         try:
             return _bounded_join(self.root(ctx), self.max_output)
         except LimitExceeded as exc:

@@ -84,11 +84,12 @@ class TrackingUndefined(Undefined):
 class TrackingContext(RenderContext):
     """Attaches the per-render sink to undefined top-level names."""
 
-    __slots__ = ("bl_sink",)
+    __slots__ = ("bl_sink", "bl_unparsed")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bl_sink: list[str] | None = None
+        self.bl_unparsed: F.Unparsed | None = None
 
     def get(
         self, path: list[object], *, token: Token | None, default: object = UNDEFINED
@@ -115,26 +116,34 @@ def _locale_of(context: RenderContext) -> object:
     return None if isinstance(value, Undefined) else value
 
 
+# The formatting filters note values they print unformatted in the render's list; a context
+# Liquid copies for a block may not carry it (then nothing is noted there).
 @with_context
 def _date(value: Any, fmt: Any = "medium", locale: Any = None, *, context: RenderContext) -> str:
-    return F.format_date(value, fmt, locale=locale or _locale_of(context))
+    unparsed = getattr(context, "bl_unparsed", None)
+    return F.format_date(value, fmt, locale=locale or _locale_of(context), unparsed=unparsed)
 
 
 @with_context
 def _number(value: Any, fmt: Any = None, locale: Any = None, *, context: RenderContext) -> str:
-    return F.format_number(value, fmt, locale=locale or _locale_of(context))
+    unparsed = getattr(context, "bl_unparsed", None)
+    return F.format_number(value, fmt, locale=locale or _locale_of(context), unparsed=unparsed)
 
 
 @with_context
 def _currency(
     value: Any, code: Any = "USD", fmt: Any = None, locale: Any = None, *, context: RenderContext
 ) -> str:
-    return F.format_currency(value, code, fmt, locale=locale or _locale_of(context))
+    unparsed = getattr(context, "bl_unparsed", None)
+    return F.format_currency(
+        value, code, fmt, locale=locale or _locale_of(context), unparsed=unparsed
+    )
 
 
 @with_context
 def _percent(value: Any, fmt: Any = None, locale: Any = None, *, context: RenderContext) -> str:
-    return F.format_percent(value, fmt, locale=locale or _locale_of(context))
+    unparsed = getattr(context, "bl_unparsed", None)
+    return F.format_percent(value, fmt, locale=locale or _locale_of(context), unparsed=unparsed)
 
 
 def _utm(
@@ -400,10 +409,13 @@ class LiquidPart:
         self.name = name
         self.template = template
 
-    def render(self, data: Mapping[str, Any], sink: list[str]) -> str:
+    def render(
+        self, data: Mapping[str, Any], sink: list[str], unparsed: F.Unparsed | None = None
+    ) -> str:
         template = self.template
         ctx = TrackingContext(template, globals=data)
         ctx.bl_sink = sink
+        ctx.bl_unparsed = unparsed
         buffer = _Buffer()
         try:
             template.render_with_context(ctx, buffer)

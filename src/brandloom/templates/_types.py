@@ -59,7 +59,9 @@ class VariableUse:
 
 @dataclass(slots=True)
 class Rendered:
-    """One rendered document: text per part plus names that were undefined (rendered "")."""
+    """One rendered document: text per part, names that were undefined (rendered ""), and the
+    (filter, value) pairs a formatting filter printed unformatted."""
 
     parts: dict[str, str]
     unresolved: list[str]
+    unparsed: list[tuple[str, str]] = field(default_factory=list)

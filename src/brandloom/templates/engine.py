@@ -68,7 +68,9 @@ _DERIVE_SALT = f"brandloom {__version__}\0".encode()
 
 
 class _PartRenderer(Protocol):
-    def render(self, data: Mapping[str, Any], sink: list[str]) -> str: ...
+    def render(
+        self, data: Mapping[str, Any], sink: list[str], unparsed: list[tuple[str, str]]
+    ) -> str: ...
 
 
 class CompiledTemplate:
@@ -134,10 +136,11 @@ class CompiledTemplate:
             plan = cached if cached is not None else self._plan(key)
         data = _EMPTY_CONTEXT if context is None else context
         sink: list[str] = []
+        unparsed: list[tuple[str, str]] = []
         out: dict[str, str] = {}
         for name, render in plan:
-            out[name] = render(data, sink)
-        return Rendered(out, sink)
+            out[name] = render(data, sink, unparsed)
+        return Rendered(out, sink, unparsed)
 
     def _plan(self, key: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
         unknown = [name for name in key if name not in _PART_ORDER]

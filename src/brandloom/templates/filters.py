@@ -1,7 +1,11 @@
 """Engine-independent marketing filters: locale-aware formatting, UTM tagging, escaping.
 
 Every filter degrades gracefully: a value it cannot interpret comes back as text instead of
-failing the render, because one odd contact row must not break a bulk job. Locale-aware
+failing the render, because one odd contact row must not break a bulk job. The formatting
+filters (``date``, ``number``, ``currency``, ``percent``) do not do that silently: given an
+``unparsed`` list (the engine adapters pass the render's), they append ``(filter, value)`` for
+every non-blank value they print unformatted, and QA reports it (``filter.unparsed_value``).
+Only that failure branch does any work for it. Locale-aware
 filters read the BCP 47 tag from the context variable ``locale`` (the engine adapters pass
 it in) and fall back to ``en``.
 """
@@ -371,6 +375,18 @@ def to_datetime(value: object) -> dt.date | None:
 
 # --- locale-aware formatting -------------------------------------------------------------
 
+#: Where a formatting filter notes a value it printed unformatted: (filter name, the value).
+Unparsed = list[tuple[str, str]]
+
+
+def unformatted(name: str, value: object, unparsed: Unparsed | None) -> str:
+    """``value`` as text, unchanged; a non-blank one is noted in ``unparsed`` (see the module
+    docstring). Blank and missing values are not: ``variable.empty``/``unresolved`` cover them."""
+    text = text_of(value)
+    if unparsed is not None and text and not text.isspace():
+        unparsed.append((name, text))
+    return text
+
 
 _DATE_CACHE_LIMIT = 8192
 # (locale info, style, date or datetime, naive?) -> formatted text. Formatting is a pure
@@ -379,7 +395,13 @@ _DATE_CACHE_LIMIT = 8192
 _date_cache: dict[tuple[LocaleInfo, str, dt.date, bool], str] = {}
 
 
-def format_date(value: object, fmt: object = "medium", *, locale: object = None) -> str:
+def format_date(
+    value: object,
+    fmt: object = "medium",
+    *,
+    locale: object = None,
+    unparsed: Unparsed | None = None,
+) -> str:
     """``short|medium|long|full`` date style or a CLDR pattern (``d. MMMM y``, ``HH:mm``).
 
     A format containing ``%`` is a (locale-independent) ``strftime`` format, as Liquid
@@ -387,7 +409,7 @@ def format_date(value: object, fmt: object = "medium", *, locale: object = None)
     """
     when = to_datetime(value)
     if when is None:
-        return text_of(value)
+        return unformatted("date", value, unparsed)
     info = locale_info(locale)
     style = fmt if isinstance(fmt, str) and fmt else "medium"
     if "%" in style:
@@ -431,14 +453,16 @@ def _fraction_digits(fmt: object) -> int | None:
     return None
 
 
-def _format_plain(kind: str, value: object, fmt: object, locale: object) -> str:
+def _format_plain(
+    kind: str, value: object, fmt: object, locale: object, unparsed: Unparsed | None
+) -> str:
     number: int | float | Decimal | None
     if isinstance(value, str) and 0 < len(value) <= 15 and value.isascii() and value.isdigit():
         number = int(value)  # equal to what to_number gives (a Decimal with exponent 0)
     else:
         number = to_number(value)
     if number is None:
-        return text_of(value)
+        return unformatted(_FILTER_NAMES[kind], value, unparsed)
     info = locale_info(locale)
     digits = _fraction_digits(fmt)
     pattern = fmt if isinstance(fmt, str) and fmt else None
@@ -457,26 +481,36 @@ def _format_plain(kind: str, value: object, fmt: object, locale: object) -> str:
                 number, format=pattern, locale=info.locale, numbering_system=info.numbering
             )
     except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
-        return text_of(value)
+        return unformatted(_FILTER_NAMES[kind], value, unparsed)
     return info.localize_digits(out)
 
 
-def format_number(value: object, fmt: object = None, *, locale: object = None) -> str:
+_FILTER_NAMES = {"decimal": "number", "percent": "percent"}
+
+
+def format_number(
+    value: object, fmt: object = None, *, locale: object = None, unparsed: Unparsed | None = None
+) -> str:
     """Locale-aware decimal (``1.234,5`` in de-DE).
 
     ``fmt`` is a number of fraction digits (``2`` -> ``1.234,50``) or a CLDR pattern
     (``#,##0.00``).
     """
-    return _format_plain("decimal", value, fmt, locale)
+    return _format_plain("decimal", value, fmt, locale, unparsed)
 
 
 def format_currency(
-    value: object, code: object = "USD", fmt: object = None, *, locale: object = None
+    value: object,
+    code: object = "USD",
+    fmt: object = None,
+    *,
+    locale: object = None,
+    unparsed: Unparsed | None = None,
 ) -> str:
     """Locale-aware money amount for an ISO 4217 code (``1.234,50 €`` for EUR in de-DE)."""
     number = to_number(value)
     if number is None:
-        return text_of(value)
+        return unformatted("currency", value, unparsed)
     info = locale_info(locale)
     currency = code.strip().upper() if isinstance(code, str) and code.strip() else "USD"
     pattern = fmt if isinstance(fmt, str) and fmt else None
@@ -489,16 +523,18 @@ def format_currency(
             numbering_system=info.numbering,
         )
     except (ValueError, KeyError, TypeError, ArithmeticError):
-        return text_of(value)
+        return unformatted("currency", value, unparsed)
     return info.localize_digits(out)
 
 
-def format_percent(value: object, fmt: object = None, *, locale: object = None) -> str:
+def format_percent(
+    value: object, fmt: object = None, *, locale: object = None, unparsed: Unparsed | None = None
+) -> str:
     """Locale-aware percentage of a ratio: ``0.25`` -> ``25 %`` in de-DE.
 
     ``fmt`` is a number of fraction digits or a CLDR pattern, as for :func:`format_number`.
     """
-    return _format_plain("percent", value, fmt, locale)
+    return _format_plain("percent", value, fmt, locale, unparsed)
 
 
 # --- text ------------------------------------------------------------------------------

@@ -106,6 +106,21 @@ def test_variables() -> None:
     assert result.status == "warn"
 
 
+def test_unparsed_filter_values_warn_naming_filter_and_value() -> None:
+    unparsed = [("currency", "1.234,50"), ("date", "03.02.2026"), ("currency", "1.234,50")]
+    result = check(document=QAInput(parts=email_doc().parts, unparsed=unparsed))
+    assert codes(result) == ["filter.unparsed_value"]
+    assert result.status == "warn"
+    message = issue(result, "filter.unparsed_value").message
+    assert "currency('1.234,50'); date('03.02.2026')" in message  # each pair once
+    assert "audience.types" in message
+    assert ISSUE_CODES["filter.unparsed_value"] == "warn"
+    config = QAConfig.model_validate({"severity": {"filter.unparsed_value": "fail"}})
+    assert check(config, QAInput(parts=email_doc().parts, unparsed=unparsed)).status == "fail"
+    config = QAConfig.model_validate({"severity": {"filter.unparsed_value": "off"}})
+    assert check(config, QAInput(parts=email_doc().parts, unparsed=unparsed)).status == "pass"
+
+
 def test_consent() -> None:
     parts = email_doc().parts
     assert "consent.missing" not in codes(check(document=QAInput(parts=parts, consent="denied")))

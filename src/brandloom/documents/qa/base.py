@@ -58,6 +58,7 @@ class QAInput:
     # The document's locales, most specific first: its catalog's (or its contact's) locale and
     # shorter forms, then the job's default locale (``("de-AT", "de", "en-US", "en")``).
     locales: Sequence[str] = ()
+    unparsed: Sequence[tuple[str, str]] = ()  # (filter, value) a filter printed unformatted
 
 
 #: What a check returns when it found nothing (shared: no allocation per document).
@@ -87,6 +88,7 @@ class QADocument:
         "locales",
         "parts",
         "spam_score",
+        "unparsed",
         "unresolved",
     )
 
@@ -96,6 +98,7 @@ class QADocument:
         self.empty = document.empty
         self.consent = document.consent
         self.locales = document.locales
+        self.unparsed = document.unparsed
         self.html: str | None = document.parts.get("html")
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0
