@@ -71,6 +71,18 @@ def test_bad_input_exits_2_before_any_output(
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_spec_typos_name_the_field_and_suggest_the_known_one(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path, outptus=["html"], audience={"path": "contacts.csv", "kye": "email"})
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    err = " ".join(result.stderr.split())  # Rich wraps long lines
+    assert "outptus: unknown field `outptus`; did you mean `outputs`?" in err
+    assert "audience.kye: unknown field `kye`; did you mean `key`?" in err
+    assert "Extra inputs" not in err and "AudienceSpec" not in err
+
+
 def test_validate_writes_nothing_and_shows_previews(env: dict[str, str], tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     result = run(env, "validate", str(spec))

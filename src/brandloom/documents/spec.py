@@ -17,6 +17,7 @@ from brandloom.documents.formats.registry import format_names
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
 from brandloom.jobs.threshold import ErrorThreshold
+from brandloom.kit.validation import closest, validation_messages
 from brandloom.templates.parts import TEXT_PARTS
 
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
@@ -94,8 +95,10 @@ class VariantSpec(BaseModel):
     def _known_parts(self) -> VariantSpec:
         for part in self.overrides():
             if part not in TEXT_PARTS:
+                guess = closest(part, [*TEXT_PARTS, "name", "weight", "messages"])
+                hint = f"did you mean `{guess}`? " if guess else ""
                 raise ValueError(
-                    f"unknown field '{part}' (a variant overrides: {', '.join(TEXT_PARTS)})"
+                    f"unknown field `{part}`; {hint}(a variant overrides: {', '.join(TEXT_PARTS)})"
                 )
         return self
 
@@ -193,11 +196,7 @@ class RenderSpec(RenderOptions):
 
 
 def _format_validation_error(exc: ValidationError, origin: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(spec)"
-        lines.append(f"{origin}: {loc}: {err['msg']}")
-    return "\n".join(lines)
+    return "\n".join(f"{origin}: {line}" for line in validation_messages(exc, model=JobSpec))
 
 
 def load_spec(path: Path) -> tuple[JobSpec, Path]:
