@@ -83,6 +83,20 @@ def test_spec_typos_name_the_field_and_suggest_the_known_one(
     assert "Extra inputs" not in err and "AudienceSpec" not in err
 
 
+def test_an_unknown_variable_names_the_file_and_suggests_the_column(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path)
+    html = spec.parent / "email.html"
+    html.write_text("<p>\nHello {{ frist_name }}</p>", encoding="utf-8")
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    err = " ".join(result.stderr.split())
+    assert f"frist_name (html, {html} line 2) (did you mean `first_name`?)" in err
+    assert "Available variables: city, consent," in err
+    assert "{{ frist_name | default('') }}" in err
+
+
 def test_validate_writes_nothing_and_shows_previews(env: dict[str, str], tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     result = run(env, "validate", str(spec))

@@ -212,7 +212,7 @@ def check_template_variables(
             use for name, use in docx_template.required_variables().items() if name not in names
         ]
         if missing:
-            raise TemplateVariableError(missing)
+            raise TemplateVariableError(missing, available=names)
 
 
 def check_localized_variables(
