@@ -74,13 +74,19 @@ def test_bad_input_exits_2_before_any_output(
 def test_spec_typos_name_the_field_and_suggest_the_known_one(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    spec = _spec(tmp_path, outptus=["html"], audience={"path": "contacts.csv", "kye": "email"})
+    spec = _spec(
+        tmp_path,
+        outptus=["html"],
+        audience={"path": "contacts.csv", "kye": "email"},
+        **{"[bold]oops": 1},
+    )
     result = run(env, "validate", str(spec))
     assert result.returncode == 2, (result.stdout, result.stderr)
     err = " ".join(result.stderr.split())  # Rich wraps long lines
     assert "outptus: unknown field `outptus`; did you mean `outputs`?" in err
     assert "audience.kye: unknown field `kye`; did you mean `key`?" in err
     assert "Extra inputs" not in err and "AudienceSpec" not in err
+    assert "unknown field `[bold]oops`" in err  # user text is never read as Rich markup
 
 
 def test_an_unknown_variable_names_the_file_and_suggests_the_column(
@@ -95,6 +101,32 @@ def test_an_unknown_variable_names_the_file_and_suggests_the_column(
     assert f"frist_name (html, {html} line 2) (did you mean `first_name`?)" in err
     assert "Available variables: city, consent," in err
     assert "{{ frist_name | default('') }}" in err
+
+
+def test_validate_says_first_what_failed_and_shows_each_body(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path, variants=[], qa={"banned_phrases": ["spring sale"]})
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "warning: 1 of 9 rows rejected; 3 of 3 previews failed QA"
+    assert "ok" not in lines[0]
+    assert "preview: user000000@example.com (row 1)" in result.stdout  # no "variant None"
+    assert "subject: Spring sale for Name0" in lines  # markup applied, not printed
+    assert "[bold]" not in result.stdout and "[/]" not in result.stdout
+    assert result.stdout.count("Hello Name") == 3  # each preview's body (its text part)
+    assert "QA: fail" in lines
+    assert result.stdout.count("phrase.banned") == 3
+
+
+def test_help_paragraphs_reflow_to_the_terminal(env: dict[str, str]) -> None:
+    result = run({**env, "COLUMNS": "200"}, "generate", "--help")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    # where the docstring's source lines break, the help runs on: no break mid-sentence
+    for phrase in ("the job's chunks are enqueued", "or a shared filesystem", "follows the job"):
+        assert phrase in text, text
 
 
 def test_validate_writes_nothing_and_shows_previews(env: dict[str, str], tmp_path: Path) -> None:
