@@ -279,3 +279,35 @@ def test_serve_runs_several_server_processes_on_one_port(env: dict[str, str]) ->
         # Anything of the group still there (a server process caught mid-start) goes too.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_closed_stdout_pauses_the_job_for_resume(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "contacts.csv", contacts(60))
+    spec = write_spec(folder, chunk_size=10)
+    out = tmp_path / "out"
+    # `brandloom generate ... | head -1`: the reader takes one line and goes away.
+    proc = subprocess.Popen(
+        [*BRANDLOOM, "generate", str(spec), "--out", str(out), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    assert first.startswith("job "), first
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == 141
+    stderr = proc.stderr.read()
+    assert "standard output closed: a started job is paused" in stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    job_id = first.split()[1].rstrip(":")
+    status = json.loads(run(env, "status", job_id, "--json").stdout)
+    assert status["state"] == "paused" and status["error"] is None
+    assert status["contacts_done"] < 60
+
+    resumed = run(env, "generate", str(spec), "--out", str(out), "--resume", "--workers", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((out / "report.json").read_text())["accepted"] == 60

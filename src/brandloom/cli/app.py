@@ -141,16 +141,20 @@ def generate(
             return
         _print_report(result.report, result.out_dir)
 
+    from brandloom.cli.progress import OutputClosed
+
     try:
         _run(go)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # A started job is paused (in-process or on workers) with its finished chunks committed.
+        closed = isinstance(exc, OutputClosed)
         err_console.print(
-            f"interrupted: a started job is paused; continue it with `brandloom generate "
-            f"{escape(str(spec))} --out {escape(out)} --resume`",
+            f"{'standard output closed' if closed else 'interrupted'}: a started job is paused; "
+            f"continue it with `brandloom generate {escape(str(spec))} --out {escape(out)} "
+            "--resume`",
             highlight=False,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(141 if closed else 130) from None
 
 
 def _distributed(

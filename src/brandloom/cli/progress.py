@@ -7,6 +7,7 @@ as done in no time would promise an end long before it comes.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +25,32 @@ from rich.progress import (
 )
 
 from brandloom.jobs.lifecycle import Progress as JobProgress
+
+
+class OutputClosed(KeyboardInterrupt):
+    """Standard output was closed by its reader (``brandloom generate ... | head -3``).
+
+    An interruption like Ctrl-C, and a subclass of it so every path that pauses an interrupted
+    job (in-process or on workers) pauses this one: nothing is marked failed, ``--resume``
+    continues. The CLI exits 141, as a program killed by SIGPIPE does.
+    """
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device: the reader is gone, and Python's final flush
+    at exit must not fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def say(line: str) -> None:
+    """Print a progress line; a closed standard output interrupts the job (OutputClosed)."""
+    try:
+        print(line, file=sys.stdout, flush=True)
+    except BrokenPipeError:
+        silence_stdout()
+        raise OutputClosed from None
 
 
 class ProgressReporter:
@@ -82,10 +109,9 @@ class ProgressReporter:
             )
         else:
             left = progress.chunks_total - progress.chunks_done
-            print(
+            say(
                 f"job {progress.job_id}: {progress.items_done}/{progress.items_total} "
-                f"contacts done, {plural(left, 'chunk')} to go",
-                flush=True,
+                f"contacts done, {plural(left, 'chunk')} to go"
             )
 
     def update(self, progress: JobProgress) -> None:
@@ -104,11 +130,9 @@ class ProgressReporter:
                 eta = "0s"
             else:
                 eta = f"{left / contacts_rate:.0f}s" if contacts_rate > 0 else "unknown"
-            print(
+            say(
                 f"progress: {progress.items_done}/{progress.items_total} contacts, "
-                f"{progress.documents_done} documents, {rate:,.0f} docs/s, ETA {eta}",
-                file=sys.stdout,
-                flush=True,
+                f"{progress.documents_done} documents, {rate:,.0f} docs/s, ETA {eta}"
             )
 
 
