@@ -49,6 +49,20 @@ def test_generate_prints_a_summary_and_exits_0(env: dict[str, str], tmp_path: Pa
     assert (report["accepted"], report["rejected"]) == (8, 1)
 
 
+def test_a_finished_out_folder_is_refused_without_force(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec, out = _spec(tmp_path), tmp_path / "out"
+    assert run(env, "generate", str(spec), "--out", str(out), "-j", "1").returncode == 0
+    again = run(env, "generate", str(spec), "--out", str(out), "-j", "1")
+    assert again.returncode == 2, again.stderr
+    err = " ".join(again.stderr.split())
+    assert f"{out} holds the outputs of job job_" in err
+    assert "--force" in err and "another --out" in err
+    forced = run(env, "generate", str(spec), "--out", str(out), "-j", "1", "--force")
+    assert forced.returncode == 0, forced.stderr
+
+
 @pytest.mark.parametrize(
     ("overrides", "needle"),
     [

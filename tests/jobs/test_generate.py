@@ -9,10 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.cli.generate import generate
 from brandloom.errors import BrandloomError
+from brandloom.jobs.models import Job
 from tests.factories import contacts, tree_bytes, write_csv, write_spec
 
 # These tests call the CLI flows directly: the CLI creates `default` when it sets up.
@@ -165,7 +167,7 @@ def test_refuses_a_non_empty_foreign_output_folder(
     assert (out / "precious.txt").read_text() == "keep me"
 
 
-def test_rerun_into_previous_output_replaces_it(
+def test_a_finished_folder_is_refused_and_force_replaces_its_outputs(
     factory: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
     (tmp_path / "in").mkdir()
@@ -173,9 +175,48 @@ def test_rerun_into_previous_output_replaces_it(
     spec = write_spec(tmp_path / "in")
     out = tmp_path / "out"
     first = _run(factory, database_url, spec, out)
-    second = _run(factory, database_url, spec, out)
-    assert second.audience_reused and second.job_id != first.job_id
-    assert len((out / "manifest.jsonl").read_text().splitlines()) == 20
+    before = tree_bytes(out)
+
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "job.out_dir_has_outputs"
+    assert str(out) in info.value.message and first.job_id in info.value.message
+    assert "--force" in info.value.message and "another --out" in info.value.message
+    assert tree_bytes(out) == before  # nothing touched
+
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(5))  # fewer contacts this time
+    second = _run(factory, database_url, spec, out, force=True)
+    assert second.job_id != first.job_id
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 5
+    assert len(list((out / "html").iterdir())) == 5  # the old run's 15 others were deleted
+
+
+def test_an_unfinished_folder_needs_resume_or_force(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(60))
+    spec = write_spec(tmp_path / "in", chunk_size=10)
+    out = tmp_path / "out"
+
+    def interrupt(_: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(factory, database_url, spec, out, on_progress=interrupt)
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "job.unfinished"
+    assert "--resume" in info.value.message and "--force" in info.value.message
+    with pytest.raises(BrandloomError, match="not both"):
+        _run(factory, database_url, spec, out, resume=True, force=True)
+
+    fresh = _run(factory, database_url, spec, out, force=True)
+    assert fresh.report["accepted"] == 60
+    with factory() as session:
+        states = {row.id: row.state for row in session.execute(select(Job.id, Job.state))}
+    assert states.pop(fresh.job_id) == "done"
+    assert list(states.values()) == ["cancelled"]  # the interrupted job cannot be resumed
 
 
 def test_a_contact_that_breaks_the_template_fails_alone(

@@ -87,6 +87,14 @@ def generate(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the interrupted job in --out.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Start a new job in an --out that holds another job's outputs: they are "
+            "deleted first (an unfinished job there is cancelled).",
+        ),
+    ] = False,
     detach: Annotated[
         bool,
         typer.Option(
@@ -126,6 +134,7 @@ def generate(
                 out_dir=out,
                 workers=workers or os.cpu_count() or 1,
                 resume=resume,
+                force=force,
                 on_start=reporter.start,
                 on_progress=reporter.update,
                 dispatcher=dispatcher,
@@ -582,6 +591,7 @@ def demo(
                 spec_path=spec_path,
                 out_dir=documents,
                 workers=workers or os.cpu_count() or 1,
+                force=True,  # a demo run replaces the previous demo's documents
                 on_start=reporter.start,
                 on_progress=reporter.update,
             )
