@@ -64,7 +64,7 @@ def test_generate_writes_every_format_manifest_report_and_rejects(
         for fmt, rel in entry["files"].items():
             assert (out / rel).is_file(), (fmt, rel)
 
-    with (out / "rejected.csv").open(encoding="utf-8") as fh:
+    with (out / "rejected.csv").open(encoding="utf-8-sig") as fh:
         rejected = list(csv.reader(fh))
     assert rejected[0][:2] == ["row", "reason"]
     assert [r[0] for r in rejected[1:]] == ["121", "122", "123"]
@@ -316,3 +316,28 @@ def test_pdf_output_embeds_fonts_and_shapes_every_script(
     assert (out / "pdf" / "li@example.com.pdf").read_bytes() == (
         again / "pdf" / "li@example.com.pdf"
     ).read_bytes()
+
+
+def test_rejects_of_a_european_spreadsheet_open_in_excel_as_they_came(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    # What Excel on a German Windows saves as "CSV": cp1252, semicolons, decimal commas.
+    (tmp_path / "in" / "contacts.csv").write_bytes(
+        "email;first_name;city;locale;consent\r\n"
+        "ann@example.com;Ann;Köln;de-DE;yes\r\n"
+        "jörg-at-example;Jörg;Düsseldorf;de-DE;yes\r\n"
+        '=1+2;=HYPERLINK("x");1,5;de-DE;yes\r\n'.encode("cp1252")
+    )
+    spec = write_spec(tmp_path / "in", variants=[], outputs=["html"])
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    raw = (out / "rejected.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8, not its ANSI page
+    lines = raw[3:].decode("utf-8").splitlines()
+    assert lines[0] == "row;reason;email;first_name;city;locale;consent"
+    assert lines[1].endswith(";jörg-at-example;Jörg;Düsseldorf;de-DE;yes")
+    # formulas still neutralized; a decimal comma is no separator here
+    assert lines[2] == (
+        "3;invalid email in column 'email': '=1+2';'=1+2;\"'=HYPERLINK(\"\"x\"\")\";1,5;de-DE;yes"
+    )

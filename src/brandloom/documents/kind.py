@@ -446,7 +446,10 @@ class RenderKind:
 
         with store.staged_file(REJECTED) as rejects:
             write_rejects_csv(
-                rejects, list(audience.headers or []), audiences.iter_rejects(audience.id)
+                rejects,
+                list(audience.headers or []),
+                audiences.iter_rejects(audience.id),
+                delimiter=audience.delimiter or ",",  # JSONL and XLSX inputs have none
             )
 
         # Recorded before the parts are removed: once some parts are gone, assembling again
