@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import email.utils
 import json
+import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -274,6 +277,9 @@ def test_docx_from_the_document_and_from_a_word_template(
     out = docx.Document(str(tmp_path / "templated" / "docx" / "user000005@example.com.docx"))
     texts = [p.text for p in out.paragraphs]
     assert texts[:2] == ["Dear Name5,", "We have news for City5."]
+    # dated by email.date like every other output, not by the clock of the rendering process
+    with zipfile.ZipFile(tmp_path / "templated" / "docx" / "user000005@example.com.docx") as z:
+        assert ">2026-03-01T10:00:00Z</dcterms:created>" in z.read("docProps/core.xml").decode()
 
     broken = write_spec(
         folder,
@@ -341,3 +347,45 @@ def test_rejects_of_a_european_spreadsheet_open_in_excel_as_they_came(
     assert lines[2] == (
         "3;invalid email in column 'email': '=1+2';'=1+2;\"'=HYPERLINK(\"\"x\"\")\";1,5;de-DE;yes"
     )
+
+
+def test_without_email_date_outputs_are_dated_when_the_job_was_created(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    audience = tmp_path / "in" / "contacts.csv"
+    write_csv(audience, contacts(40))
+    os.utime(audience, (1_500_000_000, 1_500_000_000))  # an export from 2017
+    spec = write_spec(
+        tmp_path / "in",
+        variants=[],
+        outputs=["eml", "docx"],
+        chunk_size=10,
+        template={"subject": "Hi", "text": "Hello {{ first_name }}", "markdown": "# Hello"},
+        email={"from": "news@shop.example.com"},  # no email.date
+    )
+    out = tmp_path / "out"
+
+    def interrupt(_: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # half the job now, the rest in a resumed run
+        _run(factory, database_url, spec, out, on_progress=interrupt)
+    result = _run(factory, database_url, spec, out, resume=True)
+    with factory() as session:
+        job = session.get(Job, result.job_id)
+        assert job is not None
+        created = job.created_at.replace(microsecond=0)
+        assert job.params["eml_date"] == created.isoformat()
+    stamp = email.utils.format_datetime(created)
+    dates = set()
+    for path in (out / "eml").iterdir():
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        dates.add(msg["Date"])
+    assert dates == {stamp}  # every message, before and after the resume
+    assert "2017" not in stamp
+    created_w3c = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for path in (out / "docx").iterdir():
+        with zipfile.ZipFile(path) as docx:
+            core = docx.read("docProps/core.xml").decode()
+        assert f">{created_w3c}</dcterms:created>" in core

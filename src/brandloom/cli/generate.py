@@ -266,11 +266,11 @@ class ValidationSummary:
 
 
 def file_renderer(spec_file: SpecFile) -> JobRenderer:
-    """The renderer the spec's job would use; the EML date from the audience file's mtime."""
-    path = spec_file.audience_path
-    mtime = datetime.fromtimestamp(int(path.stat().st_mtime) if path else 0, UTC)
+    """The renderer the spec's job would use, dated as a job created now would be."""
     return preview_renderer(
-        spec_file.spec, spec_file.prepared, eml_date=eml_date_for(spec_file.spec, mtime)
+        spec_file.spec,
+        spec_file.prepared,
+        eml_date=eml_date_for(spec_file.spec, datetime.now(UTC)),
     )
 
 

@@ -162,6 +162,7 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
     spec = stored["spec"]
     email = spec.get("email") or {}
     outputs: tuple[str, ...] = tuple(spec["outputs"])
+    eml_date = datetime.fromisoformat(stored["eml_date"])
     settings = render_settings(
         name=job.name,
         seed=job_seed(job),
@@ -171,7 +172,7 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
         from_name=email.get("from_name"),
         reply_to=email.get("reply_to"),
         unsubscribe_mailto=email.get("unsubscribe_mailto"),
-        eml_date=datetime.fromisoformat(stored["eml_date"]),
+        eml_date=eml_date,
         keep_parts=spec.get("sink") == "jsonl",
     )
     parts = template_parts(template, spec)
@@ -183,7 +184,12 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
     )
     renderer = JobRenderer(
         localization=template_localization(template, stored, parts=parts),
-        docx_template=compile_docx(template.docx) if template.docx is not None else None,
+        # dated as the job's other outputs: a resume or another worker writes the same bytes
+        docx_template=(
+            compile_docx(template.docx, creation_date=eml_date)
+            if template.docx is not None
+            else None
+        ),
         templates=templates,
         weights=[(w[0], float(w[1])) for w in stored["weights"]],
         qa=QAConfig.model_validate(spec.get("qa") or {}),

@@ -113,7 +113,8 @@ class EmailSpec(_Strict):
     reply_to: str | None = None
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
-    # RFC 5322 Date of every message; default: the audience file's modification time.
+    # RFC 5322 Date of every message (and PDF/DOCX creation date); default: the job's creation
+    # time, recorded with the job.
     date: str | None = None
 
 
