@@ -256,3 +256,32 @@ def test_a_stored_template_renders_with_the_jobs_unsubscribe_url(
     eml = client.get(f"/v1/jobs/{job_id}/documents/ann@example.com/eml", headers=a)
     assert eml.status_code == 200, eml.text
     assert "List-Unsubscribe: <https://example.com/unsubscribe?c=ann%40example.com>" in eml.text
+
+
+def test_a_typo_in_a_job_names_the_field_and_suggests_the_known_one(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    client, a, _ = api
+    resp = client.post(
+        "/v1/jobs",
+        headers=a,
+        json={
+            "name": "x",
+            "audience_id": "aud_x",
+            "template_id": "tpl_x",
+            "outptus": ["html"],
+            "email": "hello@example.com",
+            "qa": {"banned_phrase": ["free"]},
+        },
+    )
+    assert resp.status_code == 422
+    error = resp.json()["error"]
+    assert error["code"] == "request.invalid"
+    message = error["message"]
+    assert "outptus: unknown field `outptus`; did you mean `outputs`?" in message
+    assert "qa.banned_phrase: unknown field `banned_phrase`; did you mean `banned_phrases`?" in (
+        message
+    )
+    assert "email: expected a mapping of fields, got text" in message
+    assert "Extra inputs" not in message and "EmailSpec" not in message
+    assert "instance of" not in message

@@ -34,11 +34,11 @@ def test_neutralized_cells_never_start_with_a_formula_character(value: str) -> N
     assert out in (value, "'" + value)
 
 
-def _read_back(path: Path) -> list[list[str]]:
+def _read_back(path: Path, delimiter: str = ",") -> list[list[str]]:
     raw = path.read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")  # plain UTF-8
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.reader(fh))
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, so Excel reads it as UTF-8
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh, delimiter=delimiter))
 
 
 rows_strategy = st.lists(
@@ -106,3 +106,10 @@ def test_lone_surrogates_do_not_break_the_writer(tmp_path: Path) -> None:
     out = tmp_path / "r.csv"
     assert write_rejects_csv(out, ["a"], [(1, "bad", ["x\udcffy"])]) == 1
     assert _read_back(out)[1] == ["1", "bad", "x?y"]
+
+
+def test_the_input_delimiter_is_kept(tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    write_rejects_csv(out, ["name", "amount"], [(2, "bad; very", ["Zoë", "1,5"])], delimiter=";")
+    assert out.read_bytes()[3:].decode() == ('row;reason;name;amount\r\n2;"bad; very";Zoë;1,5\r\n')
+    assert _read_back(out, ";")[1] == ["2", "bad; very", "Zoë", "1,5"]

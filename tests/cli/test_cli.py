@@ -49,6 +49,20 @@ def test_generate_prints_a_summary_and_exits_0(env: dict[str, str], tmp_path: Pa
     assert (report["accepted"], report["rejected"]) == (8, 1)
 
 
+def test_a_finished_out_folder_is_refused_without_force(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec, out = _spec(tmp_path), tmp_path / "out"
+    assert run(env, "generate", str(spec), "--out", str(out), "-j", "1").returncode == 0
+    again = run(env, "generate", str(spec), "--out", str(out), "-j", "1")
+    assert again.returncode == 2, again.stderr
+    err = " ".join(again.stderr.split())
+    assert f"{out} holds the outputs of job job_" in err
+    assert "--force" in err and "another --out" in err
+    forced = run(env, "generate", str(spec), "--out", str(out), "-j", "1", "--force")
+    assert forced.returncode == 0, forced.stderr
+
+
 @pytest.mark.parametrize(
     ("overrides", "needle"),
     [
@@ -69,6 +83,64 @@ def test_bad_input_exits_2_before_any_output(
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_spec_typos_name_the_field_and_suggest_the_known_one(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(
+        tmp_path,
+        outptus=["html"],
+        audience={"path": "contacts.csv", "kye": "email"},
+        **{"[bold]oops": 1},
+    )
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    err = " ".join(result.stderr.split())  # Rich wraps long lines
+    assert "outptus: unknown field `outptus`; did you mean `outputs`?" in err
+    assert "audience.kye: unknown field `kye`; did you mean `key`?" in err
+    assert "Extra inputs" not in err and "AudienceSpec" not in err
+    assert "unknown field `[bold]oops`" in err  # user text is never read as Rich markup
+
+
+def test_an_unknown_variable_names_the_file_and_suggests_the_column(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path)
+    html = spec.parent / "email.html"
+    html.write_text("<p>\nHello {{ frist_name }}</p>", encoding="utf-8")
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    err = " ".join(result.stderr.split())
+    assert f"frist_name (html, {html} line 2) (did you mean `first_name`?)" in err
+    assert "Available variables: city, consent," in err
+    assert "{{ frist_name | default('') }}" in err
+
+
+def test_validate_says_first_what_failed_and_shows_each_body(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path, variants=[], qa={"banned_phrases": ["spring sale"]})
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "warning: 1 of 9 rows rejected; 3 of 3 previews failed QA"
+    assert "ok" not in lines[0]
+    assert "preview: user000000@example.com (row 1)" in result.stdout  # no "variant None"
+    assert "subject: Spring sale for Name0" in lines  # markup applied, not printed
+    assert "[bold]" not in result.stdout and "[/]" not in result.stdout
+    assert result.stdout.count("Hello Name") == 3  # each preview's body (its text part)
+    assert "QA: fail" in lines
+    assert result.stdout.count("phrase.banned") == 3
+
+
+def test_help_paragraphs_reflow_to_the_terminal(env: dict[str, str]) -> None:
+    result = run({**env, "COLUMNS": "200"}, "generate", "--help")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    # where the docstring's source lines break, the help runs on: no break mid-sentence
+    for phrase in ("the job's chunks are enqueued", "or a shared filesystem", "follows the job"):
+        assert phrase in text, text
 
 
 def test_validate_writes_nothing_and_shows_previews(env: dict[str, str], tmp_path: Path) -> None:
@@ -221,3 +293,35 @@ def test_serve_runs_several_server_processes_on_one_port(env: dict[str, str]) ->
         # Anything of the group still there (a server process caught mid-start) goes too.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_closed_stdout_pauses_the_job_for_resume(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "contacts.csv", contacts(60))
+    spec = write_spec(folder, chunk_size=10)
+    out = tmp_path / "out"
+    # `brandloom generate ... | head -1`: the reader takes one line and goes away.
+    proc = subprocess.Popen(
+        [*BRANDLOOM, "generate", str(spec), "--out", str(out), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    assert first.startswith("job "), first
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == 141
+    stderr = proc.stderr.read()
+    assert "standard output closed: a started job is paused" in stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    job_id = first.split()[1].rstrip(":")
+    status = json.loads(run(env, "status", job_id, "--json").stdout)
+    assert status["state"] == "paused" and status["error"] is None
+    assert status["contacts_done"] < 60
+
+    resumed = run(env, "generate", str(spec), "--out", str(out), "--resume", "--workers", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((out / "report.json").read_text())["accepted"] == 60

@@ -107,7 +107,7 @@ def test_unknown_output_format_names_the_registered_ones() -> None:
     with pytest.raises(SpecError) as info:
         parse_spec({**SPEC, "outputs": ["html", "vcard"]})
     assert str(info.value) == (
-        "spec: outputs: Value error, unknown format(s) ['vcard']; "
+        "spec: outputs: unknown format(s) ['vcard']; "
         "choose from ['html', 'txt', 'md', 'sms', 'eml', 'pdf', 'docx']"
     )
     with pytest.raises(ValueError, match="unknown output format 'vcard'"):

@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import email.utils
 import json
+import os
+import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.cli.generate import generate
 from brandloom.errors import BrandloomError
+from brandloom.jobs.models import Job
 from tests.factories import contacts, tree_bytes, write_csv, write_spec
 
 # These tests call the CLI flows directly: the CLI creates `default` when it sets up.
@@ -62,7 +67,7 @@ def test_generate_writes_every_format_manifest_report_and_rejects(
         for fmt, rel in entry["files"].items():
             assert (out / rel).is_file(), (fmt, rel)
 
-    with (out / "rejected.csv").open(encoding="utf-8") as fh:
+    with (out / "rejected.csv").open(encoding="utf-8-sig") as fh:
         rejected = list(csv.reader(fh))
     assert rejected[0][:2] == ["row", "reason"]
     assert [r[0] for r in rejected[1:]] == ["121", "122", "123"]
@@ -165,7 +170,7 @@ def test_refuses_a_non_empty_foreign_output_folder(
     assert (out / "precious.txt").read_text() == "keep me"
 
 
-def test_rerun_into_previous_output_replaces_it(
+def test_a_finished_folder_is_refused_and_force_replaces_its_outputs(
     factory: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
     (tmp_path / "in").mkdir()
@@ -173,9 +178,48 @@ def test_rerun_into_previous_output_replaces_it(
     spec = write_spec(tmp_path / "in")
     out = tmp_path / "out"
     first = _run(factory, database_url, spec, out)
-    second = _run(factory, database_url, spec, out)
-    assert second.audience_reused and second.job_id != first.job_id
-    assert len((out / "manifest.jsonl").read_text().splitlines()) == 20
+    before = tree_bytes(out)
+
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "job.out_dir_has_outputs"
+    assert str(out) in info.value.message and first.job_id in info.value.message
+    assert "--force" in info.value.message and "another --out" in info.value.message
+    assert tree_bytes(out) == before  # nothing touched
+
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(5))  # fewer contacts this time
+    second = _run(factory, database_url, spec, out, force=True)
+    assert second.job_id != first.job_id
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 5
+    assert len(list((out / "html").iterdir())) == 5  # the old run's 15 others were deleted
+
+
+def test_an_unfinished_folder_needs_resume_or_force(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(60))
+    spec = write_spec(tmp_path / "in", chunk_size=10)
+    out = tmp_path / "out"
+
+    def interrupt(_: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(factory, database_url, spec, out, on_progress=interrupt)
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "job.unfinished"
+    assert "--resume" in info.value.message and "--force" in info.value.message
+    with pytest.raises(BrandloomError, match="not both"):
+        _run(factory, database_url, spec, out, resume=True, force=True)
+
+    fresh = _run(factory, database_url, spec, out, force=True)
+    assert fresh.report["accepted"] == 60
+    with factory() as session:
+        states = {row.id: row.state for row in session.execute(select(Job.id, Job.state))}
+    assert states.pop(fresh.job_id) == "done"
+    assert list(states.values()) == ["cancelled"]  # the interrupted job cannot be resumed
 
 
 def test_a_contact_that_breaks_the_template_fails_alone(
@@ -233,6 +277,9 @@ def test_docx_from_the_document_and_from_a_word_template(
     out = docx.Document(str(tmp_path / "templated" / "docx" / "user000005@example.com.docx"))
     texts = [p.text for p in out.paragraphs]
     assert texts[:2] == ["Dear Name5,", "We have news for City5."]
+    # dated by email.date like every other output, not by the clock of the rendering process
+    with zipfile.ZipFile(tmp_path / "templated" / "docx" / "user000005@example.com.docx") as z:
+        assert ">2026-03-01T10:00:00Z</dcterms:created>" in z.read("docProps/core.xml").decode()
 
     broken = write_spec(
         folder,
@@ -275,3 +322,70 @@ def test_pdf_output_embeds_fonts_and_shapes_every_script(
     assert (out / "pdf" / "li@example.com.pdf").read_bytes() == (
         again / "pdf" / "li@example.com.pdf"
     ).read_bytes()
+
+
+def test_rejects_of_a_european_spreadsheet_open_in_excel_as_they_came(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    # What Excel on a German Windows saves as "CSV": cp1252, semicolons, decimal commas.
+    (tmp_path / "in" / "contacts.csv").write_bytes(
+        "email;first_name;city;locale;consent\r\n"
+        "ann@example.com;Ann;Köln;de-DE;yes\r\n"
+        "jörg-at-example;Jörg;Düsseldorf;de-DE;yes\r\n"
+        '=1+2;=HYPERLINK("x");1,5;de-DE;yes\r\n'.encode("cp1252")
+    )
+    spec = write_spec(tmp_path / "in", variants=[], outputs=["html"])
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    raw = (out / "rejected.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8, not its ANSI page
+    lines = raw[3:].decode("utf-8").splitlines()
+    assert lines[0] == "row;reason;email;first_name;city;locale;consent"
+    assert lines[1].endswith(";jörg-at-example;Jörg;Düsseldorf;de-DE;yes")
+    # formulas still neutralized; a decimal comma is no separator here
+    assert lines[2] == (
+        "3;invalid email in column 'email': '=1+2';'=1+2;\"'=HYPERLINK(\"\"x\"\")\";1,5;de-DE;yes"
+    )
+
+
+def test_without_email_date_outputs_are_dated_when_the_job_was_created(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    audience = tmp_path / "in" / "contacts.csv"
+    write_csv(audience, contacts(40))
+    os.utime(audience, (1_500_000_000, 1_500_000_000))  # an export from 2017
+    spec = write_spec(
+        tmp_path / "in",
+        variants=[],
+        outputs=["eml", "docx"],
+        chunk_size=10,
+        template={"subject": "Hi", "text": "Hello {{ first_name }}", "markdown": "# Hello"},
+        email={"from": "news@shop.example.com"},  # no email.date
+    )
+    out = tmp_path / "out"
+
+    def interrupt(_: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # half the job now, the rest in a resumed run
+        _run(factory, database_url, spec, out, on_progress=interrupt)
+    result = _run(factory, database_url, spec, out, resume=True)
+    with factory() as session:
+        job = session.get(Job, result.job_id)
+        assert job is not None
+        created = job.created_at.replace(microsecond=0)
+        assert job.params["eml_date"] == created.isoformat()
+    stamp = email.utils.format_datetime(created)
+    dates = set()
+    for path in (out / "eml").iterdir():
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        dates.add(msg["Date"])
+    assert dates == {stamp}  # every message, before and after the resume
+    assert "2017" not in stamp
+    created_w3c = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for path in (out / "docx").iterdir():
+        with zipfile.ZipFile(path) as docx:
+            core = docx.read("docProps/core.xml").decode()
+        assert f">{created_w3c}</dcterms:created>" in core

@@ -70,8 +70,9 @@ def test_generate_into_a_bucket_writes_what_a_local_run_writes(
     assert "manifest.jsonl" in remote
     assert sum(name.startswith("html/") for name in remote) == 300
 
-    # A finished job's location takes a new run, and --resume of the finished one is a no-op.
-    _generate(env, spec, location)
+    # A finished job's location takes a new run with --force (refused without), and --resume
+    # of the finished one is a no-op.
+    _generate(env, spec, location, "--force")
     _generate(env, spec, location, "--resume")
     again = _bucket_tree(location, s3_settings, tmp_path / "again")
     assert again == remote

@@ -255,3 +255,26 @@ def test_loops_and_conditions(engine: str) -> None:
     compiled = compile_one("text", text, engine)
     out = compiled.render({"items": [{"name": "a"}, {"name": "b"}]})
     assert out.parts["text"] == "1:A 2:B "
+
+
+@pytest.mark.parametrize(
+    ("engine", "fallback"),
+    [("jinja", "{{ frist_name | default('') }}"), ("liquid", "{{ frist_name | default: '' }}")],
+)
+def test_an_unknown_variable_suggests_the_closest_lists_the_rest_and_names_the_file(
+    engine: str, fallback: str
+) -> None:
+    compiled = compile_template(
+        TemplateSource(
+            {"subject": "Hi", "html": "<p>\n\n{{ frist_name }}</p>"},
+            engine,
+            origins={"html": "/brand/email.html"},
+        )
+    )
+    with pytest.raises(TemplateVariableError) as info:
+        check_variables(compiled, ["email", "first_name", "city"])
+    message = info.value.message
+    assert "frist_name (html, /brand/email.html line 3) (did you mean `first_name`?)" in message
+    assert "Available variables: city, email, first_name" in message
+    assert fallback in message
+    assert info.value.details["available"] == ["city", "email", "first_name"]

@@ -13,9 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brandloom.errors import BrandloomError
+from brandloom.kit.validation import describe_errors
 
 
 def error_response(
@@ -34,14 +37,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            parts.append(f"{loc}: {err.get('msg')}")
-        return error_response(422, "request.invalid", "; ".join(parts) or "invalid request")
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lines = describe_errors(
+            exc.errors(), model=_body_model(request), skip=("body", "query", "path", "header")
+        )
+        return error_response(422, "request.invalid", "; ".join(lines) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model a route's JSON body is validated as (to name the fields known at a typo)."""
+    route: Any = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    params = route.dependant.body_params
+    if len(params) != 1:
+        return None  # several bodies are embedded under their names: no one model to walk
+    annotation = params[0].field_info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None

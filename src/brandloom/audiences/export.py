@@ -20,18 +20,25 @@ def neutralize_cell(value: str) -> str:
 
 
 def write_rejects_csv(
-    path: Path, header: list[str], rows: Iterable[tuple[int, str, list[str]]]
+    path: Path,
+    header: list[str],
+    rows: Iterable[tuple[int, str, list[str]]],
+    *,
+    delimiter: str = ",",
 ) -> int:
     """Write ``row, reason, *raw fields`` under ``["row", "reason", *header]``; returns the
     number of data rows written.
 
-    Plain UTF-8 without BOM, ``\\r\\n`` line ends, minimal quoting; every cell (header included)
-    goes through :func:`neutralize_cell`. Characters that cannot be encoded (lone surrogates)
-    are written as ``?``.
+    UTF-8 with a BOM and the input's ``delimiter``: Excel reads a CSV without a BOM in the
+    system's ANSI code page and splits it on the locale's list separator, so a file from a
+    European spreadsheet (cp1252, ``;``) would come back as mojibake in one column. ``\\r\\n``
+    line ends, minimal quoting; every cell (header included) goes through
+    :func:`neutralize_cell`. Characters that cannot be encoded (lone surrogates) are written
+    as ``?``.
     """
     count = 0
-    with Path(path).open("w", encoding="utf-8", errors="replace", newline="") as fh:
-        writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL)
+    with Path(path).open("w", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
         writer.writerow([neutralize_cell(h) for h in ("row", "reason", *header)])
         for row, reason, raw in rows:
             writer.writerow([str(row), neutralize_cell(reason), *(neutralize_cell(v) for v in raw)])

@@ -37,7 +37,7 @@ class Audience(Base):
     state: Mapped[str] = mapped_column(String(16), default=AudienceState.READY.value)
     job_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # The source file's modification time: the default, deterministic EML Date of its documents.
+    # The source file's modification time (an upload's receipt time), a record of the source.
     source_mtime: Mapped[datetime] = mapped_column(UTCDateTime())
     format: Mapped[str | None] = mapped_column(String(16), nullable=True)
     encoding: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -70,6 +70,6 @@ async def stream_upload(
         store.delete_prefix("")
         raise
     location = join_location(folder, filename) if remote else str(Path(store.location) / filename)
-    # Whole seconds, like a file's modification time: the default EML Date of its documents.
+    # Whole seconds, like a file's modification time.
     received = utcnow().replace(microsecond=0)
     return Upload(location=location, sha256=digest.hexdigest(), size=size, received_at=received)

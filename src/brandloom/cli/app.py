@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from brandloom.errors import BrandloomError
 
@@ -27,8 +29,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown reflows a docstring's paragraphs to the terminal's width (Rich mode keeps the
+    # source's line breaks, so help wrapped mid-sentence on any other width).
+    rich_markup_mode="markdown",
 )
-workspace_app = typer.Typer(help="Workspaces (tenants) and their API keys.", no_args_is_help=True)
+workspace_app = typer.Typer(
+    help="Workspaces (tenants) and their API keys.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 app.add_typer(workspace_app, name="workspace")
 messages_app = typer.Typer(
     help="A template's message catalogs: the keys its parts read and each locale's coverage.",
@@ -36,8 +45,9 @@ messages_app = typer.Typer(
 )
 app.add_typer(messages_app, name="messages")
 
-console = Console()
-err_console = Console(stderr=True)
+# Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 
@@ -58,7 +68,9 @@ def _run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except BrandloomError as exc:
-        err_console.print(f"[bold red]error[/] ({exc.code}): {exc.message}", highlight=False)
+        err_console.print(
+            f"[bold red]error[/] ({exc.code}): {escape(exc.message)}", highlight=False
+        )
         raise typer.Exit(2) from None
 
 
@@ -79,6 +91,14 @@ def generate(
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the interrupted job in --out.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Start a new job in an --out that holds another job's outputs: they are "
+            "deleted first (an unfinished job there is cancelled).",
+        ),
     ] = False,
     detach: Annotated[
         bool,
@@ -119,6 +139,7 @@ def generate(
                 out_dir=out,
                 workers=workers or os.cpu_count() or 1,
                 resume=resume,
+                force=force,
                 on_start=reporter.start,
                 on_progress=reporter.update,
                 dispatcher=dispatcher,
@@ -134,16 +155,20 @@ def generate(
             return
         _print_report(result.report, result.out_dir)
 
+    from brandloom.cli.progress import OutputClosed
+
     try:
         _run(go)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # A started job is paused (in-process or on workers) with its finished chunks committed.
+        closed = isinstance(exc, OutputClosed)
         err_console.print(
-            f"interrupted: a started job is paused; continue it with `brandloom generate {spec} "
-            f"--out {out} --resume`",
+            f"{'standard output closed' if closed else 'interrupted'}: a started job is paused; "
+            f"continue it with `brandloom generate {escape(str(spec))} --out {escape(out)} "
+            "--resume`",
             highlight=False,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(141 if closed else 130) from None
 
 
 def _distributed(
@@ -204,7 +229,7 @@ def status(
     else:
         console.print(
             f"{st.job_id}: {st.state} — {st.items_done:,}/{st.items_total:,} {_items(st.kind)}, "
-            f"{st.documents_done:,} documents" + (f"\n{st.error}" if st.error else ""),
+            f"{st.documents_done:,} documents" + (f"\n{escape(st.error)}" if st.error else ""),
             highlight=False,
         )
     if follow and st.state != JobState.DONE:
@@ -229,7 +254,7 @@ def list_jobs(
 
     if state is not None and state not in {s.value for s in JobState}:
         err_console.print(
-            f"error: --state: not a job state: {state!r} "
+            f"error: --state: not a job state: {escape(repr(state))} "
             f"(one of {', '.join(s.value for s in JobState)})",
             highlight=False,
         )
@@ -300,7 +325,8 @@ def _status_json(st: Any) -> dict[str, Any]:
 
 def _print_report(report: dict[str, Any], out: Path | str) -> None:
     table = Table(
-        title=f"{report.get('name', 'job')} — {report.get('job_id', '')}", show_header=False
+        title=escape(f"{report.get('name', 'job')} — {report.get('job_id', '')}"),
+        show_header=False,
     )
     table.add_column("", style="bold")
     table.add_column("")
@@ -319,12 +345,10 @@ def _print_report(report: dict[str, Any], out: Path | str) -> None:
     table.add_row(
         "time", f"{report['elapsed_s']:.2f} s" + (f" · {rate:,.0f} docs/min" if rate else "")
     )
-    table.add_row("output", str(out))
+    table.add_row("output", Text(str(out)))
     console.print(table)
     for warning in report.get("warnings", ()):
-        err_console.print(
-            f"warning ({warning['code']}): {warning['message']}", markup=False, soft_wrap=True
-        )
+        err_console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
 
 
 @app.command()
@@ -333,30 +357,58 @@ def validate(spec: SpecArg) -> None:
     from brandloom.cli.generate import validate as run_validate
 
     summary = _run(lambda: run_validate(spec))
+    failed = [p for p in summary.previews if p["qa"]["status"] == "fail"]
+    problems = []
+    if summary.rejected:
+        problems.append(f"{summary.rejected:,} of {summary.rows_read:,} rows rejected")
+    if failed:
+        problems.append(f"{len(failed)} of {len(summary.previews)} previews failed QA")
+    # The first line is the verdict: a person (or a script reading it) sees what failed first.
+    verdict = "[bold yellow]warning[/]" if problems else "[bold green]ok[/]"
     console.print(
-        f"[bold green]ok[/]: engine {summary.engine}, "
-        f"{summary.rows_read:,} rows: {summary.accepted:,} accepted, {summary.rejected:,} rejected"
+        f"{verdict}: {escape('; '.join(problems) or 'every row accepted, previews pass QA')}",
+        highlight=False,
+    )
+    console.print(
+        f"engine {summary.engine}, {summary.rows_read:,} rows: "
+        f"{summary.accepted:,} accepted, {summary.rejected:,} rejected",
+        highlight=False,
     )
     for code, count in summary.rejected_by_code.items():
-        console.print(f"  rejected {code}: {count:,}")
+        console.print(f"  rejected {escape(code)}: {count:,}", highlight=False)
     for warning in summary.warnings:
-        console.print(
-            f"warning ({warning['code']}): {warning['message']}", markup=False, soft_wrap=True
-        )
-    console.print(f"variables: {', '.join(summary.variables)}")
+        console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
+    console.print(Text(f"variables: {', '.join(summary.variables)}"))
     if summary.variants:
-        console.print(f"variants: {', '.join(summary.variants)}")
+        console.print(Text(f"variants: {', '.join(summary.variants)}"))
     for item in summary.previews:
-        console.rule(f"preview: {item['key']} (row {item['row']}, variant {item['variant']})")
+        variant = f", variant {item['variant']}" if item["variant"] is not None else ""
+        console.rule(escape(f"preview: {item['key']} (row {item['row']}{variant})"))
         parts = item["parts"]
-        console.print(
-            f"[bold]subject[/]: {parts.get('subject', '')}", highlight=False, markup=False
-        )
-        body = parts.get("text") or parts.get("markdown") or parts.get("sms") or ""
-        console.print(body[:600], highlight=False, markup=False)
+        console.print(Text.assemble(("subject", "bold"), ": ", parts.get("subject", "")))
+        console.print(Text(_preview_body(item)[:600]))
         qa = item["qa"]
-        codes = ", ".join(i["code"] for i in qa["issues"]) or "none"
-        console.print(f"[bold]QA[/]: {qa['status']} ({codes})")
+        status = Text(qa["status"], style="red" if qa["status"] == "fail" else "")
+        console.print(Text.assemble(("QA", "bold"), ": ", status))
+        for issue in qa["issues"]:
+            console.print(Text(f"  {issue['severity']} {issue['code']}: {issue['message']}"))
+
+
+def _preview_body(item: dict[str, Any]) -> str:
+    """A preview's body as text: the text part (given or derived from the HTML), else what
+    the template has."""
+    parts, files = item["parts"], item["files"]
+    for name in ("text", "markdown", "sms"):
+        if parts.get(name):
+            return str(parts[name]).strip()
+    for fmt in ("txt", "md", "sms"):
+        if files.get(fmt):
+            return bytes(files[fmt]).decode("utf-8", "replace").strip()
+    if parts.get("html"):
+        from brandloom.kit.text import strip_html
+
+        return strip_html(str(parts["html"])).strip()
+    return ""
 
 
 @app.command()
@@ -371,16 +423,19 @@ def preview(
     item = _run(lambda: run_preview(spec, key=contact))
     data = item["files"].get(fmt)
     if data is None:
-        err_console.print(f"[bold red]error[/]: format '{fmt}' is not among the spec's outputs")
+        err_console.print(
+            f"[bold red]error[/]: format '{escape(fmt)}' is not among the spec's outputs"
+        )
         raise typer.Exit(2)
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
     qa = item["qa"]
     if qa["issues"]:
         err_console.print(
-            f"QA {qa['status']}: "
-            + "; ".join(f"{i['code']}: {i['message']}" for i in qa["issues"]),
-            highlight=False,
+            Text(
+                f"QA {qa['status']}: "
+                + "; ".join(f"{i['code']}: {i['message']}" for i in qa["issues"])
+            )
         )
 
 
@@ -404,7 +459,7 @@ def workspace_create(
         sys.stdout.write(orjson.dumps({"workspace_id": workspace_id, "api_key": api_key}).decode())
         sys.stdout.write("\n")
         return
-    console.print(f"workspace [bold]{name}[/] ({workspace_id})")
+    console.print(f"workspace [bold]{escape(name)}[/] ({workspace_id})")
     console.print(f"API key (shown once, store it now): [bold]{api_key}[/]", highlight=False)
 
 
@@ -529,11 +584,11 @@ def messages_extract(
     table.add_column("read in")
     table.add_column(f"text ({report.default_locale})")
     for use in report.keys:
-        table.add_row(use.key, ", ".join(use.parts), use.source or "")
+        table.add_row(escape(use.key), escape(", ".join(use.parts)), escape(use.source or ""))
     console.print(table)
     if pot is not None:
         pot.write_bytes(pot_file(report))
-        console.print(f"wrote {pot} ({len(report.keys)} entries)", highlight=False)
+        console.print(f"wrote {pot} ({len(report.keys)} entries)", markup=False, highlight=False)
 
 
 @messages_app.command("check")
@@ -551,15 +606,15 @@ def messages_check(spec: SpecArg) -> None:
     table.add_column("not read by the template")
     for cov in report.locales:
         table.add_row(
-            cov.locale,
-            cov.origin,
+            escape(cov.locale),
+            escape(cov.origin),
             f"{cov.present}/{total}",
-            ", ".join(cov.missing) or "-",
-            ", ".join(cov.unused) or "-",
+            escape(", ".join(cov.missing)) or "-",
+            escape(", ".join(cov.unused)) or "-",
         )
     console.print(table)
     for problem in report.problems:
-        err_console.print(f"problem: {problem}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(f"problem: {problem}", markup=False, highlight=False)
     if not report.ok:
         raise typer.Exit(1)
     console.print("every catalog holds every key, with the same placeholders", highlight=False)
@@ -589,7 +644,7 @@ def demo(
         auth = ctx.operator(workspace)
         spec_path = write_demo(inputs, count=contacts)
         documents = out_dir / "documents"
-        console.print(f"demo inputs: {inputs} (contacts.csv, email.html, spec.yaml)")
+        console.print(Text(f"demo inputs: {inputs} (contacts.csv, email.html, spec.yaml)"))
         with ProgressReporter(console) as reporter:
             result = run_generate(
                 ctx.factory,
@@ -598,13 +653,16 @@ def demo(
                 spec_path=spec_path,
                 out_dir=documents,
                 workers=workers or os.cpu_count() or 1,
+                force=True,  # a demo run replaces the previous demo's documents
                 on_start=reporter.start,
                 on_progress=reporter.update,
             )
         _print_report(result.report, documents)
         console.print(
-            f"open {documents / 'html'} for e-mails, {documents / 'manifest.jsonl'} "
-            "for every contact's outcome, rejected.csv for the rows the import refused."
+            Text(
+                f"open {documents / 'html'} for e-mails, {documents / 'manifest.jsonl'} "
+                "for every contact's outcome, rejected.csv for the rows the import refused."
+            )
         )
 
     _run(go)
@@ -671,7 +729,7 @@ def _change_state(job_id: str, change: str, workspace: str | None) -> None:
                 lifecycle.cancel_job(session, job)
             return job.state
 
-    console.print(f"{job_id}: {_run(go)}")
+    console.print(Text(f"{job_id}: {_run(go)}"))
 
 
 @app.command()

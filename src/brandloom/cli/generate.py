@@ -36,7 +36,7 @@ from brandloom.jobs import lifecycle
 from brandloom.jobs.models import Job
 from brandloom.jobs.repository import JobRepository
 from brandloom.jobs.runner import InProcessRunner, Runner
-from brandloom.jobs.states import JobState
+from brandloom.jobs.states import FINISHED_STATES, JobState
 from brandloom.settings import Settings, get_settings
 from brandloom.storage import Store, is_remote, open_location
 from brandloom.templates.service import save_template
@@ -66,6 +66,7 @@ def generate(
     out_dir: Path | str,
     workers: int,
     resume: bool = False,
+    force: bool = False,
     on_start: ProgressFn | None = None,
     on_progress: ProgressFn | None = None,
     runner: Runner | None = None,
@@ -79,7 +80,11 @@ def generate(
     Without a ``dispatcher`` the job renders here on ``runner`` (in-process by default). With
     one, its chunks are enqueued for workers; ``detach`` returns right after, otherwise the job
     is followed until it stops (``housekeeping`` recovers work of dead workers meanwhile).
+    ``force`` starts a new job in an ``out_dir`` that holds another's outputs (deleted first;
+    an unfinished job there is cancelled).
     """
+    if resume and force:
+        raise BrandloomError("give --resume or --force, not both", code="cli.usage")
     spec_file = read_spec_file(spec_path)
     out_dir = _output_location(out_dir)
     runner = runner or InProcessRunner(database_url, workers=workers)
@@ -102,8 +107,10 @@ def generate(
                 )
             job_id = previous.id
         else:
-            unfinished = previous if previous and previous.state != JobState.DONE else None
-            check_out_dir(_out_store(out_dir), unfinished=unfinished)
+            check_out_dir(_out_store(out_dir), previous=previous, force=force)
+            if force and previous is not None and previous.state not in FINISHED_STATES:
+                # its workers must not go on writing into the folder the new job takes over
+                lifecycle.cancel_job(session, previous)
     if not resume:
         job_id, audience_reused = _create(
             factory, workspace_name, spec_file, out_dir, settings or get_settings()
@@ -261,11 +268,11 @@ class ValidationSummary:
 
 
 def file_renderer(spec_file: SpecFile) -> JobRenderer:
-    """The renderer the spec's job would use; the EML date from the audience file's mtime."""
-    path = spec_file.audience_path
-    mtime = datetime.fromtimestamp(int(path.stat().st_mtime) if path else 0, UTC)
+    """The renderer the spec's job would use, dated as a job created now would be."""
     return preview_renderer(
-        spec_file.spec, spec_file.prepared, eml_date=eml_date_for(spec_file.spec, mtime)
+        spec_file.spec,
+        spec_file.prepared,
+        eml_date=eml_date_for(spec_file.spec, datetime.now(UTC)),
     )
 
 

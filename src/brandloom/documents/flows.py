@@ -151,15 +151,20 @@ def prepare_template(
     )
 
 
-def eml_date_for(options: RenderOptions, source_mtime: datetime) -> datetime:
-    """The Date of every message: ``email.date``, else the audience file's modification time."""
+def eml_date_for(options: RenderOptions, created_at: datetime) -> datetime:
+    """The Date of every message (and the creation date of PDF and DOCX outputs):
+    ``email.date``, else when the job was created (``created_at``, whole seconds).
+
+    Recorded in the job's params, so a resume and every worker use the same date and the
+    outputs stay byte-identical.
+    """
     if options.email.date:
         try:
             value = datetime.fromisoformat(options.email.date)
         except ValueError:
             raise SpecError(f"email.date: not an ISO 8601 date: {options.email.date!r}") from None
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return source_mtime
+    return created_at.replace(microsecond=0)
 
 
 def render_params(
@@ -267,9 +272,9 @@ def create_render_job(
         locales=prepared.locales,
         cache=cache,
     )
-    params = render_params(
-        spec, prepared, eml_date=eml_date_for(spec, audience.source_mtime)
-    ).to_json()
+    job_id = job_id or new_id("job")
+    created_at = utcnow()
+    params = render_params(spec, prepared, eml_date=eml_date_for(spec, created_at)).to_json()
     ready = audience.state == AudienceState.READY
     if ready and prepared.localization is not None:
         contact_locales = audience_locales(session, workspace, audience_id=audience.id)
@@ -278,7 +283,6 @@ def create_render_job(
             params["warnings"] = warnings
     if not ready:
         params["check_variables"] = True  # the audience's columns are known once imported
-    job_id = job_id or new_id("job")
     return job_service.create_job(
         session,
         workspace,
@@ -291,6 +295,7 @@ def create_render_job(
         out_dir=out_dir if out_dir is not None else api_out_dir(settings, job_id),
         after_job_id=None if ready else audience.job_id,
         job_id=job_id,
+        created_at=created_at,
     )
 
 
@@ -412,7 +417,6 @@ def preview_template(
     if contact is not None:
         row, available = contact_from_fields(contact)
         data = contact_data(row)
-        mtime = utcnow().replace(microsecond=0)
     else:
         assert audience_id is not None and key is not None
         audience = get_audience(session, workspace, audience_id=audience_id)
@@ -422,7 +426,7 @@ def preview_template(
                 code=f"audience.{audience.state}",
             )
         data = audience_contact(session, workspace, audience_id=audience.id, key=key)
-        available, mtime = list(audience.variables or []), audience.source_mtime
+        available = list(audience.variables or [])
     if "outputs" not in options.model_fields_set:
         options = options.model_copy(update={"outputs": outputs_of(template.parts)})
     prepared = prepare_template(
@@ -440,7 +444,12 @@ def preview_template(
             raise ValidationFailed(f"locale: not a known locale: {locale!r}", code="locale.invalid")
         data = replace(data, locale=normalized)
     renderer = preview_renderer(
-        options, prepared, eml_date=eml_date_for(options, mtime), variant=variant, all_parts=True
+        # dated as a job created now would be
+        options,
+        prepared,
+        eml_date=eml_date_for(options, utcnow()),
+        variant=variant,
+        all_parts=True,
     )
     shown = preview_contact(renderer, data)
     return {

@@ -165,6 +165,7 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
     spec = stored["spec"]
     email = spec.get("email") or {}
     outputs: tuple[str, ...] = tuple(spec["outputs"])
+    eml_date = datetime.fromisoformat(stored["eml_date"])
     settings = render_settings(
         name=job.name,
         seed=job_seed(job),
@@ -174,7 +175,7 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
         from_name=email.get("from_name"),
         reply_to=email.get("reply_to"),
         unsubscribe_mailto=email.get("unsubscribe_mailto"),
-        eml_date=datetime.fromisoformat(stored["eml_date"]),
+        eml_date=eml_date,
         keep_parts=spec.get("sink") == "jsonl",
     )
     parts = template_parts(template, spec)
@@ -186,7 +187,12 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
     )
     renderer = JobRenderer(
         localization=template_localization(template, stored, parts=parts),
-        docx_template=compile_docx(template.docx) if template.docx is not None else None,
+        # dated as the job's other outputs: a resume or another worker writes the same bytes
+        docx_template=(
+            compile_docx(template.docx, creation_date=eml_date)
+            if template.docx is not None
+            else None
+        ),
         templates=templates,
         weights=[(w[0], float(w[1])) for w in stored["weights"]],
         qa=QAConfig.model_validate(spec.get("qa") or {}),
@@ -215,7 +221,7 @@ def check_template_variables(
             use for name, use in docx_template.required_variables().items() if name not in names
         ]
         if missing:
-            raise TemplateVariableError(missing)
+            raise TemplateVariableError(missing, available=names)
 
 
 def check_localized_variables(
@@ -455,7 +461,10 @@ class RenderKind:
 
         with store.staged_file(REJECTED) as rejects:
             write_rejects_csv(
-                rejects, list(audience.headers or []), audiences.iter_rejects(audience.id)
+                rejects,
+                list(audience.headers or []),
+                audiences.iter_rejects(audience.id),
+                delimiter=audience.delimiter or ",",  # JSONL and XLSX inputs have none
             )
 
         # Recorded before the parts are removed: once some parts are gone, assembling again

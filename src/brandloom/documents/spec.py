@@ -18,6 +18,7 @@ from brandloom.documents.formats.registry import format_names
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
 from brandloom.jobs.threshold import ErrorThreshold
+from brandloom.kit.validation import closest, validation_messages
 from brandloom.templates.parts import TEXT_PARTS
 
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
@@ -100,8 +101,10 @@ class VariantSpec(BaseModel):
     def _known_parts(self) -> VariantSpec:
         for part in self.overrides():
             if part not in TEXT_PARTS:
+                guess = closest(part, [*TEXT_PARTS, "name", "weight", "messages"])
+                hint = f"did you mean `{guess}`? " if guess else ""
                 raise ValueError(
-                    f"unknown field '{part}' (a variant overrides: {', '.join(TEXT_PARTS)})"
+                    f"unknown field `{part}`; {hint}(a variant overrides: {', '.join(TEXT_PARTS)})"
                 )
         return self
 
@@ -116,7 +119,8 @@ class EmailSpec(_Strict):
     reply_to: str | None = None
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
-    # RFC 5322 Date of every message; default: the audience file's modification time.
+    # RFC 5322 Date of every message (and PDF/DOCX creation date); default: the job's creation
+    # time, recorded with the job.
     date: str | None = None
 
 
@@ -199,11 +203,7 @@ class RenderSpec(RenderOptions):
 
 
 def _format_validation_error(exc: ValidationError, origin: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(spec)"
-        lines.append(f"{origin}: {loc}: {err['msg']}")
-    return "\n".join(lines)
+    return "\n".join(f"{origin}: {line}" for line in validation_messages(exc, model=JobSpec))
 
 
 def load_spec(path: Path) -> tuple[JobSpec, Path]:

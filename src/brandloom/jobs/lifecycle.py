@@ -268,9 +268,6 @@ def execute_job(
         pending = repo.pending_chunks(job.id)
         progress = Progress.of(job, documents_done=repo.documents_done(job.id))
 
-    if on_start:
-        on_start(progress)
-
     def on_chunk(index: int, stats: dict[str, Any] | None) -> None:
         record_chunk(stats or {}, outcome="done" if stats is not None else "skipped")
         if stats is None:
@@ -295,10 +292,13 @@ def execute_job(
                 transition(job, state, reason="interrupted")
 
     try:
+        if on_start:
+            on_start(progress)  # inside: an interruption here pauses the started job too
         finished = runner.run(
             job_id, pending, on_chunk=on_chunk, should_stop=should_stop or (lambda: False)
         )
     except KeyboardInterrupt:
+        # Ctrl-C, or the CLI's standard output closed by its reader (``cli.progress``)
         _stop_with(JobState.PAUSED)
         raise
     except BrandloomError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,11 @@ def create_job(
     out_dir: Path | str | None = None,
     after_job_id: str | None = None,
     job_id: str | None = None,
+    created_at: datetime | None = None,
 ) -> Job:
     """Record a job of ``kind``. Its chunks are planned now, or, for a job that waits for
-    ``after_job_id``, when that job is done."""
+    ``after_job_id``, when that job is done. ``created_at``: when a kind derived something
+    from the creation time before the record (a render job's default EML date)."""
     get_kind(kind)  # an unknown kind is refused before anything is written
     repo = JobRepository(session, workspace)
     job = repo.add(
@@ -66,6 +68,7 @@ def create_job(
             template_id=template_id,
             out_dir=str(out_dir) if out_dir is not None else None,
             after_job_id=after_job_id,
+            created_at=created_at or utcnow(),
         )
     )
     session.flush()

@@ -252,4 +252,9 @@ def check_variables(compiled: CompiledTemplate, available: Iterable[str]) -> Non
     names = set(available)
     missing = [use for name, use in compiled.required_variables().items() if name not in names]
     if missing:
-        raise TemplateVariableError(missing)
+        raise TemplateVariableError(
+            missing,
+            available=names,
+            origins=compiled.source.origins,
+            engine=compiled.source.engine,
+        )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from brandloom.errors import BrandloomError
+from brandloom.kit.validation import closest
 
 if TYPE_CHECKING:
     from brandloom.templates.engine import VariableUse
@@ -66,17 +68,47 @@ class TemplateVariableError(TemplateError):
 
     code = "template.unknown_variable"
 
-    def __init__(self, missing: list[VariableUse]) -> None:
+    def __init__(
+        self,
+        missing: list[VariableUse],
+        *,
+        available: Iterable[str] = (),
+        origins: Mapping[str, str] | None = None,
+        engine: str = "jinja",
+    ) -> None:
         self.missing = missing
-        listed = ", ".join(f"{u.name} ({u.part} line {u.line})" for u in missing)
-        noun = "variable" if len(missing) == 1 else "variables"
+        known = sorted(set(available))
+        origins = origins or {}
+
+        def where(use: VariableUse) -> str:
+            origin = origins.get(use.part)
+            file = f", {origin}" if origin and origin != "inline" else ""
+            return f"{use.part}{file} line {use.line}"
+
+        entries = []
+        for use in missing:
+            guess = closest(use.name, known)
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            entries.append(f"{use.name} ({where(use)}){hint}")
+        noun = "a variable" if len(missing) == 1 else "variables"
+        message = f"the template uses {noun} the data does not provide: {'; '.join(entries)}"
+        if known:
+            message += f". Available variables: {', '.join(known)}"
+        if missing:
+            fallback = (
+                f"{{{{ {missing[0].name} | default: '' }}}}"
+                if engine == "liquid"
+                else f"{{{{ {missing[0].name} | default('') }}}}"
+            )
+            message += f". For a value some contacts may lack, give a fallback: {fallback}"
         details: dict[str, Any] = {
-            "missing": [{"name": u.name, "part": u.part, "line": u.line} for u in missing]
+            "missing": [
+                {"name": u.name, "part": u.part, "line": u.line, "origin": origins.get(u.part)}
+                for u in missing
+            ],
+            "available": known,
         }
-        super().__init__(
-            f"the template uses {noun} the data does not provide: {listed}",
-            details=details,
-        )
+        super().__init__(message, details=details)
 
 
 class TemplateRenderError(TemplateError):

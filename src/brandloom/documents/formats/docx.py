@@ -684,9 +684,12 @@ class DocxTemplate:
         return build_zip(entries)
 
 
-def compile_docx(source: bytes, *, origin: str = "template.docx") -> DocxTemplate:
-    """Compile a Word template (checked like every other part), its properties dated now."""
-    return DocxTemplate(source, creation_date=datetime.now(UTC), origin=origin)
+def compile_docx(
+    source: bytes, *, origin: str = "template.docx", creation_date: datetime | None = None
+) -> DocxTemplate:
+    """Compile a Word template (checked like every other part); its documents' properties are
+    dated ``creation_date`` (a job's EML date), else now."""
+    return DocxTemplate(source, creation_date=creation_date or datetime.now(UTC), origin=origin)
 
 
 def _make_template(source: bytes, creation_date: datetime, origin: str) -> DocxTemplate:

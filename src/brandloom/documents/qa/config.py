@@ -47,6 +47,11 @@ class QAConfig(BaseModel):
         return handler(dict(validated))
 
     @classmethod
+    def validation_model(cls) -> type[BaseModel]:
+        """The composed model that validates ``qa:`` (its fields are the known keys)."""
+        return config_model()
+
+    @classmethod
     def __get_pydantic_json_schema__(
         cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
