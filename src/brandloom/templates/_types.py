@@ -59,7 +59,13 @@ class VariableUse:
 
 @dataclass(slots=True)
 class Rendered:
-    """One rendered document: text per part plus names that were undefined (rendered "")."""
+    """One rendered document: text per part plus names that were undefined (rendered "").
+
+    ``html_chunks``: the pieces the ``html`` part was joined from, when its engine tells them
+    apart (Jinja): template text as plain ``str``, expression output as escaped ``Markup``.
+    QA reads the document's HTML structure from the template text once (see
+    :mod:`brandloom.documents.qa._html`)."""
 
     parts: dict[str, str]
     unresolved: list[str]
+    html_chunks: list[str] | None = None

@@ -1,4 +1,5 @@
-"""Links in the HTML (``href``, ``src``), the text, the markdown and the SMS: valid, secure,
+"""Links in the HTML (every element's ``href`` and ``src`` as a parser reads them: not in
+comments, not ``data-href``), the text, the markdown and the SMS: valid, secure,
 to public hosts (and only allowed ones, when listed), with UTM parameters when required.
 
 URL and host verdicts are cached per job (documents of one job share most of their links).
@@ -14,13 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from brandloom.documents.qa._html import (
-    HREF_RE,
-    MD_TARGET_RE,
-    SRC_RE,
-    attribute_values,
-    text_urls,
-)
+from brandloom.documents.qa._html import MD_TARGET_RE, text_urls
 from brandloom.documents.qa.base import (
     NO_ISSUES,
     IssueLevel,
@@ -278,12 +273,11 @@ class LinksCheck:
         html = doc.html
         links: dict[tuple[str, bool], str] = {}  # (url, navigational) -> where
         if html is not None:
-            lowered = doc.lowered_html
-            for url in attribute_values(html, lowered, HREF_RE):
+            facts = doc.html_facts
+            for url in facts.hrefs:
                 links.setdefault((url, True), "html")
-            if "src" in lowered:
-                for url in attribute_values(html, lowered, SRC_RE):
-                    links.setdefault((url, False), "html")
+            for url in facts.srcs:
+                links.setdefault((url, False), "html")
         for name in ("text", "markdown", "sms"):
             value = parts.get(name)
             if not value:
