@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import unescape
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -41,10 +42,9 @@ _SPACE_RE = re.compile(r"\s+")
 _MAX_STRUCTURES = 512
 
 
-@dataclass(frozen=True, slots=True)
-class HtmlFacts:
+class HtmlFacts(NamedTuple):
     """What the checks read from one document's HTML, in document order, values decoded and
-    stripped."""
+    stripped. (A named tuple: one is made per document whose links hold values.)"""
 
     hrefs: tuple[str, ...]  # every element's href (a, area, link, base)
     srcs: tuple[str, ...]  # every element's src
@@ -104,15 +104,10 @@ def parse_html(html: str) -> HtmlFacts:
     return _stripped(_raw_facts(html))
 
 
-# A text of the structure: itself, or its segments (template text and value indexes).
-_Piece = str | tuple[str | int, ...]
-
-
-def _piece(text: str) -> _Piece:
-    if _OPEN not in text:
-        return text
-    split = _PLACEHOLDER_RE.split(text)
-    return tuple(int(s) if i % 2 else s for i, s in enumerate(split) if s or i % 2)
+# A text values land in: its segments, template text and value indexes.
+_Piece = tuple[str | int, ...]
+# An entry of a structure's facts: the text itself, or the index of the piece it is made from.
+_Entry = str | int
 
 
 def _value_text(value: str) -> str:
@@ -120,38 +115,53 @@ def _value_text(value: str) -> str:
     return unescape(value) if "&" in value else value
 
 
-def _resolve(piece: _Piece, values: Sequence[str]) -> str:
-    if isinstance(piece, str):
-        return piece
-    return "".join(s if isinstance(s, str) else _value_text(values[s]) for s in piece)
+def _join(piece: _Piece, values: Sequence[str]) -> str:
+    return "".join([s if isinstance(s, str) else _value_text(values[s]) for s in piece])
 
 
 @dataclass(frozen=True, slots=True)
 class _Structure:
-    """One parsed structure: its facts when no value lands in them (shared by every document),
-    else the pieces they are put together from."""
+    """One parsed structure: its facts, in which an entry a value lands in is the index of
+    its piece in ``pieces`` (no pieces: the facts are every document's, shared)."""
 
-    facts: HtmlFacts | None
-    hrefs: tuple[_Piece, ...] = ()
-    srcs: tuple[_Piece, ...] = ()
-    images_without_alt: tuple[_Piece, ...] = ()
-    anchors: tuple[tuple[_Piece, _Piece], ...] = ()
+    facts: HtmlFacts
+    pieces: tuple[_Piece, ...] = ()
+    hrefs: tuple[_Entry, ...] = ()
+    srcs: tuple[_Entry, ...] = ()
+    images_without_alt: tuple[_Entry, ...] = ()
+    anchors: tuple[tuple[_Entry, _Entry], ...] = ()
 
     def facts_for(self, values: Sequence[str]) -> HtmlFacts:
-        if self.facts is not None:
+        pieces = self.pieces
+        if not pieces:
             return self.facts
+        texts = [_join(piece, values) for piece in pieces]
+        facts = self.facts
         return HtmlFacts(
-            tuple(_resolve(p, values).strip() for p in self.hrefs),
-            tuple(_resolve(p, values).strip() for p in self.srcs),
-            tuple(_resolve(p, values).strip() for p in self.images_without_alt),
+            _fill(self.hrefs, texts) if self.hrefs else facts.hrefs,
+            _fill(self.srcs, texts) if self.srcs else facts.srcs,
+            _fill(self.images_without_alt, texts)
+            if self.images_without_alt
+            else facts.images_without_alt,
             tuple(
-                (_resolve(h, values).strip(), _SPACE_RE.sub(" ", _resolve(t, values)).strip())
-                for h, t in self.anchors
-            ),
+                [
+                    (
+                        h if isinstance(h, str) else texts[h].strip(),
+                        t if isinstance(t, str) else _SPACE_RE.sub(" ", texts[t]).strip(),
+                    )
+                    for h, t in self.anchors
+                ]
+            )
+            if self.anchors
+            else facts.anchors,
         )
 
 
-_UNSAFE = _Structure(None)  # values land where they could change the markup: parse each
+def _fill(entries: tuple[_Entry, ...], texts: list[str]) -> tuple[str, ...]:
+    return tuple([e if isinstance(e, str) else texts[e].strip() for e in entries])
+
+
+_UNSAFE = _Structure(HtmlFacts((), (), (), ()))  # values could change the markup: parse each
 
 
 def _structure(key: tuple[str | None, ...]) -> _Structure:
@@ -169,14 +179,36 @@ def _structure(key: tuple[str | None, ...]) -> _Structure:
     if index and not values_are_inert(masked):
         return _UNSAFE
     raw = _raw_facts(masked)
-    hrefs = tuple(_piece(v) for v in raw.hrefs)
-    srcs = tuple(_piece(v) for v in raw.srcs)
-    images = tuple(_piece(v) for v in raw.images_without_alt)
-    anchors = tuple((_piece(h), _piece(t)) for h, t in raw.anchors)
-    every = (*hrefs, *srcs, *images, *(p for pair in anchors for p in pair))
-    if all(p.__class__ is str for p in every):
+    every = (*raw.hrefs, *raw.srcs, *raw.images_without_alt, *(t for a in raw.anchors for t in a))
+    if not any(_OPEN in text for text in every):
         return _Structure(_stripped(raw))
-    return _Structure(None, hrefs, srcs, images, anchors)
+    pieces: list[_Piece] = []
+
+    def entry(text: str, *, anchor_text: bool = False) -> _Entry:
+        if _OPEN not in text:
+            return _SPACE_RE.sub(" ", text).strip() if anchor_text else text.strip()
+        split = _PLACEHOLDER_RE.split(text)
+        piece = tuple(int(s) if i % 2 else s for i, s in enumerate(split) if s or i % 2)
+        if piece not in pieces:  # an anchor's href is also in hrefs: put together once
+            pieces.append(piece)
+        return pieces.index(piece)
+
+    hrefs = tuple(entry(v) for v in raw.hrefs)
+    srcs = tuple(entry(v) for v in raw.srcs)
+    images = tuple(entry(v) for v in raw.images_without_alt)
+    anchors = tuple((entry(h), entry(t, anchor_text=True)) for h, t in raw.anchors)
+
+    def dynamic(entries: tuple[_Entry, ...]) -> tuple[_Entry, ...]:
+        return entries if any(isinstance(e, int) for e in entries) else ()
+
+    return _Structure(
+        _stripped(raw),
+        tuple(pieces),
+        dynamic(hrefs),
+        dynamic(srcs),
+        dynamic(images),
+        anchors if any(isinstance(e, int) for pair in anchors for e in pair) else (),
+    )
 
 
 _TAG_NAME_RE = re.compile(r"[^\s/>]*")
@@ -273,17 +305,10 @@ class HtmlReader:
         as ``str``, escaped values as ``Markup``), None when the engine does not tell them."""
         if chunks is None:
             return parse_html(html)
-        key: list[str | None] = []
-        values: list[str] = []
-        for chunk in chunks:
-            if chunk.__class__ is str:
-                key.append(chunk)
-            else:
-                key.append(None)
-                values.append(chunk)
+        values = [c for c in chunks if c.__class__ is not str]
         if values and _RAW_RE.search("".join(values)) is not None:
             return parse_html(html)
-        structure_key = tuple(key)
+        structure_key = tuple([c if c.__class__ is str else None for c in chunks])
         structure = self._structures.get(structure_key)
         if structure is None:
             if len(self._structures) >= _MAX_STRUCTURES:
