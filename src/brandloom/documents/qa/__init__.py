@@ -47,6 +47,7 @@ from brandloom.documents.qa.registry import (
     config_model,
     register_check,
     registered_checks,
+    settings_reference,
 )
 from brandloom.documents.qa.spam import load_spam_phrases
 
@@ -71,6 +72,7 @@ __all__ = [
     "load_spam_phrases",
     "register_check",
     "registered_checks",
+    "settings_reference",
     "shorten",
 ]
 

@@ -4,7 +4,7 @@ the check protocol and the definition a check module registers."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -202,7 +202,7 @@ class QACheckDefinition(Generic[ConfigT]):
       this job (say, every code is off), so the check costs nothing per document.
     - ``flat``: the settings' fields sit directly in ``qa:``. Only the original checks, whose
       keys the README documents, do this; new checks keep theirs under ``qa.<name>``.
-    - ``descriptions``, ``build_for_job``: see below.
+    - ``build_for_job``: see below.
     """
 
     name: str
@@ -210,8 +210,6 @@ class QACheckDefinition(Generic[ConfigT]):
     config: type[ConfigT]
     build: Callable[[ConfigT, Mapping[str, Severity]], QACheck | None]
     flat: bool = False
-    #: What each code means, one line (the README's list of codes is made from these).
-    descriptions: Mapping[str, str] = field(default_factory=dict)
     #: Used instead of ``build`` when set: a check that depends on the job's outputs or e-mail
     #: settings (see :class:`QAJob`).
     build_for_job: Callable[[ConfigT, Mapping[str, Severity], QAJob], QACheck | None] | None = None

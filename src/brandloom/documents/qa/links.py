@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brandloom.documents.qa._html import MD_TARGET_RE, text_urls
 from brandloom.documents.qa.base import (
@@ -52,7 +52,9 @@ class LinksConfig(BaseModel):
     require_https: bool = True
     require_utm: bool = False
     #: When set, http(s) links must point to one of these hosts or their subdomains.
-    allowed_link_hosts: list[str] | None = None
+    allowed_link_hosts: list[str] | None = Field(
+        default=None, description="e.g. [shop.example.com] (and their subdomains)"
+    )
 
     @field_validator("allowed_link_hosts")
     @classmethod

@@ -39,12 +39,6 @@ from brandloom.documents.qa.base import (
 
 CODES: dict[str, IssueLevel] = {"unsubscribe.missing": "fail"}
 _CACHE_LIMIT = 20_000
-DESCRIPTIONS = {
-    "unsubscribe.missing": (
-        "no List-Unsubscribe header (eml), no link to `email.unsubscribe_url` and no link "
-        "saying unsubscribe in any language (fail with eml output, warn with html only)"
-    ),
-}
 
 
 @cache
@@ -67,9 +61,10 @@ def _normalize(text: str) -> str:
 class UnsubscribeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    #: More words that make a link an unsubscribe link, by language (``{en: [manage
-    #: preferences]}``), added to the shipped ones.
-    words: dict[str, list[str]] = Field(default_factory=dict)
+    words: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="more link words per language, e.g. {en: [manage preferences]}",
+    )
 
     @field_validator("words")
     @classmethod
@@ -163,6 +158,5 @@ CHECK = QACheckDefinition(
     codes=CODES,
     config=UnsubscribeConfig,
     build=build,
-    descriptions=DESCRIPTIONS,
     build_for_job=build_for_job,
 )
