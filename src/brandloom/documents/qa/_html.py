@@ -295,7 +295,8 @@ def _start_tag(masked: str, pos: int) -> tuple[str, int] | None:
 
 class HtmlReader:
     """Reads the facts of a job's documents, each structure parsed once (see the module's
-    docstring). Build once per job; not shared between threads."""
+    docstring). Build once per job. Threads may share one: the worst a race does is parse a
+    structure twice."""
 
     def __init__(self) -> None:
         self._structures: dict[tuple[str | None, ...], _Structure] = {}

@@ -9,7 +9,7 @@ from typing import Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from brandloom.documents.qa._html import HtmlFacts, HtmlReader
+from brandloom.documents.qa._html import HtmlFacts, HtmlReader, parse_html
 from brandloom.kit.text import TextScan, scan, strip_html
 
 __all__ = [
@@ -149,7 +149,7 @@ class QADocument:
             if html is None:
                 facts = HtmlFacts((), (), (), ())
             elif self._reader is None:
-                facts = HtmlReader().read(html, None)
+                facts = parse_html(html)
             else:
                 facts = self._reader.read(html, self._chunks)
             self._facts = facts

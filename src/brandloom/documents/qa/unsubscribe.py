@@ -39,6 +39,7 @@ from brandloom.documents.qa.base import (
 
 CODES: dict[str, IssueLevel] = {"unsubscribe.missing": "fail"}
 _CACHE_LIMIT = 20_000
+_CACHED_LENGTH = 500
 
 
 @cache
@@ -94,11 +95,12 @@ class UnsubscribeCheck:
         # Remembered per text: most links are the template's own, the same in every document.
         found = self._seen.get(text)
         if found is None:
-            if len(self._seen) >= _CACHE_LIMIT:
-                self._seen.clear()
             pattern = self._pattern
             found = pattern is not None and pattern.search(_normalize(text)) is not None
-            self._seen[text] = found
+            if len(text) <= _CACHED_LENGTH:  # not whole text bodies
+                if len(self._seen) >= _CACHE_LIMIT:
+                    self._seen.clear()
+                self._seen[text] = found
         return found
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
