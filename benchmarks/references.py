@@ -61,13 +61,13 @@ def eml_with_email_package(
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["MIME-Version"] = "1.0"
-    if unsubscribe_url:
-        targets = [f"<{unsubscribe_url}>"]
-        if unsubscribe_mailto:
-            targets.append(f"<mailto:{unsubscribe_mailto}>")
+    targets = [f"<{unsubscribe_url}>"] if unsubscribe_url else []
+    if unsubscribe_mailto:
+        targets.append(f"<mailto:{unsubscribe_mailto}>")
+    if targets:
         msg["List-Unsubscribe"] = ", ".join(targets)
-        if unsubscribe_url.startswith("https://"):
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url and unsubscribe_url.startswith("https://"):
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text, charset="utf-8")
     if html is not None:
         msg.add_alternative(html, subtype="html", charset="utf-8")

@@ -215,9 +215,15 @@ def test_list_unsubscribe_http_has_no_one_click() -> None:
     assert msg["List-Unsubscribe-Post"] is None
 
 
-def test_list_unsubscribe_absent_without_url() -> None:
-    msg = parse(build(unsubscribe_url=None))
+def test_list_unsubscribe_absent_without_url_or_mailto() -> None:
+    msg = parse(build(settings=EmailSettings("news@example.com"), unsubscribe_url=None))
     assert msg["List-Unsubscribe"] is None
+    assert msg["List-Unsubscribe-Post"] is None
+
+
+def test_list_unsubscribe_with_mailto_only_has_no_one_click() -> None:
+    msg = parse(build(unsubscribe_url=None))
+    assert msg["List-Unsubscribe"] == "<mailto:unsubscribe@example.com>"
     assert msg["List-Unsubscribe-Post"] is None
 
 

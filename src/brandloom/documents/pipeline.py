@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.formats.registry import FormatInput, FormatJob, get_format
 from brandloom.documents.naming import file_stem, path_for
-from brandloom.documents.qa import QAChecker, QAConfig, QAInput, QAIssue, QAResult
+from brandloom.documents.qa import QAChecker, QAConfig, QAInput, QAIssue, QAJob, QAResult
 from brandloom.documents.sinks import RenderedDocument
 from brandloom.documents.variants import Assigner, SeededHashAssigner
 from brandloom.templates.engine import CompiledTemplate
@@ -134,7 +134,13 @@ class JobRenderer:
         self.localization = localization
         self.settings = settings
         self.outputs = settings.outputs
-        self.checker = QAChecker(qa)
+        self.checker = QAChecker(
+            qa,
+            QAJob(
+                outputs=settings.outputs,
+                unsubscribe_mailto=bool(settings.email and settings.email.unsubscribe_mailto),
+            ),
+        )
         self.assigner = assigner or SeededHashAssigner(seed=settings.seed, weights=weights)
         formats = [get_format(fmt) for fmt in self.outputs]
         job = FormatJob(settings=settings, docx_template=docx_template)
@@ -143,6 +149,7 @@ class JobRenderer:
         needed: set[str] = {"subject", "preheader"}
         for fmt in formats:
             needed.update(fmt.parts)
+        needed.update(self.checker.parts)
         every: dict[Any, CompiledTemplate] = dict(self.templates)
         if localization is not None:
             every.update(localization.overrides)
@@ -229,6 +236,7 @@ class JobRenderer:
                         consent=contact.consent,
                         locales=self._qa_locales(locale, catalog_locale),
                         unparsed=rendered.unparsed,
+                        html_chunks=rendered.html_chunks,
                     )
                 )
             files: dict[str, tuple[str, bytes]] = {}

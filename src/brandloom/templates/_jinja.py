@@ -931,24 +931,54 @@ class JinjaPart:
         ctx = RenderContext(self.env, data, sink, self.eval_ctx, unparsed)
         try:
             out = _bounded_join(self.root(ctx)) if self.streamed else "".join(self.root(ctx))
-        except LimitExceeded as exc:
-            raise TemplateRenderError(
-                str(exc), part=self.name, code="template.limit_exceeded"
-            ) from None
-        except SecurityError as exc:
-            raise TemplateRenderError(str(exc), part=self.name, code="template.forbidden") from None
         except Exception as exc:
-            raise TemplateRenderError(f"{type(exc).__name__}: {exc}", part=self.name) from exc
+            raise self._render_error(exc)  # noqa: B904 (its cause is set)
         if len(out) > MAX_OUTPUT:
-            raise TemplateRenderError(
-                f"output is larger than {MAX_OUTPUT} characters",
-                part=self.name,
-                code="template.limit_exceeded",
-            )
+            raise self._too_large()
         return out
+
+    def render_chunks(
+        self, data: Mapping[str, Any], sink: list[str], unparsed: F.Unparsed | None = None
+    ) -> tuple[str, list[str]]:
+        """Like :meth:`render`, with the pieces the output was joined from: template text as
+        plain ``str`` (the same objects every render), expression output as ``Markup``."""
+        ctx = RenderContext(self.env, data, sink, self.eval_ctx, unparsed)
+        try:
+            chunks = _bounded_list(self.root(ctx)) if self.streamed else list(self.root(ctx))
+        except Exception as exc:
+            raise self._render_error(exc)  # noqa: B904 (its cause is set)
+        out = "".join(chunks)
+        if len(out) > MAX_OUTPUT:
+            raise self._too_large()
+        return out, chunks
+
+    def _too_large(self) -> TemplateRenderError:
+        return TemplateRenderError(
+            f"output is larger than {MAX_OUTPUT} characters",
+            part=self.name,
+            code="template.limit_exceeded",
+        )
+
+    def _render_error(self, exc: Exception) -> TemplateRenderError:
+        """The error a failed render raises (only the unexpected ones keep their cause)."""
+        cause: Exception | None = None
+        if isinstance(exc, LimitExceeded):
+            error = TemplateRenderError(str(exc), part=self.name, code="template.limit_exceeded")
+        elif isinstance(exc, SecurityError):
+            error = TemplateRenderError(str(exc), part=self.name, code="template.forbidden")
+        else:
+            error = TemplateRenderError(f"{type(exc).__name__}: {exc}", part=self.name)
+            cause = exc
+        error.__cause__ = cause
+        error.__suppress_context__ = True
+        return error
 
 
 def _bounded_join(chunks: Iterable[str], limit: int = MAX_OUTPUT) -> str:
+    return "".join(_bounded_list(chunks, limit))
+
+
+def _bounded_list(chunks: Iterable[str], limit: int = MAX_OUTPUT) -> list[str]:
     buf: list[str] = []
     size = 0
     for chunk in chunks:
@@ -956,7 +986,7 @@ def _bounded_join(chunks: Iterable[str], limit: int = MAX_OUTPUT) -> str:
         if size > limit:
             raise LimitExceeded(f"output is larger than {limit} characters")
         buf.append(chunk)
-    return "".join(buf)
+    return buf
 
 
 def normalize_newlines(source: str) -> str:

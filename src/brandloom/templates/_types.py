@@ -59,9 +59,15 @@ class VariableUse:
 
 @dataclass(slots=True)
 class Rendered:
-    """One rendered document: text per part, names that were undefined (rendered ""), and the
-    (filter, value) pairs a formatting filter printed unformatted."""
+    """One rendered document: text per part, names that were undefined (rendered ""), the
+    (filter, value) pairs a formatting filter printed unformatted.
+
+    ``html_chunks``: the pieces the ``html`` part was joined from, when its engine tells them
+    apart (Jinja): template text as plain ``str``, expression output as escaped ``Markup``.
+    QA reads the document's HTML structure from the template text once (see
+    :mod:`brandloom.documents.qa._html`)."""
 
     parts: dict[str, str]
     unresolved: list[str]
     unparsed: list[tuple[str, str]] = field(default_factory=list)
+    html_chunks: list[str] | None = None

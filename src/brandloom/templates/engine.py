@@ -78,6 +78,7 @@ class CompiledTemplate:
 
     __slots__ = (
         "_all",
+        "_html_chunks",
         "_plans",
         "_renderers",
         "_required",
@@ -102,6 +103,13 @@ class CompiledTemplate:
         self.variables = variables
         self._renderers = renderers
         self._all = tuple((name, renderers[name].render) for name in self.parts)
+        # Jinja tells template text from expression output in the HTML (see Rendered).
+        html = renderers.get("html")
+        self._html_chunks: (
+            Callable[[Mapping[str, Any], list[str], list[tuple[str, str]]], tuple[str, list[str]]]
+            | None
+        )
+        self._html_chunks = html.render_chunks if isinstance(html, _jinja.JinjaPart) else None
         self._plans: dict[tuple[str, ...], tuple[tuple[str, Any], ...]] = {}
         required: dict[str, VariableUse] = {}
         for use in variables:
@@ -138,9 +146,14 @@ class CompiledTemplate:
         sink: list[str] = []
         unparsed: list[tuple[str, str]] = []
         out: dict[str, str] = {}
+        chunks = None
+        html_chunks = self._html_chunks
         for name, render in plan:
-            out[name] = render(data, sink, unparsed)
-        return Rendered(out, sink, unparsed)
+            if name == "html" and html_chunks is not None:
+                out[name], chunks = html_chunks(data, sink, unparsed)
+            else:
+                out[name] = render(data, sink, unparsed)
+        return Rendered(out, sink, unparsed, chunks)
 
     def _plan(self, key: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
         unknown = [name for name in key if name not in _PART_ORDER]

@@ -16,10 +16,10 @@ its parser and checks the same headers and bodies as ``EmailMessage`` gives for 
 - ``multipart/alternative`` (text/plain, then text/html) with a boundary derived from the
   Message-ID, so the same inputs always give the same bytes (no randomness, no clock).
 
-``List-Unsubscribe`` is written only when an unsubscribe URL is given (with the optional
-``mailto:`` alternative); ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058) only
-when that URL is https - RFC 8058 requires an HTTPS URI for one-click, so an http URL still
-gets ``List-Unsubscribe`` but no one-click.
+``List-Unsubscribe`` (RFC 2369) is written when an unsubscribe URL or ``mailto:`` address is
+given (both, when both are); ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058)
+only with a URL that is https - RFC 8058 requires an HTTPS URI for one-click, so an http URL or
+a ``mailto:`` alone still gets ``List-Unsubscribe`` but no one-click.
 """
 
 from __future__ import annotations
@@ -415,14 +415,14 @@ def build_eml(
     headers.append(f"Date: {_rfc5322_date(date)}")
     headers.append(f"Message-ID: {mid}")
     headers.append("MIME-Version: 1.0")
-    if unsubscribe_url:
-        url = _unsubscribe_url(unsubscribe_url)
-        targets = [f"<{url}>"]
-        if settings.unsubscribe_mailto:
-            targets.append(f"<{_unsubscribe_mailto(settings.unsubscribe_mailto)}>")
+    url = _unsubscribe_url(unsubscribe_url) if unsubscribe_url else None
+    targets = [f"<{url}>"] if url else []
+    if settings.unsubscribe_mailto:
+        targets.append(f"<{_unsubscribe_mailto(settings.unsubscribe_mailto)}>")
+    if targets:
         headers.append(f"List-Unsubscribe: {_fold_words(18, targets, sep=', ')}")
-        if url[:8].lower() == "https://":
-            headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    if url and url[:8].lower() == "https://":
+        headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
     if extra_headers:
         for name, value in extra_headers.items():
             if _HEADER_NAME_RE.fullmatch(name) is None or name.lower() in _RESERVED_HEADERS:

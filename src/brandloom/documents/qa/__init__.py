@@ -22,6 +22,7 @@ from brandloom.documents.qa import (
     phrases,
     sms,
     spam,
+    unsubscribe,
     variables,
 )
 from brandloom.documents.qa.base import (
@@ -32,6 +33,7 @@ from brandloom.documents.qa.base import (
     QADocument,
     QAInput,
     QAIssue,
+    QAJob,
     QAResult,
     Severity,
     any_on,
@@ -46,6 +48,7 @@ from brandloom.documents.qa.registry import (
     config_model,
     register_check,
     registered_checks,
+    settings_reference,
 )
 from brandloom.documents.qa.spam import load_spam_phrases
 
@@ -60,6 +63,7 @@ __all__ = [
     "QADocument",
     "QAInput",
     "QAIssue",
+    "QAJob",
     "QAResult",
     "Severity",
     "any_on",
@@ -69,11 +73,13 @@ __all__ = [
     "load_spam_phrases",
     "register_check",
     "registered_checks",
+    "settings_reference",
     "shorten",
 ]
 
 # The built-in checks, in the order they run (and report their issues). Links come before the
 # spam score, which counts the links' URL shorteners.
-for _module in (variables, filters, consent, envelope, sms, phrases, links, images, spam):
+_BUILTIN = (variables, filters, consent, envelope, sms, phrases, links, images, unsubscribe, spam)
+for _module in _BUILTIN:
     register_check(_module.CHECK)
 del _module

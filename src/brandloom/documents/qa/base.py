@@ -9,7 +9,8 @@ from typing import Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from brandloom.kit.text import TextScan, fast_lower, scan, strip_html
+from brandloom.documents.qa._html import HtmlFacts, HtmlReader, parse_html
+from brandloom.kit.text import TextScan, scan, strip_html
 
 __all__ = [
     "NO_ISSUES",
@@ -19,6 +20,7 @@ __all__ = [
     "QADocument",
     "QAInput",
     "QAIssue",
+    "QAJob",
     "QAResult",
     "Severity",
     "any_on",
@@ -49,7 +51,13 @@ class QAResult:
 
 @dataclass(slots=True)
 class QAInput:
-    """One rendered document: ``parts`` has any of subject, preheader, html, text, markdown, sms."""
+    """One rendered document: ``parts`` has any of subject, preheader, html, text, markdown,
+    sms, unsubscribe_url.
+
+    ``html_chunks``: the pieces the HTML was joined from when the engine tells them (see
+    :attr:`~brandloom.templates.engine.Rendered.html_chunks`); with them the HTML is parsed
+    once per structure instead of once per document.
+    """
 
     parts: Mapping[str, str]
     unresolved: Sequence[str] = ()
@@ -59,6 +67,17 @@ class QAInput:
     # shorter forms, then the job's default locale (``("de-AT", "de", "en-US", "en")``).
     locales: Sequence[str] = ()
     unparsed: Sequence[tuple[str, str]] = ()  # (filter, value) a filter printed unformatted
+    html_chunks: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QAJob:
+    """What a check may know of its job beyond the ``qa:`` settings (see
+    :attr:`QACheckDefinition.build_for_job`)."""
+
+    outputs: tuple[str, ...] = ()
+    #: The spec's ``email.unsubscribe_mailto``: every eml carries a ``List-Unsubscribe`` header.
+    unsubscribe_mailto: bool = False
 
 
 #: What a check returns when it found nothing (shared: no allocation per document).
@@ -79,7 +98,9 @@ class QADocument:
 
     __slots__ = (
         "_body",
-        "_lowered",
+        "_chunks",
+        "_facts",
+        "_reader",
         "_scans",
         "consent",
         "empty",
@@ -92,7 +113,7 @@ class QADocument:
         "unresolved",
     )
 
-    def __init__(self, document: QAInput) -> None:
+    def __init__(self, document: QAInput, reader: HtmlReader | None = None) -> None:
         self.parts = document.parts
         self.unresolved = document.unresolved
         self.empty = document.empty
@@ -103,7 +124,9 @@ class QADocument:
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0
         self._body: tuple[str, str | None] | None = None
-        self._lowered: str | None = None
+        self._chunks = document.html_chunks
+        self._reader = reader
+        self._facts: HtmlFacts | None = None
         self._scans: dict[str, TextScan] | None = None
 
     @property
@@ -122,12 +145,20 @@ class QADocument:
         return body
 
     @property
-    def lowered_html(self) -> str:
-        """The HTML part lowercased (``""`` without one): tags and attributes are found in it."""
-        lowered = self._lowered
-        if lowered is None:
-            lowered = self._lowered = fast_lower(self.html) if self.html is not None else ""
-        return lowered
+    def html_facts(self) -> HtmlFacts:
+        """The links, image sources, images without ``alt`` and anchors of the HTML part, as a
+        parser reads them (none without an HTML part); see :mod:`~brandloom.documents.qa._html`."""
+        facts = self._facts
+        if facts is None:
+            html = self.html
+            if html is None:
+                facts = HtmlFacts((), (), (), ())
+            elif self._reader is None:
+                facts = parse_html(html)
+            else:
+                facts = self._reader.read(html, self._chunks)
+            self._facts = facts
+        return facts
 
     @property
     def scans(self) -> dict[str, TextScan]:
@@ -176,6 +207,7 @@ class QACheckDefinition(Generic[ConfigT]):
       this job (say, every code is off), so the check costs nothing per document.
     - ``flat``: the settings' fields sit directly in ``qa:``. Only the original checks, whose
       keys the README documents, do this; new checks keep theirs under ``qa.<name>``.
+    - ``build_for_job``: see below.
     """
 
     name: str
@@ -183,6 +215,9 @@ class QACheckDefinition(Generic[ConfigT]):
     config: type[ConfigT]
     build: Callable[[ConfigT, Mapping[str, Severity]], QACheck | None]
     flat: bool = False
+    #: Used instead of ``build`` when set: a check that depends on the job's outputs or e-mail
+    #: settings (see :class:`QAJob`).
+    build_for_job: Callable[[ConfigT, Mapping[str, Severity], QAJob], QACheck | None] | None = None
 
 
 def levels(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from brandloom.documents.qa.base import (
     NO_ISSUES,
@@ -22,7 +22,9 @@ CODES: dict[str, IssueLevel] = {"consent.missing": "fail"}
 class ConsentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    require_consent: bool = False
+    require_consent: bool = Field(
+        default=False, description="fail contacts whose consent is not granted"
+    )
 
 
 class ConsentCheck:

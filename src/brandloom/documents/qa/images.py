@@ -1,4 +1,5 @@
-"""Images in the HTML without an ``alt`` attribute."""
+"""Images (``<img>`` elements) in the HTML without an ``alt`` attribute; ``alt=""`` (a
+decorative image) counts as one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from brandloom.documents.qa._html import ALT_RE, SRC_RE
 from brandloom.documents.qa.base import (
     NO_ISSUES,
     IssueLevel,
@@ -18,7 +18,6 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
-from brandloom.kit.text import is_word_char
 
 CODES: dict[str, IssueLevel] = {"image.missing_alt": "warn"}
 
@@ -34,23 +33,9 @@ class ImagesCheck:
         self._level = level
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
-        html = doc.html
-        if html is None:
+        if doc.html is None:
             return NO_ISSUES
-        lowered = doc.lowered_html
-        source = html if len(lowered) == len(html) else lowered
-        missing: list[str] = []
-        pos = lowered.find("<img")
-        while pos >= 0:
-            end = lowered.find(">", pos)
-            end = len(lowered) if end < 0 else end
-            tag = lowered[pos:end]
-            after = lowered[pos + 4 : pos + 5]
-            if not (after and is_word_char(after)) and ALT_RE.search(tag) is None:
-                src = SRC_RE.search(tag)
-                where = source[pos + src.start(1) : pos + src.end(1)] if src else "(no src)"
-                missing.append(shorten(where.strip("'\"")))
-            pos = lowered.find("<img", end)
+        missing = [shorten(src) if src else "(no src)" for src in doc.html_facts.images_without_alt]
         if not missing:
             return NO_ISSUES
         message = f"{len(missing)} image(s) without alt attribute: {example_list(missing)}"

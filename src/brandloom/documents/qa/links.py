@@ -1,4 +1,5 @@
-"""Links in the HTML (``href``, ``src``), the text, the markdown and the SMS: valid, secure,
+"""Links in the HTML (every element's ``href`` and ``src`` as a parser reads them: not in
+comments, not ``data-href``), the text, the markdown and the SMS: valid, secure,
 to public hosts (and only allowed ones, when listed), with UTM parameters when required.
 
 URL and host verdicts are cached per job (documents of one job share most of their links).
@@ -12,15 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from brandloom.documents.qa._html import (
-    HREF_RE,
-    MD_TARGET_RE,
-    SRC_RE,
-    attribute_values,
-    text_urls,
-)
+from brandloom.documents.qa._html import MD_TARGET_RE, text_urls
 from brandloom.documents.qa.base import (
     NO_ISSUES,
     IssueLevel,
@@ -57,7 +52,9 @@ class LinksConfig(BaseModel):
     require_https: bool = True
     require_utm: bool = False
     #: When set, http(s) links must point to one of these hosts or their subdomains.
-    allowed_link_hosts: list[str] | None = None
+    allowed_link_hosts: list[str] | None = Field(
+        default=None, description="e.g. [shop.example.com] (and their subdomains)"
+    )
 
     @field_validator("allowed_link_hosts")
     @classmethod
@@ -278,12 +275,11 @@ class LinksCheck:
         html = doc.html
         links: dict[tuple[str, bool], str] = {}  # (url, navigational) -> where
         if html is not None:
-            lowered = doc.lowered_html
-            for url in attribute_values(html, lowered, HREF_RE):
+            facts = doc.html_facts
+            for url in facts.hrefs:
                 links.setdefault((url, True), "html")
-            if "src" in lowered:
-                for url in attribute_values(html, lowered, SRC_RE):
-                    links.setdefault((url, False), "html")
+            for url in facts.srcs:
+                links.setdefault((url, False), "html")
         for name in ("text", "markdown", "sms"):
             value = parts.get(name)
             if not value:

@@ -34,8 +34,12 @@ class PhrasesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # A list for every document, or lists by locale ("*": every document as well).
-    banned_phrases: list[str] | dict[str, list[str]] = Field(default_factory=list)
-    required_phrases: list[str] | dict[str, list[str]] = Field(default_factory=list)
+    banned_phrases: list[str] | dict[str, list[str]] = Field(
+        default_factory=list, description='or per locale: {"*": [risk-free], de: [gratis]}'
+    )
+    required_phrases: list[str] | dict[str, list[str]] = Field(
+        default_factory=list, description="or per locale: {de: [Abmelden], en: [Unsubscribe]}"
+    )
 
     @field_validator("banned_phrases", "required_phrases")
     @classmethod

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from brandloom.documents.qa.base import QACheckDefinition, Severity
 
-__all__ = ["ISSUE_CODES", "config_model", "register_check", "registered_checks"]
+__all__ = [
+    "ISSUE_CODES",
+    "config_model",
+    "register_check",
+    "registered_checks",
+    "settings_reference",
+]
 
 #: Every registered issue code with its default level (kept current by :func:`register_check`).
 ISSUE_CODES: dict[str, str] = {}
@@ -91,6 +98,46 @@ def config_model() -> type[BaseModel]:
             __module__=__name__,
             __validators__={"_known_codes": field_validator("severity")(_known_codes)},
             **nested,
-            severity=(dict[str, Severity], Field(default_factory=dict)),
+            severity=(
+                dict[str, Severity],
+                Field(
+                    default_factory=dict,
+                    description="per-code overrides (fail | warn | off), "
+                    "e.g. {image.missing_alt: fail}",
+                ),
+            ),
         )
     return _model
+
+
+_COMMENT_COLUMN = 34
+
+
+def _line(indent: str, key: str, value: str, comment: str | None) -> str:
+    line = f"{indent}{key}:{' ' + value if value else ''}"
+    if comment:
+        line = f"{line.ljust(_COMMENT_COLUMN - 1)} # {comment}"
+    return line
+
+
+def _model_lines(model: BaseModel, indent: str) -> list[str]:
+    lines = []
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            if not type(value).model_fields:
+                continue  # a check without settings (its codes are listed in the README)
+            lines.append(_line(indent, name, "", info.description))
+            lines.extend(_model_lines(value, indent + "  "))
+        else:
+            flow = orjson.dumps(value).decode().replace('","', '", "')
+            lines.append(_line(indent, name, flow, info.description))
+    return lines
+
+
+def settings_reference() -> str:
+    """The ``qa:`` section with every registered check's default settings, as YAML with a
+    comment per documented field: the README's spec reference shows exactly this."""
+    lines = [_line("", "qa", "", "per-document checks (defaults shown)")]
+    lines.extend(_model_lines(config_model()(), "  "))
+    return "\n".join(lines) + "\n"
