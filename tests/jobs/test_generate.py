@@ -362,7 +362,8 @@ def test_without_email_date_outputs_are_dated_when_the_job_was_created(
         outputs=["eml", "docx"],
         chunk_size=10,
         template={"subject": "Hi", "text": "Hello {{ first_name }}", "markdown": "# Hello"},
-        email={"from": "news@shop.example.com"},  # no email.date
+        # no email.date (a send-ready eml needs an unsubscribe header: unsubscribe.missing)
+        email={"from": "news@shop.example.com", "unsubscribe_url": "https://shop.example.com/u"},
     )
     out = tmp_path / "out"
 
