@@ -132,6 +132,7 @@ def fill_audience(session: Session, audience: Audience, reader: AudienceReader) 
                         item.consent_source,
                         item.consent_at,
                         dumps(item.attributes).decode("utf-8"),
+                        item.email_row,
                     )
                 )
                 if len(contacts) >= BATCH:

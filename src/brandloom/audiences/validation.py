@@ -1,23 +1,22 @@
 """Per-row validation of audience data: key, duplicates, email, required fields, consent, locale.
 
 Everything here is built once per file and then called once per row, so the hot path is plain
-dict lookups, one precompiled regex and a compact duplicate table; Babel is consulted once per
-distinct locale value.
+dict lookups, one precompiled regex and two compact first-row tables (keys, addresses); Babel is
+consulted once per distinct locale value.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from babel import Locale, UnknownLocaleError
-
 from brandloom.audiences.mapping import ColumnPlan
+from brandloom.kit.address import InvalidAddress, address_key
+from brandloom.kit.locale import parse_locale
 
 
 @dataclass(slots=True)
@@ -32,6 +31,10 @@ class ContactRow:
     consent_source: str | None
     consent_at: str | None  # ISO 8601
     attributes: dict[str, str]  # template variables, see AudienceReader
+    # The row of the first accepted contact with the same address (case-insensitive, domain in
+    # ASCII): its own row for the first one, None without an address. Decided here, in file
+    # order, because the chunks of a job render apart.
+    email_row: int | None = None
 
 
 @dataclass(slots=True)
@@ -48,37 +51,9 @@ Result = ContactRow | RejectedRow
 Validator = Callable[[int, list[str]], Result]
 
 # --------------------------------------------------------------------------------------- email
-# WHATWG "valid email address" (input type=email), plus: the domain needs at least one dot
-# (a marketing contact at "user@localhost" is useless) and the whole address at most 254 chars.
-_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-# Possessive quantifiers, no backtracking: the same language as _LOCAL@_LABEL(\._LABEL)+.
-_EMAIL_MATCH = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]++@"
-    r"(?:(?!-)[A-Za-z0-9-]{1,63}+(?<!-)\.)++(?!-)[A-Za-z0-9-]{1,63}+(?<!-)"
-).fullmatch
-_DOMAIN_MATCH = re.compile(rf"{_LABEL}(?:\.{_LABEL})+").fullmatch
-_LOCAL_MATCH = re.compile(_LOCAL).fullmatch
-MAX_EMAIL_LENGTH = 254
-
-
-def is_valid_email(email: str) -> bool:
-    """Syntax check only. Non-ASCII (IDN) domains are accepted when they IDNA-encode to a valid
-    ASCII domain; the local part must be ASCII (no SMTPUTF8 addresses)."""
-    if len(email) > MAX_EMAIL_LENGTH:
-        return False
-    if _EMAIL_MATCH(email) is not None:
-        return True
-    if email.isascii():
-        return False
-    local, at, domain = email.rpartition("@")
-    if not at or _LOCAL_MATCH(local) is None:
-        return False
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    return _DOMAIN_MATCH(ascii_domain) is not None
+# Addresses follow brandloom.kit.address, the rules EML building uses too: an address accepted
+# here can always be mailed. The domain needs at least one dot (a marketing contact at
+# "user@localhost" is useless).
 
 
 # ------------------------------------------------------------------------------------- consent
@@ -136,26 +111,15 @@ def normalize_timestamp(value: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------- locale
-_LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*").fullmatch
-
-
 def normalize_locale(value: str) -> str | None:
     """``"de_DE"``, ``"de-de"``, ``"EN"``, ``"zh-Hans-CN"`` -> BCP 47 (``"de-DE"``, ``"en"``,
-    ``"zh-Hans-CN"``) as resolved by Babel's ``Locale.parse`` (so ``"zh-CN"`` becomes
-    ``"zh-Hans-CN"``); ``""`` for a blank value; ``None`` when Babel does not know it.
-    Slow (Babel): callers cache per distinct value."""
-    text = value.strip()
-    if not text:
+    ``"zh-Hans-CN"``) as CLDR resolves it (see :func:`brandloom.kit.locale.parse_locale`: so
+    ``"zh-CN"`` becomes ``"zh-Hans-CN"``); ``""`` for a blank value; ``None`` when CLDR does
+    not know it."""
+    if not value.strip():
         return ""
-    if _LOCALE_SHAPE(text) is None:
-        return None
-    try:
-        parsed = Locale.parse(text.replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
-        return None
-    return "-".join(
-        part for part in (parsed.language, parsed.script, parsed.territory, parsed.variant) if part
-    )
+    found = parse_locale(value)
+    return found.tag if found is not None else None
 
 
 # ------------------------------------------------------------------------------------- the rows
@@ -191,6 +155,66 @@ def _dict_builder(entries: list[tuple[int, str]]) -> Callable[[list[str]], dict[
     return builder
 
 
+class _FirstRows:
+    """``hash(value)`` -> the first row that claimed it: an open-addressing table held in two
+    flat arrays (about 24 MB per million values, against ~100 MB for a dict of ints and more
+    for the strings). Two different values with equal 64-bit hashes count as one; with 10^6
+    values the odds are about 10^-7 per file. Hashes are nonzero (0 marks a free slot), rows
+    start at 1."""
+
+    __slots__ = ("_firsts", "_hashes", "_mask", "_room")
+
+    def __init__(self, expected: int) -> None:
+        size = _INITIAL_SLOTS
+        while size < 2 * expected:
+            size <<= 1
+        self._hashes = array("q", [0]) * size
+        self._firsts = array("I", [0]) * size
+        self._mask = size - 1
+        self._room = size // 2
+
+    def first(self, h: int) -> int:
+        """The row that claimed ``h``, or 0."""
+        hashes = self._hashes
+        mask = self._mask
+        slot = h & mask
+        taken = hashes[slot]
+        while taken:
+            if taken == h:
+                return self._firsts[slot]
+            slot = (slot + 1) & mask
+            taken = hashes[slot]
+        return 0
+
+    def claim(self, h: int, row: int) -> None:
+        """Record ``row`` as the first with ``h`` (which no row claimed yet)."""
+        hashes = self._hashes
+        mask = self._mask
+        slot = h & mask
+        while hashes[slot]:
+            slot = (slot + 1) & mask
+        hashes[slot] = h
+        self._firsts[slot] = row
+        self._room -= 1
+        if not self._room:
+            self._grow()
+
+    def _grow(self) -> None:
+        old_hashes, old_firsts = self._hashes, self._firsts
+        size = 2 * len(old_hashes)
+        hashes = self._hashes = array("q", [0]) * size
+        firsts = self._firsts = array("I", [0]) * size
+        mask = self._mask = size - 1
+        self._room = size // 4  # half full now, grows again at half of the new size
+        for old_slot, old_h in enumerate(old_hashes):
+            if old_h:
+                i = old_h & mask
+                while hashes[i]:
+                    i = (i + 1) & mask
+                hashes[i] = old_h
+                firsts[i] = old_firsts[old_slot]
+
+
 def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
@@ -203,10 +227,11 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     ``field.required``, ``consent.invalid``, ``consent_at.invalid``, ``locale.invalid``. Only
     accepted rows claim their key, so a later valid row with the key of a rejected one is kept.
 
-    Duplicates are found through an open-addressing table of ``hash(key)`` -> first row held in
-    two flat arrays (about 24 MB per million keys, against ~100 MB for a dict of ints and more
-    for the key strings). Two different keys with equal 64-bit hashes would be reported as
-    duplicates; with 10^6 keys the odds are about 10^-7 per file.
+    Addresses follow :mod:`brandloom.kit.address`. Each accepted contact with an address
+    records the row of the first accepted contact with the same address (``email_row``,
+    compared by :func:`~brandloom.kit.address.address_key`): a later one is flagged when its
+    documents are rendered (``contact.duplicate_email``), not rejected, as its key differs.
+    Keys and addresses are remembered by hash (see :class:`_FirstRows`).
     """
     headers = plan.headers
     names = plan.names
@@ -230,69 +255,44 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     build_attributes = _dict_builder([*enumerate(names), *((i, n) for n, i in aliases)])
     consent_raw = _CONSENT_RAW.get
     new_contact = object.__new__
-    email_match = _EMAIL_MATCH
     timestamps: dict[str, str | None] = {}
     locales: dict[str, str | None] = {}
-
-    size = _INITIAL_SLOTS
-    while size < 2 * expected_rows:
-        size <<= 1
-    hashes = array("q", [0]) * size
-    firsts = array("I", [0]) * size
-    mask = size - 1
-    room = size // 2
-
-    def grow() -> None:
-        nonlocal hashes, firsts, mask, room
-        old_hashes, old_firsts = hashes, firsts
-        size = 2 * len(old_hashes)
-        hashes = array("q", [0]) * size
-        firsts = array("I", [0]) * size
-        mask = size - 1
-        room = size // 4  # half full now, grows again at half of the new size
-        for old_slot, old_h in enumerate(old_hashes):
-            if old_h:
-                i = old_h & mask
-                while hashes[i]:
-                    i = (i + 1) & mask
-                hashes[i] = old_h
-                firsts[i] = old_firsts[old_slot]
+    keys = _FirstRows(expected_rows)
+    key_first, key_claim = keys.first, keys.claim
+    addresses = _FirstRows(expected_rows if email_index >= 0 else 0)
+    address_first, address_claim = addresses.first, addresses.claim
 
     def check(row: int, fields: list[str]) -> Result:
-        nonlocal room
         stripped = fields[key_index].strip()
         key = stripped.lower() if key_lower else stripped
         if not key:
             return RejectedRow(row, "key.missing", f"empty key in column {key_header!r}", fields)
         h = hash(key) or 1
-        slot = h & mask
-        taken = hashes[slot]
-        while taken:
-            if taken == h:
-                return RejectedRow(
-                    row,
-                    "key.duplicate",
-                    f"duplicate key {_shown(key)} in column {key_header!r} "
-                    f"(first seen at row {firsts[slot]})",
-                    fields,
-                )
-            slot = (slot + 1) & mask
-            taken = hashes[slot]
+        first = key_first(h)
+        if first:
+            return RejectedRow(
+                row,
+                "key.duplicate",
+                f"duplicate key {_shown(key)} in column {key_header!r} (first seen at row {first})",
+                fields,
+            )
 
         email: str | None = None
+        address_h = 0
         if email_index >= 0:
             email = stripped if key_is_email else fields[email_index].strip()
             if not email:
                 email = None
-            elif (len(email) > MAX_EMAIL_LENGTH or email_match(email) is None) and (
-                not is_valid_email(email)
-            ):
-                return RejectedRow(
-                    row,
-                    "email.invalid",
-                    f"invalid email in column {email_header!r}: {_shown(email)}",
-                    fields,
-                )
+            else:
+                try:
+                    address_h = hash(address_key(email)) or 1
+                except InvalidAddress as exc:
+                    return RejectedRow(
+                        row,
+                        "email.invalid",
+                        f"invalid email in column {email_header!r}: {_shown(email)} ({exc.reason})",
+                        fields,
+                    )
         if required:
             for index, header in required:
                 if not fields[index].strip():
@@ -351,11 +351,13 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
             source = fields[source_index].strip() or None
 
         attributes = build_attributes(fields)
-        hashes[slot] = h
-        firsts[slot] = row
-        room -= 1
-        if not room:
-            grow()
+        key_claim(h, row)
+        email_row: int | None = None
+        if address_h:
+            email_row = address_first(address_h)
+            if not email_row:
+                address_claim(address_h, row)
+                email_row = row
         # Same as ContactRow(row, key, ...) minus the __init__ call (~0.3 us of ~4 us per row);
         # tests pin that both build equal objects.
         contact = new_contact(ContactRow)
@@ -367,6 +369,7 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
         contact.consent_source = source
         contact.consent_at = consent_at
         contact.attributes = attributes
+        contact.email_row = email_row
         return contact
 
     return check

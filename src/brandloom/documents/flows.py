@@ -335,6 +335,7 @@ def contact_data(row: ContactRow) -> ContactData:
         locale=row.locale,
         consent=row.consent,
         attributes=row.attributes,
+        email_row=row.email_row,
     )
 
 

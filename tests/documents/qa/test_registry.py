@@ -77,7 +77,8 @@ def restore_registry() -> Iterator[None]:
 def test_builtin_checks_run_in_their_order() -> None:
     names = [d.name for d in registered_checks()]
     assert names == [
-        "variables", "consent", "envelope", "sms", "phrases", "links", "images", "spam"
+        "variables", "consent", "contacts", "envelope", "sms", "phrases", "links", "images",
+        "spam",
     ]  # fmt: skip
     assert {code for d in registered_checks() for code in d.codes} == set(ISSUE_CODES)
 

@@ -13,7 +13,17 @@ The shared text pieces (normalization, tokenizer, phrase matcher, HTML-to-text) 
 
 from __future__ import annotations
 
-from brandloom.documents.qa import consent, envelope, images, links, phrases, sms, spam, variables
+from brandloom.documents.qa import (
+    consent,
+    contacts,
+    envelope,
+    images,
+    links,
+    phrases,
+    sms,
+    spam,
+    variables,
+)
 from brandloom.documents.qa.base import (
     NO_ISSUES,
     IssueLevel,
@@ -64,6 +74,6 @@ __all__ = [
 
 # The built-in checks, in the order they run (and report their issues). Links come before the
 # spam score, which counts the links' URL shorteners.
-for _module in (variables, consent, envelope, sms, phrases, links, images, spam):
+for _module in (variables, consent, contacts, envelope, sms, phrases, links, images, spam):
     register_check(_module.CHECK)
 del _module

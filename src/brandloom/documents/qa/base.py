@@ -55,6 +55,8 @@ class QAInput:
     unresolved: Sequence[str] = ()
     empty: Sequence[str] = ()
     consent: str = "unknown"  # granted | denied | unknown
+    # The row of the first contact with the same e-mail address, when that is another row.
+    duplicate_of: int | None = None
 
 
 #: What a check returns when it found nothing (shared: no allocation per document).
@@ -78,6 +80,7 @@ class QADocument:
         "_lowered",
         "_scans",
         "consent",
+        "duplicate_of",
         "empty",
         "html",
         "link_hosts",
@@ -91,6 +94,7 @@ class QADocument:
         self.unresolved = document.unresolved
         self.empty = document.empty
         self.consent = document.consent
+        self.duplicate_of = document.duplicate_of
         self.html: str | None = document.parts.get("html")
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0
