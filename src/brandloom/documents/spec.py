@@ -26,6 +26,7 @@ from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
 from brandloom.jobs.threshold import ErrorThreshold
 from brandloom.kit.address import InvalidAddress, parse_address, parse_mailbox
+from brandloom.kit.locale import parse_locale
 from brandloom.templates.parts import TEXT_PARTS
 
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
@@ -188,6 +189,14 @@ class RenderOptions(_Strict):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        # Contacts' locales are checked the same way when their audience is imported.
+        if parse_locale(value) is None:
+            raise ValueError(f"{value!r} is not a locale CLDR knows (like en-US, de-DE, pt-BR)")
+        return value
 
     @field_validator("outputs")
     @classmethod
