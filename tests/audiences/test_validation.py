@@ -15,6 +15,7 @@ from brandloom.audiences.validation import (
     ContactRow,
     RejectedRow,
     build_validator,
+    key_candidates,
     normalize_consent,
     normalize_locale,
     normalize_timestamp,
@@ -89,15 +90,25 @@ def test_each_contact_records_the_first_row_of_its_address() -> None:
     assert firsts == {"1": 1, "3": 1, "4": 4, "5": 4, "6": None, "7": 7}
 
 
-def test_an_email_key_records_its_own_row() -> None:
+def test_an_email_key_is_its_mailbox() -> None:
     plan = plan_columns(["email"], key=None, columns={}, required=())
     check = build_validator(plan)
-    first, again, idn = check(1, ["a@b.co"]), check(2, ["A@B.co"]), check(3, ["x@bücher.de"])
+    first, again, idn = check(1, ["a@b.co"]), check(2, ["A@B.co"]), check(3, ["X@bücher.de"])
     assert isinstance(first, ContactRow) and first.email_row == 1
     assert isinstance(again, RejectedRow) and again.code == "key.duplicate"
-    other = check(4, ["x@xn--bcher-kva.de"])
-    assert isinstance(idn, ContactRow) and isinstance(other, ContactRow)
-    assert (idn.email_row, other.email_row) == (3, 3)
+    assert isinstance(idn, ContactRow) and idn.email_row == 3
+    assert (idn.key, idn.email) == ("x@xn--bcher-kva.de", "X@bücher.de")
+    same = check(4, ["x@XN--BCHER-KVA.de"])  # the same mailbox written in ASCII
+    assert isinstance(same, RejectedRow) and same.code == "key.duplicate"
+    assert same.reason.endswith("(first seen at row 3)")
+    bad = check(5, ["ann@☃.net"])
+    assert isinstance(bad, RejectedRow) and bad.code == "email.invalid"
+
+
+def test_a_typed_key_finds_its_stored_form() -> None:
+    assert key_candidates(" Ann@Straße.de ") == ("Ann@Straße.de", "ann@xn--strae-oqa.de")
+    assert key_candidates("C-17") == ("C-17", "c-17")
+    assert key_candidates("ann@example.com") == ("ann@example.com",)
 
 
 def test_consent_normalization() -> None:

@@ -11,6 +11,7 @@ from brandloom.kit.address import (
     Address,
     InvalidAddress,
     address_key,
+    ascii_address,
     domain_to_ascii,
     parse_address,
     parse_mailbox,
@@ -56,6 +57,8 @@ def test_invalid_addresses_say_why(value: str, reason: str) -> None:
     assert reason in info.value.reason
     with pytest.raises(InvalidAddress):
         address_key(value)
+    with pytest.raises(InvalidAddress):
+        ascii_address(value)
 
 
 def test_the_key_of_an_address_is_its_mailbox() -> None:
@@ -72,6 +75,8 @@ def test_the_fast_path_agrees_with_the_full_rules(value: str) -> None:
     local, _, domain = value.rpartition("@")
     assert parse_address(value) == Address(local, domain)
     assert parse_address(value.upper()) == Address(local.upper(), domain)
+    assert ascii_address(value.upper()) == parse_address(value.upper()).ascii
+    assert address_key(value.upper()) == parse_address(value).key
 
 
 @pytest.mark.parametrize(

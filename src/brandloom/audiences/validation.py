@@ -15,7 +15,12 @@ from datetime import date, datetime
 from typing import Final
 
 from brandloom.audiences.mapping import ColumnPlan
-from brandloom.kit.address import InvalidAddress, address_key
+from brandloom.kit.address import (
+    MAX_ADDRESS_LENGTH,
+    PLAIN_ADDRESS,
+    InvalidAddress,
+    address_key,
+)
 from brandloom.kit.locale import parse_locale
 
 
@@ -54,6 +59,17 @@ Validator = Callable[[int, list[str]], Result]
 # Addresses follow brandloom.kit.address, the rules EML building uses too: an address accepted
 # here can always be mailed. The domain needs at least one dot (a marketing contact at
 # "user@localhost" is useless).
+
+
+def key_candidates(key: str) -> tuple[str, ...]:
+    """The stored keys a key typed by a user may stand for: itself, and the key it has as an
+    e-mail key (``Ann@Straße.de`` -> ``ann@xn--strae-oqa.de``; others lowercased)."""
+    wanted = key.strip()
+    try:
+        mailbox = address_key(wanted)
+    except InvalidAddress:
+        mailbox = wanted.lower()
+    return tuple(dict.fromkeys((wanted, mailbox)))
 
 
 # ------------------------------------------------------------------------------------- consent
@@ -155,26 +171,46 @@ def _dict_builder(entries: list[tuple[int, str]]) -> Callable[[list[str]], dict[
     return builder
 
 
+def _table(expected: int) -> tuple[array[int], array[int]]:
+    """An empty first-row table for ``expected`` values: ``hash(value)`` -> the first row that
+    claimed it, by open addressing in two flat arrays (about 24 MB per million values, against
+    ~100 MB for a dict of ints and more for the strings). Hashes are nonzero (0 marks a free
+    slot), rows start at 1. Two different values with equal 64-bit hashes count as one; with
+    10^6 values the odds are about 10^-7 per file. Kept at most half full."""
+    size = _INITIAL_SLOTS
+    while size < 2 * expected:
+        size <<= 1
+    return array("q", [0]) * size, array("I", [0]) * size
+
+
+def _grown(hashes: array[int], firsts: array[int]) -> tuple[array[int], array[int]]:
+    """The table at twice the size, every entry moved over."""
+    size = 2 * len(hashes)
+    new_hashes = array("q", [0]) * size
+    new_firsts = array("I", [0]) * size
+    mask = size - 1
+    for old_slot, old_h in enumerate(hashes):
+        if old_h:
+            i = old_h & mask
+            while new_hashes[i]:
+                i = (i + 1) & mask
+            new_hashes[i] = old_h
+            new_firsts[i] = firsts[old_slot]
+    return new_hashes, new_firsts
+
+
 class _FirstRows:
-    """``hash(value)`` -> the first row that claimed it: an open-addressing table held in two
-    flat arrays (about 24 MB per million values, against ~100 MB for a dict of ints and more
-    for the strings). Two different values with equal 64-bit hashes count as one; with 10^6
-    values the odds are about 10^-7 per file. Hashes are nonzero (0 marks a free slot), rows
-    start at 1."""
+    """A first-row table (see :func:`_table`) asked once per value: :meth:`first_or_claim`."""
 
     __slots__ = ("_firsts", "_hashes", "_mask", "_room")
 
     def __init__(self, expected: int) -> None:
-        size = _INITIAL_SLOTS
-        while size < 2 * expected:
-            size <<= 1
-        self._hashes = array("q", [0]) * size
-        self._firsts = array("I", [0]) * size
-        self._mask = size - 1
-        self._room = size // 2
+        self._hashes, self._firsts = _table(expected)
+        self._mask = len(self._hashes) - 1
+        self._room = len(self._hashes) // 2
 
-    def first(self, h: int) -> int:
-        """The row that claimed ``h``, or 0."""
+    def first_or_claim(self, h: int, row: int) -> int:
+        """The row that claimed ``h`` first; ``row`` itself when none had (it claims it)."""
         hashes = self._hashes
         mask = self._mask
         slot = h & mask
@@ -184,35 +220,14 @@ class _FirstRows:
                 return self._firsts[slot]
             slot = (slot + 1) & mask
             taken = hashes[slot]
-        return 0
-
-    def claim(self, h: int, row: int) -> None:
-        """Record ``row`` as the first with ``h`` (which no row claimed yet)."""
-        hashes = self._hashes
-        mask = self._mask
-        slot = h & mask
-        while hashes[slot]:
-            slot = (slot + 1) & mask
         hashes[slot] = h
         self._firsts[slot] = row
         self._room -= 1
         if not self._room:
-            self._grow()
-
-    def _grow(self) -> None:
-        old_hashes, old_firsts = self._hashes, self._firsts
-        size = 2 * len(old_hashes)
-        hashes = self._hashes = array("q", [0]) * size
-        firsts = self._firsts = array("I", [0]) * size
-        mask = self._mask = size - 1
-        self._room = size // 4  # half full now, grows again at half of the new size
-        for old_slot, old_h in enumerate(old_hashes):
-            if old_h:
-                i = old_h & mask
-                while hashes[i]:
-                    i = (i + 1) & mask
-                hashes[i] = old_h
-                firsts[i] = old_firsts[old_slot]
+            self._hashes, self._firsts = _grown(hashes, self._firsts)
+            self._mask = len(self._hashes) - 1
+            self._room = len(self._hashes) // 4  # half full now: grows again at half
+        return row
 
 
 def _shown(value: str, limit: int = 80) -> str:
@@ -227,11 +242,13 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     ``field.required``, ``consent.invalid``, ``consent_at.invalid``, ``locale.invalid``. Only
     accepted rows claim their key, so a later valid row with the key of a rejected one is kept.
 
-    Addresses follow :mod:`brandloom.kit.address`. Each accepted contact with an address
-    records the row of the first accepted contact with the same address (``email_row``,
-    compared by :func:`~brandloom.kit.address.address_key`): a later one is flagged when its
-    documents are rendered (``contact.duplicate_email``), not rejected, as its key differs.
-    Keys and addresses are remembered by hash (see :class:`_FirstRows`).
+    Addresses follow :mod:`brandloom.kit.address`. An e-mail key is the address's
+    :func:`~brandloom.kit.address.address_key` (lowercase, the domain in ASCII), so two rows
+    reaching one mailbox are a duplicate key. With another key, each accepted contact with an
+    address records the row of the first accepted contact with the same address key
+    (``email_row``): a later one is flagged when its documents are rendered
+    (``contact.duplicate_email``), not rejected, as its key differs.
+    Keys and addresses are remembered by hash (see :func:`_table`).
     """
     headers = plan.headers
     names = plan.names
@@ -257,42 +274,70 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
     new_contact = object.__new__
     timestamps: dict[str, str | None] = {}
     locales: dict[str, str | None] = {}
-    keys = _FirstRows(expected_rows)
-    key_first, key_claim = keys.first, keys.claim
-    addresses = _FirstRows(expected_rows if email_index >= 0 else 0)
-    address_first, address_claim = addresses.first, addresses.claim
+    email_match = PLAIN_ADDRESS
+    hashes, firsts = _table(expected_rows)
+    mask = len(hashes) - 1
+    room = len(hashes) // 2
+    addresses = _FirstRows(expected_rows if email_index >= 0 and not key_is_email else 0)
+    address_first = addresses.first_or_claim
 
     def check(row: int, fields: list[str]) -> Result:
+        nonlocal hashes, firsts, mask, room
         stripped = fields[key_index].strip()
-        key = stripped.lower() if key_lower else stripped
+        bad_address: str | None = None
+        if key_is_email:
+            # An e-mail key is its address's key (address_key): one mailbox is one contact.
+            if email_match(stripped) is not None and len(stripped) <= MAX_ADDRESS_LENGTH:
+                key = stripped.lower()  # address_key's plain case, inline
+            elif stripped:
+                try:
+                    key = address_key(stripped)
+                except InvalidAddress as exc:
+                    key, bad_address = stripped.lower(), exc.reason
+            else:
+                key = ""
+        else:
+            key = stripped.lower() if key_lower else stripped
         if not key:
             return RejectedRow(row, "key.missing", f"empty key in column {key_header!r}", fields)
         h = hash(key) or 1
-        first = key_first(h)
-        if first:
-            return RejectedRow(
-                row,
-                "key.duplicate",
-                f"duplicate key {_shown(key)} in column {key_header!r} (first seen at row {first})",
-                fields,
-            )
+        slot = h & mask
+        taken = hashes[slot]
+        while taken:
+            if taken == h:
+                return RejectedRow(
+                    row,
+                    "key.duplicate",
+                    f"duplicate key {_shown(key)} in column {key_header!r} "
+                    f"(first seen at row {firsts[slot]})",
+                    fields,
+                )
+            slot = (slot + 1) & mask
+            taken = hashes[slot]
 
         email: str | None = None
         address_h = 0
-        if email_index >= 0:
-            email = stripped if key_is_email else fields[email_index].strip()
-            if not email:
-                email = None
+        if key_is_email:
+            email = stripped
+        elif email_index >= 0:
+            email = fields[email_index].strip() or None
+            if email is None:
+                pass
+            elif email_match(email) is not None and len(email) <= MAX_ADDRESS_LENGTH:
+                address_h = hash(email.lower()) or 1
             else:
                 try:
                     address_h = hash(address_key(email)) or 1
                 except InvalidAddress as exc:
-                    return RejectedRow(
-                        row,
-                        "email.invalid",
-                        f"invalid email in column {email_header!r}: {_shown(email)} ({exc.reason})",
-                        fields,
-                    )
+                    bad_address = exc.reason
+        if bad_address is not None:
+            assert email is not None
+            return RejectedRow(
+                row,
+                "email.invalid",
+                f"invalid email in column {email_header!r}: {_shown(email)} ({bad_address})",
+                fields,
+            )
         if required:
             for index, header in required:
                 if not fields[index].strip():
@@ -351,13 +396,15 @@ def build_validator(plan: ColumnPlan, *, expected_rows: int = 0) -> Validator:
             source = fields[source_index].strip() or None
 
         attributes = build_attributes(fields)
-        key_claim(h, row)
-        email_row: int | None = None
-        if address_h:
-            email_row = address_first(address_h)
-            if not email_row:
-                address_claim(address_h, row)
-                email_row = row
+        hashes[slot] = h
+        firsts[slot] = row
+        room -= 1
+        if not room:
+            hashes, firsts = _grown(hashes, firsts)
+            mask = len(hashes) - 1
+            room = len(hashes) // 4  # half full now: grows again at half
+        # Keys are unique, so an e-mail key is the first row of its address.
+        email_row = row if key_is_email else address_first(address_h, row) if address_h else None
         # Same as ContactRow(row, key, ...) minus the __init__ call (~0.3 us of ~4 us per row);
         # tests pin that both build equal objects.
         contact = new_contact(ContactRow)

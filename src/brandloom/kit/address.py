@@ -31,11 +31,13 @@ import idna
 
 __all__ = [
     "MAX_ADDRESS_LENGTH",
+    "MAX_LOCAL_LENGTH",
     "PLAIN_ADDRESS",
     "Address",
     "InvalidAddress",
     "Mailbox",
     "address_key",
+    "ascii_address",
     "domain_to_ascii",
     "parse_address",
     "parse_mailbox",
@@ -51,11 +53,12 @@ _LDH_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)").fullmatch
 # C0/C1 controls, DEL and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]").search
 
-#: ``fullmatch`` of a plain ASCII address that needs no IDNA work: dot-atom local part, LDH
-#: labels with at least one dot and no ``xn--`` (an A-label is checked by IDNA). Possessive
-#: quantifiers, no backtracking. The caller still checks the lengths (see :func:`parse_address`).
+#: ``fullmatch`` of a plain ASCII address that needs no IDNA work: a dot-atom local part of at
+#: most 64 characters, LDH labels with at least one dot and no ``xn--`` (an A-label is checked
+#: by IDNA). Possessive quantifiers, no backtracking. The caller still checks the whole length
+#: (at most :data:`MAX_ADDRESS_LENGTH`).
 PLAIN_ADDRESS = re.compile(
-    rf"{_ATEXT}++(?:\.{_ATEXT}++)*+@"
+    rf"(?=[^@]{{1,64}}+@){_ATEXT}++(?:\.{_ATEXT}++)*+@"
     r"(?:(?![xX][nN]--)(?!-)[A-Za-z0-9-]{1,63}+(?<!-)\.)++"
     r"(?![xX][nN]--)(?!-)[A-Za-z0-9-]{1,63}+(?<!-)"
 ).fullmatch
@@ -136,10 +139,9 @@ def parse_address(value: str) -> Address:
 
     ``value`` is taken as is: surrounding whitespace makes it invalid (strip it first).
     """
-    if PLAIN_ADDRESS(value) is not None:
+    if PLAIN_ADDRESS(value) is not None and len(value) <= MAX_ADDRESS_LENGTH:
         local, _, domain = value.rpartition("@")
-        if len(local) <= MAX_LOCAL_LENGTH and len(value) <= MAX_ADDRESS_LENGTH:
-            return Address(local, domain.lower())
+        return Address(local, domain.lower())
     if _CONTROL(value) is not None:
         raise InvalidAddress("it contains a line break or another control character")
     local, at, domain = value.rpartition("@")
@@ -174,15 +176,20 @@ def parse_address(value: str) -> Address:
     return result
 
 
+def ascii_address(value: str) -> str:
+    """:attr:`Address.ascii` of ``value`` (raises :class:`InvalidAddress`); the plain case
+    without building an :class:`Address` (the EML builder calls it per message)."""
+    if PLAIN_ADDRESS(value) is not None and len(value) <= MAX_ADDRESS_LENGTH:
+        at = value.rindex("@")
+        return value[:at] + value[at:].lower()
+    return parse_address(value).ascii
+
+
 def address_key(value: str) -> str:
     """The key two addresses share when they reach the same mailbox: lowercase, the domain in
     ASCII (``Ann@Straße.de`` and ``ann@xn--strae-oqa.de`` are one). Raises
     :class:`InvalidAddress`."""
-    if (
-        PLAIN_ADDRESS(value) is not None
-        and len(value) <= MAX_ADDRESS_LENGTH
-        and value.index("@") <= MAX_LOCAL_LENGTH
-    ):
+    if PLAIN_ADDRESS(value) is not None and len(value) <= MAX_ADDRESS_LENGTH:
         return value.lower()
     return parse_address(value).key
 

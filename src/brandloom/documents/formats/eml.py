@@ -31,7 +31,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from brandloom.errors import BrandloomError
-from brandloom.kit.address import InvalidAddress, domain_to_ascii, parse_address, parse_mailbox
+from brandloom.kit.address import InvalidAddress, ascii_address, domain_to_ascii, parse_mailbox
 
 __all__ = ["EmailBuildError", "EmailSettings", "build_eml", "message_id_for"]
 
@@ -99,7 +99,7 @@ def _address(addr: str, what: str) -> str:
     """``local@domain`` with the domain in ASCII (A-labels), by :mod:`brandloom.kit.address`:
     the rules an import checked the recipient by."""
     try:
-        return parse_address(addr.strip()).ascii
+        return ascii_address(addr.strip())
     except InvalidAddress as exc:
         raise EmailBuildError(
             f"invalid {what} address {addr!r}: {exc.reason}", code="eml.invalid_address"
