@@ -11,7 +11,9 @@ CLDR's character order, so every right-to-left locale CLDR knows (``ary``, ``apc
 subtag Babel has no data for (``ug-Cyrl``) is kept, and its direction is that of the script's
 most likely locale in CLDR (``und-Cyrl`` -> ``ru``).
 
-Every function is cached per distinct input: per document they cost a dictionary lookup.
+Every function is cached per distinct input: per document they cost a dictionary lookup. A
+tag's direction loads the locale's CLDR data on first use, so code that needs only the tag (the
+audience import) does not load it.
 """
 
 from __future__ import annotations
@@ -49,11 +51,23 @@ class LocaleTag:
     language: str  # "de"
     script: str | None  # "Hans", "Arab": as given or resolved, else CLDR's likely script
     region: str | None  # "DE", "419"
-    direction: Direction
     locale: Locale = field(compare=False, repr=False)  # Babel's, for formats and plurals
     # The tag without a script CLDR would assume anyway ("zh-Hans-CN" -> "zh-CN"; "sr-Latn"
     # stays): the form tools that know "language-REGION" only (Word) expect.
     minimal: str = field(compare=False, repr=False, default="")
+    # A script the tag names that Babel has no data for in this language (ug-Cyrl): its
+    # direction is the script's, not the language's.
+    other_script: str | None = field(compare=False, repr=False, default=None)
+
+    @property
+    def direction(self) -> Direction:
+        """``"rtl"`` or ``"ltr"``, from CLDR's character order. Computed on use: it loads the
+        locale's CLDR data, which the audience import (that needs only the tag) never does."""
+        if self.other_script is not None:
+            found = _script_direction(self.other_script)
+            if found is not None:
+                return found
+        return "rtl" if self.locale.character_order == "right-to-left" else "ltr"
 
 
 def _text(value: str) -> str:
@@ -93,15 +107,14 @@ def parse_locale(value: str) -> LocaleTag | None:
         locale = Locale.parse(text, sep="-")
     except (ValueError, TypeError, UnknownLocaleError):
         return None
-    direction: Direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
     script = locale.script
     subtags = text.split("-")
     given = subtags[1].title() if len(subtags) > 1 and _SCRIPT(subtags[1]) else None
+    other_script = None
     if given is not None and given != script:
         # Babel has no data for this script in this language (ug-Cyrl): keep the script the
-        # tag names, written in the direction CLDR gives that script.
-        script = given
-        direction = _script_direction(given) or direction
+        # tag names; it is written in the direction CLDR gives that script.
+        script = other_script = given
     language, region, variant = locale.language, locale.territory, locale.variant
     likely = _likely_script(language, region)
     return LocaleTag(
@@ -109,9 +122,9 @@ def parse_locale(value: str) -> LocaleTag | None:
         language=language,
         script=script or likely,
         region=region,
-        direction=direction,
         locale=locale,
         minimal="-".join(p for p in (language, script, region, variant) if p and p != likely),
+        other_script=other_script,
     )
 
 
@@ -132,6 +145,7 @@ def nearest_locale(value: object) -> LocaleTag | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE)
 def text_direction(value: str | None) -> Direction:
     """``"rtl"`` for a locale CLDR writes right to left, else ``"ltr"`` (unknown ones too)."""
     found = nearest_locale(value)
