@@ -285,3 +285,54 @@ def test_a_typo_in_a_job_names_the_field_and_suggests_the_known_one(
     assert "email: expected a mapping of fields, got text" in message
     assert "Extra inputs" not in message and "EmailSpec" not in message
     assert "instance of" not in message
+
+
+def test_a_bad_sender_is_refused_at_submit_not_failed_later(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+    email_spec: dict[str, str],
+    field: str,
+) -> None:
+    client, a, _ = api
+    audience = _upload(client, a)
+    template = _template(client, a)
+    body = {
+        "name": "sender",
+        "audience_id": audience["id"],
+        "template_id": template["id"],
+        "outputs": ["eml"],
+        "email": email_spec,
+    }
+    before = client.get("/v1/jobs", headers=a).json()["items"]
+    resp = client.post("/v1/jobs", headers=a, json=body)
+    assert resp.status_code == 422, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "request.invalid" and f"{field}:" in error["message"]
+    assert client.get("/v1/jobs", headers=a).json()["items"] == before
+
+
+def test_a_sender_with_a_display_name_is_accepted(
+    api: tuple[TestClient, dict[str, str], dict[str, str]],
+) -> None:
+    client, a, _ = api
+    audience = _upload(client, a)
+    template = _template(client, a)
+    resp = client.post(
+        "/v1/jobs",
+        headers=a,
+        json={
+            "name": "mailbox",
+            "audience_id": audience["id"],
+            "template_id": template["id"],
+            "outputs": ["eml"],
+            "email": {"from": "Lumen <news@example.com>"},
+        },
+    )
+    assert resp.status_code == 202, resp.text
+    job_id = resp.json()["id"]
+    client.app.state.brandloom.executor.wait(job_id, timeout=120)  # type: ignore[attr-defined]
+    assert client.get(f"/v1/jobs/{job_id}", headers=a).json()["state"] == "done"
+    eml = client.get(f"/v1/jobs/{job_id}/documents/ann@example.com/eml", headers=a)
+    assert eml.status_code == 200, eml.text
+    assert "From: Lumen <news@example.com>" in eml.text
+    message_id = next(line for line in eml.text.splitlines() if line.startswith("Message-ID:"))
+    assert message_id.endswith("@example.com>")

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from brandloom.api.app import create_app
 from brandloom.auth import AuthContext
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
-from brandloom.documents.formats.html import HtmlFinisher, text_direction
+from brandloom.documents.formats.html import HtmlFinisher
+from brandloom.kit.locale import text_direction
 from brandloom.settings import Settings
 from brandloom.workspaces.service import create_workspace, issue_key
 from tests.factories import HTML

@@ -86,7 +86,7 @@ def test_rejects_from_a_real_import(tmp_path: Path) -> None:
     assert back[0] == ["row", "reason", "email", "name", "note"]
     assert back[1] == [
         "2",
-        "invalid email in column 'email': 'bad@'",
+        "invalid email in column 'email': 'bad@' (the domain is empty)",
         "bad@",
         "'=cmd|' /C calc'!A0",
         "multi\nline",

@@ -611,6 +611,7 @@ def test_automatic_mapping_and_attributes(load: Load) -> None:
             "consent": "yes",
             "consent_at": "2024-01-02",
         },
+        email_row=1,
     )
     variables = loaded.reader.variables
     assert variables[:9] == [
@@ -696,6 +697,7 @@ def test_contact_rows_are_plain_dataclasses(load: Load) -> None:
         contact.consent_source,
         contact.consent_at,
         contact.attributes,
+        contact.email_row,
     )
     assert contact == rebuilt
     assert repr(contact) == repr(rebuilt)

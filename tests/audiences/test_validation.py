@@ -15,7 +15,7 @@ from brandloom.audiences.validation import (
     ContactRow,
     RejectedRow,
     build_validator,
-    is_valid_email,
+    key_candidates,
     normalize_consent,
     normalize_locale,
     normalize_timestamp,
@@ -35,14 +35,80 @@ def test_header_normalization() -> None:
     assert canonical_name("nickname") is None
 
 
-def test_email_syntax() -> None:
-    assert is_valid_email("a@b.co")
-    assert is_valid_email("user@bücher.de")
-    assert not is_valid_email("user@bü cher.de")
-    assert not is_valid_email("üser@example.com")
-    assert not is_valid_email("a@" + "b" * 63 + "." + "c" * 64)
-    assert is_valid_email("a@" + "b" * 63 + ".com")
-    assert not is_valid_email(("x" * 64 + ".") * 4 + "@example.com")
+def test_email_rules_are_the_address_module_s() -> None:
+    plan = plan_columns(["id", "email"], key="id", columns={}, required=())
+    check = build_validator(plan)
+    assert isinstance(check(1, ["1", "a@b.co"]), ContactRow)
+    assert isinstance(check(2, ["2", "user@bücher.de"]), ContactRow)
+    assert isinstance(check(3, ["3", "a@" + "b" * 63 + ".com"]), ContactRow)
+    for row, bad in enumerate(
+        (
+            "user@bü cher.de",
+            "a@" + "b" * 63 + "." + "c" * 64,
+            ("x" * 64 + ".") * 4 + "@example.com",
+            "x" * 65 + "@example.com",  # a local part is at most 64 characters
+            "john..doe@example.com",  # no dot-atom: no EML could be built for it
+        ),
+        start=10,
+    ):
+        rejected = check(row, [str(row), bad])
+        assert isinstance(rejected, RejectedRow) and rejected.code == "email.invalid", bad
+
+
+@pytest.mark.parametrize(
+    ("email", "reason"),
+    [
+        ("ann@☃.net", "IDNA 2008"),
+        ("jörg@müller.de", "SMTPUTF8"),
+        ("üser@example.com", "SMTPUTF8"),
+    ],
+)
+def test_an_address_no_message_could_be_built_for_is_refused_with_its_reason(
+    email: str, reason: str
+) -> None:
+    plan = plan_columns(["email"], key=None, columns={}, required=())
+    rejected = build_validator(plan)(1, [email])
+    assert isinstance(rejected, RejectedRow) and rejected.code == "email.invalid"
+    assert rejected.reason.startswith(f"invalid email in column 'email': {email!r} (")
+    assert reason in rejected.reason
+
+
+def test_each_contact_records_the_first_row_of_its_address() -> None:
+    plan = plan_columns(["id", "email"], key="id", columns={}, required=())
+    check = build_validator(plan)
+    rows = [
+        ["1", "Ann@Example.com"],
+        ["2", "bad address"],  # rejected: claims nothing
+        ["3", "ann@example.COM"],  # another key, the same mailbox
+        ["4", "ann@straße.de"],
+        ["5", "ANN@xn--strae-oqa.de"],  # the same domain in ASCII
+        ["6", ""],
+        ["7", "bob@example.com"],
+    ]
+    results = [check(row, fields) for row, fields in enumerate(rows, start=1)]
+    firsts = {r.key: r.email_row for r in results if isinstance(r, ContactRow)}
+    assert firsts == {"1": 1, "3": 1, "4": 4, "5": 4, "6": None, "7": 7}
+
+
+def test_an_email_key_is_its_mailbox() -> None:
+    plan = plan_columns(["email"], key=None, columns={}, required=())
+    check = build_validator(plan)
+    first, again, idn = check(1, ["a@b.co"]), check(2, ["A@B.co"]), check(3, ["X@bücher.de"])
+    assert isinstance(first, ContactRow) and first.email_row == 1
+    assert isinstance(again, RejectedRow) and again.code == "key.duplicate"
+    assert isinstance(idn, ContactRow) and idn.email_row == 3
+    assert (idn.key, idn.email) == ("x@xn--bcher-kva.de", "X@bücher.de")
+    same = check(4, ["x@XN--BCHER-KVA.de"])  # the same mailbox written in ASCII
+    assert isinstance(same, RejectedRow) and same.code == "key.duplicate"
+    assert same.reason.endswith("(first seen at row 3)")
+    bad = check(5, ["ann@☃.net"])
+    assert isinstance(bad, RejectedRow) and bad.code == "email.invalid"
+
+
+def test_a_typed_key_finds_its_stored_form() -> None:
+    assert key_candidates(" Ann@Straße.de ") == ("Ann@Straße.de", "ann@xn--strae-oqa.de")
+    assert key_candidates("C-17") == ("C-17", "c-17")
+    assert key_candidates("ann@example.com") == ("ann@example.com",)
 
 
 def test_consent_normalization() -> None:
@@ -103,6 +169,7 @@ def test_validator_builds_contacts_and_rejects() -> None:
             "consent": "yes",
             "locale": "de_de",
         },
+        email_row=1,
     )
     duplicate = check(2, ["a@X.io", "", "", ""])
     assert isinstance(duplicate, RejectedRow) and duplicate.code == "key.duplicate"

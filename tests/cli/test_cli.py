@@ -72,6 +72,8 @@ def test_a_finished_out_folder_is_refused_without_force(
         ({"audience": {"path": "missing.csv"}}, "missing.csv"),
         ({"template": {"html": "missing.html"}}, "file not found"),
         ({"qa": {"banned_phrase": ["x"]}}, "banned_phrase"),
+        ({"email": {"from": "ann@☃.net"}}, "email.from:"),
+        ({"email": {"from": "Lumen <news@example.com>", "from_name": "Shop"}}, "email.from_name:"),
     ],
 )
 def test_bad_input_exits_2_before_any_output(
@@ -150,6 +152,13 @@ def test_validate_writes_nothing_and_shows_previews(env: dict[str, str], tmp_pat
     assert result.stdout.count("preview:") == 3
     assert "8 accepted, 1 rejected" in result.stdout
     assert not (tmp_path / "data").exists()
+
+
+def test_validate_refuses_a_bad_sender_with_exit_2(env: dict[str, str], tmp_path: Path) -> None:
+    spec = _spec(tmp_path, email={"from": "Lumen <news@example.com"})
+    result = run(env, "validate", str(spec))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "email.from:" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_preview_prints_one_document(env: dict[str, str], tmp_path: Path) -> None:

@@ -373,3 +373,69 @@ def test_long_ascii_subject_is_folded() -> None:
     data = build(subject=subject)
     assert_wire_format(data)
     assert parse(data)["Subject"] == subject
+
+
+def test_idn_domains_follow_idna_2008() -> None:
+    # IDNA 2003 would address straße.de to strasse.de, another domain.
+    msg = parse(build(to_addr="ann@straße.de"))
+    assert msg["To"].addresses[0].domain == "xn--strae-oqa.de"
+
+
+@pytest.mark.parametrize(
+    ("addr", "reason"),
+    [("ann@☃.net", "IDNA 2008"), ("jörg@müller.de", "SMTPUTF8")],
+)
+def test_an_address_no_message_can_carry_says_why(addr: str, reason: str) -> None:
+    with pytest.raises(EmailBuildError) as info:
+        build(to_addr=addr)
+    assert info.value.code == "eml.invalid_address"
+    assert reason in info.value.message
+
+
+def test_sender_and_reply_to_as_mailboxes() -> None:
+    settings = EmailSettings(
+        from_addr="Lumen <hello@straße.de>", reply_to='"Lumen Care, Inc." <care@example.com>'
+    )
+    msg = parse(build(settings=settings))
+    assert msg["From"].addresses[0].display_name == "Lumen"
+    assert msg["From"].addresses[0].addr_spec == "hello@xn--strae-oqa.de"
+    assert msg["Reply-To"].addresses[0].display_name == "Lumen Care, Inc."
+    assert msg["Reply-To"].addresses[0].addr_spec == "care@example.com"
+    assert not msg.defects
+    named = EmailSettings(from_addr="hello@example.com", from_name="Lumen Shop")
+    assert parse(build(settings=named))["From"] == "Lumen Shop <hello@example.com>"
+    with pytest.raises(EmailBuildError) as info:
+        build(settings=EmailSettings(from_addr="Lumen <hello@example.com"))
+    assert "from" in info.value.message and info.value.code == "eml.invalid_address"
+
+
+@pytest.mark.parametrize(
+    "addr",
+    [
+        "ann@example.com",
+        "Ann.Lee+tag@Sub.Example.co.uk",
+        "ann@straße.de",
+        "ann@xn--strae-oqa.de",
+        "ann@☃.net",
+        "jörg@müller.de",
+        "an..n@example.com",
+        "ann@xn--zz.com",
+        "ann@ＥＸＡＭＰＬＥ.com",
+        "x" * 64 + "@example.com",
+        "x" * 65 + "@example.com",
+        "ann@example.com.",
+    ],
+)
+def test_import_accepts_exactly_the_addresses_a_message_can_be_built_for(addr: str) -> None:
+    from brandloom.audiences.mapping import plan_columns
+    from brandloom.audiences.validation import ContactRow, build_validator
+
+    check = build_validator(plan_columns(["email"], key=None, columns={}, required=()))
+    imported = isinstance(check(1, [addr]), ContactRow)
+    try:
+        build(to_addr=addr)
+    except EmailBuildError:
+        built = False
+    else:
+        built = True
+    assert imported == built

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandloom.documents.formats.html import HtmlFinisher, text_direction
+from brandloom.documents.formats.html import HtmlFinisher
+from brandloom.kit.locale import text_direction
 
 FULL = """<!DOCTYPE html>
 <html>

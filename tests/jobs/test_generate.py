@@ -390,3 +390,109 @@ def test_without_email_date_outputs_are_dated_when_the_job_was_created(
         with zipfile.ZipFile(path) as docx:
             core = docx.read("docProps/core.xml").decode()
         assert f">{created_w3c}</dcterms:created>" in core
+
+
+def _with_ids(rows: list[list[object]]) -> list[list[object]]:
+    return [[f"id{i:03d}", *row] for i, row in enumerate(rows, start=1)]
+
+
+_ID_HEADER = ["id", "email", "first_name", "city", "locale", "consent"]
+
+
+@pytest.mark.parametrize(("severity", "status"), [(None, "warn"), ("fail", "fail"), ("off", None)])
+def test_a_second_contact_with_the_same_address_is_flagged(
+    factory: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    severity: str | None,
+    status: str | None,
+) -> None:
+    rows = contacts(30)
+    rows[20][0] = "User000002@EXAMPLE.com"  # row 21: the address of row 3, another key
+    rows[4][0] = "ann@straße.de"  # row 5
+    rows[25][0] = "ANN@xn--strae-oqa.de"  # row 26: the same domain in ASCII
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", _with_ids(rows), header=_ID_HEADER)
+    qa = {"severity": {"contact.duplicate_email": severity}} if severity else {}
+    # Chunks of 10 contacts by key: each duplicate renders in another chunk than its first row.
+    spec = write_spec(
+        tmp_path / "in", audience={"path": "contacts.csv", "key": "id"}, chunk_size=10, qa=qa
+    )
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out, workers=2)
+
+    manifest = {
+        m["key"]: m for m in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())
+    }
+    flagged = {
+        key: issue
+        for key, m in manifest.items()
+        for issue in m["qa"]["issues"]
+        if issue["code"] == "contact.duplicate_email"
+    }
+    report = json.loads((out / "report.json").read_text())
+    if status is None:
+        assert flagged == {} and "contact.duplicate_email" not in report["qa"]["by_code"]
+        return
+    assert set(flagged) == {"id021", "id026"}
+    assert "row 3" in flagged["id021"]["message"] and "row 5" in flagged["id026"]["message"]
+    assert {i["severity"] for i in flagged.values()} == {status}
+    assert report["qa"]["by_code"]["contact.duplicate_email"] == 2
+    assert report["accepted"] == 30  # flagged, not rejected
+    written = (out / "html" / "id021.html").exists()
+    assert written == (status == "warn")
+
+
+def test_a_sender_written_as_a_mailbox(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(3))
+    email_spec = {"from": "Lumen <hello@straße.de>", "reply_to": "Care <care@example.com>"}
+    spec = write_spec(tmp_path / "in", email=email_spec, variants=[])
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    msg = email.message_from_bytes(
+        (out / "eml" / "user000001@example.com.eml").read_bytes(), policy=email.policy.default
+    )
+    assert msg["From"].addresses[0].display_name == "Lumen"
+    assert msg["From"].addresses[0].addr_spec == "hello@xn--strae-oqa.de"
+    assert msg["Reply-To"].addresses[0].display_name == "Care"
+    assert msg["Message-ID"].endswith("@xn--strae-oqa.de>")
+
+
+def test_a_bad_sender_stops_before_any_output(
+    factory: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    email_spec: dict[str, object],
+    field: str,
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(3))
+    spec = write_spec(tmp_path / "in", email=email_spec)
+    out = tmp_path / "out"
+    with pytest.raises(BrandloomError) as info:
+        _run(factory, database_url, spec, out)
+    assert info.value.code == "spec.invalid" and info.value.status == 422
+    assert f"{field}:" in info.value.message
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_right_to_left_locales_are_the_ones_cldr_says(
+    factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    locales = ("ary", "apc", "sdh", "skr", "bal", "pa-PK", "pa", "en-US")
+    (tmp_path / "in").mkdir()
+    write_csv(tmp_path / "in" / "contacts.csv", contacts(len(locales), locales=locales))
+    spec = write_spec(tmp_path / "in", variants=[], outputs=["html"])
+    out = tmp_path / "out"
+    _run(factory, database_url, spec, out)
+    directions = {}
+    for i, tag in enumerate(locales):
+        html = (out / "html" / f"user{i:06d}@example.com.html").read_text(encoding="utf-8")
+        directions[tag] = html.split('dir="', 1)[1].split('"', 1)[0]
+    assert directions == {
+        "ary": "rtl", "apc": "rtl", "sdh": "rtl", "skr": "rtl", "bal": "rtl", "pa-PK": "rtl",
+        "pa": "ltr", "en-US": "ltr",
+    }  # fmt: skip

@@ -69,6 +69,9 @@ class Contact(Base):
     consent_source: Mapped[str | None] = mapped_column(Text, nullable=True)
     consent_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    # The row of the first contact with the same address (its own row for the first one;
+    # None without an address), decided at import: chunks render apart and in parallel.
+    email_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AudienceReject(Base):

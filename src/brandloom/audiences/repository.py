@@ -24,6 +24,7 @@ CONTACT_COLUMNS = (
     "consent_source",
     "consent_at",
     "attributes",
+    "email_row",
 )
 REJECT_COLUMNS = ("workspace_id", "audience_id", "row", "code", "reason", "raw")
 
@@ -36,6 +37,7 @@ _RENDER_COLUMNS = (
     Contact.locale,
     Contact.consent,
     Contact.attributes,
+    Contact.email_row,
 )
 
 
@@ -122,7 +124,7 @@ class AudienceRepository:
 
     def contacts_between(
         self, audience_id: str, *, after_key: str | None, last_key: str
-    ) -> list[tuple[int, str, str | None, str | None, str, Any]]:
+    ) -> list[tuple[int, str, str | None, str | None, str, Any, int | None]]:
         """Contacts with ``after_key < key <= last_key`` in key order (one keyset page)."""
         stmt = select(*_RENDER_COLUMNS).where(
             Contact.audience_id == audience_id,
@@ -136,8 +138,9 @@ class AudienceRepository:
 
     def contact(
         self, audience_id: str, key: str
-    ) -> tuple[int, str, str | None, str | None, str, Any] | None:
-        """One contact by key: (row, key, email, locale, consent, attributes), or None."""
+    ) -> tuple[int, str, str | None, str | None, str, Any, int | None] | None:
+        """One contact by key: (row, key, email, locale, consent, attributes, email_row), or
+        None."""
         row = self.session.execute(
             select(*_RENDER_COLUMNS).where(
                 Contact.audience_id == audience_id,

@@ -144,6 +144,7 @@ def fill_audience(session: Session, audience: Audience, reader: AudienceReader) 
                         item.consent_source,
                         item.consent_at,
                         dumps(item.attributes, default=stored_default).decode("utf-8"),
+                        item.email_row,
                     )
                 )
                 if len(contacts) >= BATCH:

@@ -1,24 +1,28 @@
 """Per-row validation of audience data: key, duplicates, email, required fields, consent, locale.
 
 Everything here is built once per file and then called once per row, so the hot path is plain
-dict lookups, one precompiled regex and a compact duplicate table; Babel is consulted once per
-distinct locale value.
+dict lookups, one precompiled regex and two compact first-row tables (keys, addresses); Babel is
+consulted once per distinct locale value.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Protocol
 
-from babel import Locale, UnknownLocaleError
-
 from brandloom.audiences.mapping import ColumnPlan
 from brandloom.audiences.types import TypeParser
+from brandloom.kit.address import (
+    MAX_ADDRESS_LENGTH,
+    PLAIN_ADDRESS,
+    InvalidAddress,
+    address_key,
+)
+from brandloom.kit.locale import parse_locale
 
 
 @dataclass(slots=True)
@@ -33,6 +37,10 @@ class ContactRow:
     consent_source: str | None
     consent_at: str | None  # ISO 8601
     attributes: dict[str, Any]  # template variables (text unless typed), see AudienceReader
+    # The row of the first accepted contact with the same address (case-insensitive, domain in
+    # ASCII): its own row for the first one, None without an address. Decided here, in file
+    # order, because the chunks of a job render apart.
+    email_row: int | None = None
 
 
 @dataclass(slots=True)
@@ -56,37 +64,20 @@ class Validator(Protocol):
 
 
 # --------------------------------------------------------------------------------------- email
-# WHATWG "valid email address" (input type=email), plus: the domain needs at least one dot
-# (a marketing contact at "user@localhost" is useless) and the whole address at most 254 chars.
-_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-# Possessive quantifiers, no backtracking: the same language as _LOCAL@_LABEL(\._LABEL)+.
-_EMAIL_MATCH = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]++@"
-    r"(?:(?!-)[A-Za-z0-9-]{1,63}+(?<!-)\.)++(?!-)[A-Za-z0-9-]{1,63}+(?<!-)"
-).fullmatch
-_DOMAIN_MATCH = re.compile(rf"{_LABEL}(?:\.{_LABEL})+").fullmatch
-_LOCAL_MATCH = re.compile(_LOCAL).fullmatch
-MAX_EMAIL_LENGTH = 254
+# Addresses follow brandloom.kit.address, the rules EML building uses too: an address accepted
+# here can always be mailed. The domain needs at least one dot (a marketing contact at
+# "user@localhost" is useless).
 
 
-def is_valid_email(email: str) -> bool:
-    """Syntax check only. Non-ASCII (IDN) domains are accepted when they IDNA-encode to a valid
-    ASCII domain; the local part must be ASCII (no SMTPUTF8 addresses)."""
-    if len(email) > MAX_EMAIL_LENGTH:
-        return False
-    if _EMAIL_MATCH(email) is not None:
-        return True
-    if email.isascii():
-        return False
-    local, at, domain = email.rpartition("@")
-    if not at or _LOCAL_MATCH(local) is None:
-        return False
+def key_candidates(key: str) -> tuple[str, ...]:
+    """The stored keys a key typed by a user may stand for: itself, and the key it has as an
+    e-mail key (``Ann@Straße.de`` -> ``ann@xn--strae-oqa.de``; others lowercased)."""
+    wanted = key.strip()
     try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    return _DOMAIN_MATCH(ascii_domain) is not None
+        mailbox = address_key(wanted)
+    except InvalidAddress:
+        mailbox = wanted.lower()
+    return tuple(dict.fromkeys((wanted, mailbox)))
 
 
 # ------------------------------------------------------------------------------------- consent
@@ -144,26 +135,15 @@ def normalize_timestamp(value: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------- locale
-_LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*").fullmatch
-
-
 def normalize_locale(value: str) -> str | None:
     """``"de_DE"``, ``"de-de"``, ``"EN"``, ``"zh-Hans-CN"`` -> BCP 47 (``"de-DE"``, ``"en"``,
-    ``"zh-Hans-CN"``) as resolved by Babel's ``Locale.parse`` (so ``"zh-CN"`` becomes
-    ``"zh-Hans-CN"``); ``""`` for a blank value; ``None`` when Babel does not know it.
-    Slow (Babel): callers cache per distinct value."""
-    text = value.strip()
-    if not text:
+    ``"zh-Hans-CN"``) as CLDR resolves it (see :func:`brandloom.kit.locale.parse_locale`: so
+    ``"zh-CN"`` becomes ``"zh-Hans-CN"``); ``""`` for a blank value; ``None`` when CLDR does
+    not know it."""
+    if not value.strip():
         return ""
-    if _LOCALE_SHAPE(text) is None:
-        return None
-    try:
-        parsed = Locale.parse(text.replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
-        return None
-    return "-".join(
-        part for part in (parsed.language, parsed.script, parsed.territory, parsed.variant) if part
-    )
+    found = parse_locale(value)
+    return found.tag if found is not None else None
 
 
 # ------------------------------------------------------------------------------------- the rows
@@ -219,6 +199,65 @@ def _typed_columns(
     return typed
 
 
+def _table(expected: int) -> tuple[array[int], array[int]]:
+    """An empty first-row table for ``expected`` values: ``hash(value)`` -> the first row that
+    claimed it, by open addressing in two flat arrays (about 24 MB per million values, against
+    ~100 MB for a dict of ints and more for the strings). Hashes are nonzero (0 marks a free
+    slot), rows start at 1. Two different values with equal 64-bit hashes count as one; with
+    10^6 values the odds are about 10^-7 per file. Kept at most half full."""
+    size = _INITIAL_SLOTS
+    while size < 2 * expected:
+        size <<= 1
+    return array("q", [0]) * size, array("I", [0]) * size
+
+
+def _grown(hashes: array[int], firsts: array[int]) -> tuple[array[int], array[int]]:
+    """The table at twice the size, every entry moved over."""
+    size = 2 * len(hashes)
+    new_hashes = array("q", [0]) * size
+    new_firsts = array("I", [0]) * size
+    mask = size - 1
+    for old_slot, old_h in enumerate(hashes):
+        if old_h:
+            i = old_h & mask
+            while new_hashes[i]:
+                i = (i + 1) & mask
+            new_hashes[i] = old_h
+            new_firsts[i] = firsts[old_slot]
+    return new_hashes, new_firsts
+
+
+class _FirstRows:
+    """A first-row table (see :func:`_table`) asked once per value: :meth:`first_or_claim`."""
+
+    __slots__ = ("_firsts", "_hashes", "_mask", "_room")
+
+    def __init__(self, expected: int) -> None:
+        self._hashes, self._firsts = _table(expected)
+        self._mask = len(self._hashes) - 1
+        self._room = len(self._hashes) // 2
+
+    def first_or_claim(self, h: int, row: int) -> int:
+        """The row that claimed ``h`` first; ``row`` itself when none had (it claims it)."""
+        hashes = self._hashes
+        mask = self._mask
+        slot = h & mask
+        taken = hashes[slot]
+        while taken:
+            if taken == h:
+                return self._firsts[slot]
+            slot = (slot + 1) & mask
+            taken = hashes[slot]
+        hashes[slot] = h
+        self._firsts[slot] = row
+        self._room -= 1
+        if not self._room:
+            self._hashes, self._firsts = _grown(hashes, self._firsts)
+            self._mask = len(self._hashes) - 1
+            self._room = len(self._hashes) // 4  # half full now: grows again at half
+        return row
+
+
 def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
@@ -238,10 +277,13 @@ def build_validator(
     ``field.type`` (a value of a declared ``types`` column that ``parser`` cannot read). Only
     accepted rows claim their key, so a later valid row with the key of a rejected one is kept.
 
-    Duplicates are found through an open-addressing table of ``hash(key)`` -> first row held in
-    two flat arrays (about 24 MB per million keys, against ~100 MB for a dict of ints and more
-    for the key strings). Two different keys with equal 64-bit hashes would be reported as
-    duplicates; with 10^6 keys the odds are about 10^-7 per file.
+    Addresses follow :mod:`brandloom.kit.address`. An e-mail key is the address's
+    :func:`~brandloom.kit.address.address_key` (lowercase, the domain in ASCII), so two rows
+    reaching one mailbox are a duplicate key. With another key, each accepted contact with an
+    address records the row of the first accepted contact with the same address key
+    (``email_row``): a later one is flagged when its documents are rendered
+    (``contact.duplicate_email``), not rejected, as its key differs.
+    Keys and addresses are remembered by hash (see :func:`_table`).
     """
     headers = plan.headers
     names = plan.names
@@ -267,38 +309,32 @@ def build_validator(
     typed = _typed_columns(entries, headers, types or {}, parser)
     consent_raw = _CONSENT_RAW.get
     new_contact = object.__new__
-    email_match = _EMAIL_MATCH
     timestamps: dict[str, str | None] = {}
     locales: dict[str, str | None] = {}
-
-    size = _INITIAL_SLOTS
-    while size < 2 * expected_rows:
-        size <<= 1
-    hashes = array("q", [0]) * size
-    firsts = array("I", [0]) * size
-    mask = size - 1
-    room = size // 2
-
-    def grow() -> None:
-        nonlocal hashes, firsts, mask, room
-        old_hashes, old_firsts = hashes, firsts
-        size = 2 * len(old_hashes)
-        hashes = array("q", [0]) * size
-        firsts = array("I", [0]) * size
-        mask = size - 1
-        room = size // 4  # half full now, grows again at half of the new size
-        for old_slot, old_h in enumerate(old_hashes):
-            if old_h:
-                i = old_h & mask
-                while hashes[i]:
-                    i = (i + 1) & mask
-                hashes[i] = old_h
-                firsts[i] = old_firsts[old_slot]
+    email_match = PLAIN_ADDRESS
+    hashes, firsts = _table(expected_rows)
+    mask = len(hashes) - 1
+    room = len(hashes) // 2
+    addresses = _FirstRows(expected_rows if email_index >= 0 and not key_is_email else 0)
+    address_first = addresses.first_or_claim
 
     def check(row: int, fields: list[str], natives: list[Any] | None = None) -> Result:
-        nonlocal room
+        nonlocal hashes, firsts, mask, room
         stripped = fields[key_index].strip()
-        key = stripped.lower() if key_lower else stripped
+        bad_address: str | None = None
+        if key_is_email:
+            # An e-mail key is its address's key (address_key): one mailbox is one contact.
+            if email_match(stripped) is not None and len(stripped) <= MAX_ADDRESS_LENGTH:
+                key = stripped.lower()  # address_key's plain case, inline
+            elif stripped:
+                try:
+                    key = address_key(stripped)
+                except InvalidAddress as exc:
+                    key, bad_address = stripped.lower(), exc.reason
+            else:
+                key = ""
+        else:
+            key = stripped.lower() if key_lower else stripped
         if not key:
             return RejectedRow(row, "key.missing", f"empty key in column {key_header!r}", fields)
         h = hash(key) or 1
@@ -317,19 +353,28 @@ def build_validator(
             taken = hashes[slot]
 
         email: str | None = None
-        if email_index >= 0:
-            email = stripped if key_is_email else fields[email_index].strip()
-            if not email:
-                email = None
-            elif (len(email) > MAX_EMAIL_LENGTH or email_match(email) is None) and (
-                not is_valid_email(email)
-            ):
-                return RejectedRow(
-                    row,
-                    "email.invalid",
-                    f"invalid email in column {email_header!r}: {_shown(email)}",
-                    fields,
-                )
+        address_h = 0
+        if key_is_email:
+            email = stripped
+        elif email_index >= 0:
+            email = fields[email_index].strip() or None
+            if email is None:
+                pass
+            elif email_match(email) is not None and len(email) <= MAX_ADDRESS_LENGTH:
+                address_h = hash(email.lower()) or 1
+            else:
+                try:
+                    address_h = hash(address_key(email)) or 1
+                except InvalidAddress as exc:
+                    bad_address = exc.reason
+        if bad_address is not None:
+            assert email is not None
+            return RejectedRow(
+                row,
+                "email.invalid",
+                f"invalid email in column {email_header!r}: {_shown(email)} ({bad_address})",
+                fields,
+            )
         if required:
             for index, header in required:
                 if not fields[index].strip():
@@ -406,7 +451,11 @@ def build_validator(
         firsts[slot] = row
         room -= 1
         if not room:
-            grow()
+            hashes, firsts = _grown(hashes, firsts)
+            mask = len(hashes) - 1
+            room = len(hashes) // 4  # half full now: grows again at half
+        # Keys are unique, so an e-mail key is the first row of its address.
+        email_row = row if key_is_email else address_first(address_h, row) if address_h else None
         # Same as ContactRow(row, key, ...) minus the __init__ call (~0.3 us of ~4 us per row);
         # tests pin that both build equal objects.
         contact = new_contact(ContactRow)
@@ -418,6 +467,7 @@ def build_validator(
         contact.consent_source = source
         contact.consent_at = consent_at
         contact.attributes = attributes
+        contact.email_row = email_row
         return contact
 
     return check

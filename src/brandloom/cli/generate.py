@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brandloom.audiences.reader import ContactRow, open_audience
 from brandloom.audiences.service import import_audience
+from brandloom.audiences.validation import key_candidates
 from brandloom.cli.specfile import SpecFile, read_spec_file
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.flows import (
@@ -322,9 +323,9 @@ def preview(spec_path: Path, *, key: str) -> dict[str, Any]:
     spec_file = read_spec_file(spec_path)
     reader = _audience_reader(spec_file)
     renderer = file_renderer(spec_file)
-    wanted = key.strip()
+    wanted = key_candidates(key)
     for item in reader:
-        if isinstance(item, ContactRow) and (item.key == wanted or item.key == wanted.lower()):
+        if isinstance(item, ContactRow) and item.key in wanted:
             return preview_contact(renderer, contact_data(item))
     raise NotFoundError(
         f"no accepted contact with key '{key}' in {spec_file.audience_path}",

@@ -20,7 +20,7 @@ from brandloom.audiences.models import AudienceState
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.service import audience_locales, contact_from_fields, get_audience
 from brandloom.audiences.types import attribute_decoder
-from brandloom.audiences.validation import ContactRow, normalize_locale
+from brandloom.audiences.validation import ContactRow, key_candidates, normalize_locale
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
 from brandloom.documents.formats.docx import DocxTemplate, compile_docx
@@ -369,22 +369,23 @@ def contact_data(row: ContactRow) -> ContactData:
         locale=row.locale,
         consent=row.consent,
         attributes=row.attributes,
+        email_row=row.email_row,
     )
 
 
 def audience_contact(
     session: Session, workspace: Workspace, *, audience_id: str, key: str
 ) -> ContactData:
-    """One imported contact by key (e-mail keys compare case-insensitively)."""
+    """One imported contact by key (an e-mail key as its address's key: case-insensitive, the
+    domain in ASCII, so ``ann@straße.de`` finds ``ann@xn--strae-oqa.de``)."""
     audience = get_audience(session, workspace, audience_id=audience_id)
     repo = AudienceRepository(session, workspace)
-    wanted = key.strip()
-    for candidate in dict.fromkeys((wanted, wanted.lower())):
+    for candidate in key_candidates(key):
         row = repo.contact(audience.id, candidate)
         if row is not None:
             decode = attribute_decoder(audience.types)
             if decode is not None:
-                row = (*row[:5], decode(row[5]))
+                decode(row[5])  # in place
             return ContactData(*row)
     raise NotFoundError(
         f"no contact with key '{key}' in audience '{audience_id}'", code="contact.not_found"

@@ -34,6 +34,7 @@ from brandloom.jobs.kinds import ChunkPlan, ChunkRun, WorkerContext
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.jobs.repository import JobRepository
 from brandloom.jobs.threshold import ErrorThreshold
+from brandloom.kit.address import InvalidAddress, parse_mailbox
 from brandloom.settings import Settings
 from brandloom.storage import open_location
 from brandloom.templates.engine import PROCESS_CODE_CACHE, check_variables
@@ -104,12 +105,23 @@ def render_settings(
             if from_addr
             else None
         ),
-        email_domain=(from_addr or "brandloom.invalid").rpartition("@")[2] or "brandloom.invalid",
+        email_domain=_sender_domain(from_addr),
         eml_date=eml_date,
         keep_parts=keep_parts,
         keep_all_parts=keep_all_parts,
         title=name,
     )
+
+
+def _sender_domain(from_addr: str | None) -> str:
+    """The Message-ID domain: the sender's (``Lumen <hello@example.com>`` -> ``example.com``).
+    A spec's sender was checked when its job was submitted."""
+    if from_addr:
+        try:
+            return parse_mailbox(from_addr).address.domain
+        except InvalidAddress:
+            pass
+    return "brandloom.invalid"
 
 
 @dataclass(slots=True)
@@ -375,9 +387,18 @@ class RenderKind:
         )
         decode = runtime.decode
         if decode is not None:
-            rows = [(*r[:5], decode(r[5])) for r in rows]
+            for r in rows:
+                decode(r[5])  # in place
         return [
-            ContactData(row=r[0], key=r[1], email=r[2], locale=r[3], consent=r[4], attributes=r[5])
+            ContactData(
+                row=r[0],
+                key=r[1],
+                email=r[2],
+                locale=r[3],
+                consent=r[4],
+                attributes=r[5],
+                email_row=r[6],
+            )
             for r in rows
         ]
 

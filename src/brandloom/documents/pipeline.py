@@ -41,6 +41,9 @@ class ContactData:
     locale: str | None
     consent: str
     attributes: Mapping[str, Any]
+    # The row of the first contact with this address (decided at import); another row than
+    # this contact's makes it a duplicate (QA ``contact.duplicate_email``).
+    email_row: int | None = None
 
 
 @dataclass(slots=True)
@@ -237,6 +240,9 @@ class JobRenderer:
                         locales=self._qa_locales(locale, catalog_locale),
                         unparsed=rendered.unparsed,
                         html_chunks=rendered.html_chunks,
+                        duplicate_of=(
+                            email_row if (email_row := contact.email_row) != contact.row else None
+                        ),
                     )
                 )
             files: dict[str, tuple[str, bytes]] = {}

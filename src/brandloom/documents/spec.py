@@ -11,13 +11,23 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from brandloom.audiences.types import ColumnType
 from brandloom.documents.formats.registry import format_names
 from brandloom.documents.qa import QAConfig
 from brandloom.errors import BrandloomError
 from brandloom.jobs.threshold import ErrorThreshold
+from brandloom.kit.address import InvalidAddress, parse_address, parse_mailbox
+from brandloom.kit.locale import parse_locale
 from brandloom.kit.validation import closest, validation_messages
 from brandloom.templates.parts import TEXT_PARTS
 
@@ -114,6 +124,10 @@ class VariantSpec(BaseModel):
 
 
 class EmailSpec(_Strict):
+    """The sender of ``eml`` outputs. ``from`` and ``reply_to`` are RFC 5322 mailboxes
+    (``hello@example.com`` or ``Lumen <hello@example.com>``), checked by the address rules of
+    :mod:`brandloom.kit.address` when the spec is read, so a bad sender never starts a job."""
+
     from_: str | None = Field(default=None, alias="from")
     from_name: str | None = None
     reply_to: str | None = None
@@ -122,6 +136,43 @@ class EmailSpec(_Strict):
     # RFC 5322 Date of every message (and PDF/DOCX creation date); default: the job's creation
     # time, recorded with the job.
     date: str | None = None
+
+    @field_validator("from_", "reply_to")
+    @classmethod
+    def _mailbox(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            parse_mailbox(value)
+        except InvalidAddress as exc:
+            raise ValueError(f"{value!r} is not a valid address: {exc.reason}") from None
+        return value.strip()
+
+    @field_validator("from_name")
+    @classmethod
+    def _one_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        sender = info.data.get("from_")
+        if value is not None and sender is not None:
+            display = parse_mailbox(sender).display_name
+            if display is not None:
+                raise ValueError(
+                    f"email.from already names the sender ({display!r}): give the name once, "
+                    "in email.from or in email.from_name"
+                )
+        return value
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        raw = value.strip()
+        target = raw[7:] if raw[:7].lower() == "mailto:" else raw
+        try:
+            parse_address(target.partition("?")[0])
+        except InvalidAddress as exc:
+            raise ValueError(f"{value!r} is not a valid address: {exc.reason}") from None
+        return value
 
 
 class RenderOptions(_Strict):
@@ -148,6 +199,14 @@ class RenderOptions(_Strict):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        # Contacts' locales are checked the same way when their audience is imported.
+        if parse_locale(value) is None:
+            raise ValueError(f"{value!r} is not a locale CLDR knows (like en-US, de-DE, pt-BR)")
+        return value
 
     @field_validator("outputs")
     @classmethod

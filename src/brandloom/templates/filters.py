@@ -30,6 +30,8 @@ from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
 
+from brandloom.kit.locale import nearest_locale
+
 FALLBACK_LOCALE = "en"
 DATE_STYLES = frozenset({"short", "medium", "long", "full"})
 UTM_KEYS = ("source", "medium", "campaign", "content", "term")
@@ -281,15 +283,10 @@ class FastNumber:
 
 @lru_cache(maxsize=512)
 def _parse_locale(tag: str) -> LocaleInfo:
-    candidate = tag.strip().replace("-", "_")
-    while candidate:
-        try:
-            return LocaleInfo(Locale.parse(candidate))
-        except Exception:  # Babel raises UnknownLocaleError, ValueError, ...
-            if "_" not in candidate:
-                break
-            candidate = candidate.rsplit("_", 1)[0]
-    return LocaleInfo(Locale.parse(FALLBACK_LOCALE))
+    # The nearest locale CLDR knows (de-XX -> de), else the fallback.
+    found = nearest_locale(tag) or nearest_locale(FALLBACK_LOCALE)
+    assert found is not None
+    return LocaleInfo(found.locale)
 
 
 def locale_info(tag: object) -> LocaleInfo:

@@ -27,12 +27,11 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.plural import PluralRule
 
+from brandloom.kit.locale import canonical_tag, nearest_locale
 from brandloom.templates.errors import TemplateError
 
 # The reserved variable a template reads its messages from.
@@ -124,12 +123,11 @@ def _parse_text(text: str, where: str) -> _Text:
     return _Text(tuple(pieces), frozenset(names))
 
 
-@lru_cache(maxsize=256)
 def plural_rule(locale: str) -> PluralRule:
-    try:
-        return Locale.parse(locale.replace("-", "_")).plural_form
-    except (ValueError, UnknownLocaleError):
-        return Locale.parse("en").plural_form
+    """CLDR's plural rule of ``locale`` (its nearest known form; English's for an unknown one)."""
+    found = nearest_locale(locale) or nearest_locale("en")
+    assert found is not None
+    return found.locale.plural_form
 
 
 def _compile(value: Any, locale: str, where: str) -> _Message | dict[str, Any]:
@@ -189,14 +187,9 @@ def _flatten(group: Mapping[str, Any], prefix: str = "") -> dict[str, _Message]:
 
 def locale_key(tag: str) -> str:
     """A catalog's locale as BCP 47 (``de_de`` -> ``de-DE``, ``zh-CN`` -> ``zh-Hans-CN``);
-    a tag Babel does not know is kept with its case tidied."""
-    text = tag.strip().replace("_", "-")
-    try:
-        parsed = Locale.parse(text.replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
-        parts = text.split("-")
-        return "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
-    return "-".join(p for p in (parsed.language, parsed.script, parsed.territory) if p)
+    a tag CLDR does not know is kept with its case tidied (see
+    :func:`~brandloom.kit.locale.canonical_tag`)."""
+    return canonical_tag(tag)
 
 
 def fallback_chain(locale: str | None, default: str) -> tuple[str, ...]:

@@ -132,6 +132,19 @@ def test_consent() -> None:
     assert check(config, QAInput(parts=parts, consent="granted")).status == "pass"
 
 
+def test_duplicate_email_names_the_first_row() -> None:
+    parts = email_doc().parts
+    assert check(document=QAInput(parts=parts, duplicate_of=None)).status == "pass"
+    result = check(document=QAInput(parts=parts, duplicate_of=3))
+    found = issue(result, "contact.duplicate_email")
+    assert found.severity == "warn" and "row 3" in found.message
+    assert result.status == "warn"
+    failing = QAConfig.model_validate({"severity": {"contact.duplicate_email": "fail"}})
+    assert check(failing, QAInput(parts=parts, duplicate_of=3)).status == "fail"
+    off = QAConfig.model_validate({"severity": {"contact.duplicate_email": "off"}})
+    assert check(off, QAInput(parts=parts, duplicate_of=3)).status == "pass"
+
+
 def test_subject_checks() -> None:
     assert codes(check(document=email_doc(subject=None))) == ["subject.missing"]
     assert codes(check(document=email_doc(subject="   "))) == ["subject.missing"]

@@ -11,7 +11,7 @@ from brandloom.documents.formats.eml import (
     build_eml,
     message_id_for,
 )
-from brandloom.documents.formats.html import HtmlFinisher, text_direction
+from brandloom.documents.formats.html import HtmlFinisher
 from brandloom.documents.formats.registry import (
     MEDIA_TYPES,
     FormatDefinition,
@@ -45,5 +45,4 @@ __all__ = [
     "message_id_for",
     "register_format",
     "sms_info",
-    "text_direction",
 ]

@@ -7,10 +7,10 @@ several ordered lists).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from brandloom.documents.formats._ooxml import xml_attr, xml_text
+from brandloom.kit.locale import nearest_locale
 
 __all__ = [
     "APP_XML",
@@ -39,12 +39,12 @@ DEFAULT_CS_FONT = "Arial"
 
 # --- language -> fonts / lang attributes -------------------------------------------------------
 
-_LANG_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
-_RTL_OR_CS = frozenset(
+# Scripts whose text Word treats as complex (``w:cs`` fonts, the ``w:bidi`` language): every
+# right-to-left one, and the Brahmic and South-East Asian scripts that need shaping.
+_COMPLEX_SCRIPTS = frozenset(
     {
-        "ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "ps", "sd", "syr", "ug", "ur",
-        "yi", "hi", "mr", "ne", "sa", "bn", "as", "ta", "te", "kn", "ml", "gu", "pa", "or",
-        "si", "th", "lo", "km", "my", "bo",
+        "Beng", "Deva", "Gujr", "Guru", "Khmr", "Knda", "Laoo", "Mlym", "Mymr", "Orya", "Sinh",
+        "Taml", "Telu", "Thai", "Tibt",
     }
 )  # fmt: skip
 _CS_FONTS = {
@@ -61,7 +61,6 @@ _EA_FONTS = {
     "ja": ("MS Mincho", "Noto Serif CJK JP", "80"),
     "ko": ("Malgun Gothic", "Noto Sans CJK KR", "81"),
 }
-_HANT_REGIONS = frozenset({"TW", "HK", "MO"})
 #: Regions whose paper is US Letter (a bare ``en`` counts as US).
 _LETTER_REGIONS = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "PR", "GT", "CR", "PA"})
 
@@ -91,44 +90,26 @@ class LangInfo:
     page: PageInfo
 
 
-def _normalize_tag(lang: str | None) -> str | None:
-    if not lang:
-        return None
-    tag = lang.split(".", 1)[0].split("@", 1)[0].replace("_", "-").strip()
-    if not _LANG_RE.fullmatch(tag):
-        return None
-    subtags = tag.split("-")
-    out = [subtags[0].lower()]
-    for sub in subtags[1:]:
-        if len(sub) == 4 and sub.isalpha():
-            out.append(sub.title())
-        elif len(sub) == 2 and sub.isalpha():
-            out.append(sub.upper())
-        else:
-            out.append(sub)
-    return "-".join(out)
-
-
 def lang_info(lang: str | None) -> LangInfo:
-    """Fonts, ``w:lang`` attributes and paper size for a locale (BCP 47 or POSIX style)."""
-    tag = _normalize_tag(lang)
-    if tag is None:
+    """Fonts, ``w:lang`` attributes and paper size for a locale (BCP 47 or POSIX style), from
+    its :class:`~brandloom.kit.locale.LocaleTag` (no language attributes for one CLDR does not
+    know)."""
+    found = nearest_locale(lang)
+    if found is None:
         return LangInfo(None, None, None, None, DEFAULT_CS_FONT, A4)
-    subtags = tag.split("-")
-    primary = subtags[0]
-    script = next((s for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
-    region = next((s for s in subtags[1:] if len(s) == 2 and s.isalpha()), None)
+    tag = found.minimal  # Word knows "zh-CN", not "zh-Hans-CN"
+    primary, script, region = found.language, found.script, found.region
     ea_key: str | None = None
     if primary == "zh":
-        hant = script == "Hant" or (script is None and region in _HANT_REGIONS)
-        ea_key = "zh-Hant" if hant else "zh-Hans"
+        ea_key = "zh-Hant" if script == "Hant" else "zh-Hans"
     elif primary in ("ja", "ko"):
         ea_key = primary
     letter = region in _LETTER_REGIONS or (region is None and primary == "en")
+    complex_script = found.direction == "rtl" or script in _COMPLEX_SCRIPTS
     return LangInfo(
         tag=tag,
         east_asia=tag if ea_key else None,
-        bidi=tag if primary in _RTL_OR_CS else None,
+        bidi=tag if complex_script else None,
         east_asia_font=_EA_FONTS[ea_key] if ea_key else None,
         cs_font=_CS_FONTS.get(primary, DEFAULT_CS_FONT),
         page=LETTER if letter else A4,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from brandloom.documents.formats.eml import build_eml, message_id_for
-from brandloom.documents.formats.html import HtmlFinisher, text_direction
+from brandloom.documents.formats.html import HtmlFinisher
 from brandloom.documents.formats.registry import (
     FormatDefinition,
     FormatInput,
@@ -18,6 +18,7 @@ from brandloom.documents.formats.registry import (
     FormatWriter,
     register_format,
 )
+from brandloom.kit.locale import text_direction
 
 if TYPE_CHECKING:
     from brandloom.documents.formats.docx import DocxBuilder, DocxTemplate

@@ -56,7 +56,7 @@ from brandloom.documents.formats._ooxml import (
     xml_text,
 )
 from brandloom.documents.formats.builtin import DOCX_MEDIA_TYPE
-from brandloom.documents.formats.html import text_direction
+from brandloom.kit.locale import text_direction
 from brandloom.templates.engine import MAX_OUTPUT, JinjaFragment, VariableUse, compile_fragment
 from brandloom.templates.errors import TemplateError, TemplateSyntaxError
 

@@ -34,7 +34,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from brandloom.errors import BrandloomError
-from brandloom.kit.idn import domain_to_ascii
+from brandloom.kit.address import InvalidAddress, ascii_address, domain_to_ascii, parse_mailbox
 
 __all__ = ["EmailBuildError", "EmailSettings", "build_eml", "message_id_for"]
 
@@ -48,7 +48,8 @@ class EmailBuildError(BrandloomError):
 
 @dataclass(frozen=True, slots=True)
 class EmailSettings:
-    """Per-job sender settings."""
+    """Per-job sender settings. ``from_addr`` and ``reply_to`` are RFC 5322 mailboxes (a bare
+    address or ``Name <address>``); ``from_name``, when given, is the From display name."""
 
     from_addr: str
     from_name: str | None = None
@@ -63,7 +64,6 @@ _MAX_WORD = 75  # RFC 2047: an encoded-word is at most 75 characters
 # C0/C1 controls, DEL and the Unicode line/paragraph separators.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_LOCAL_RE = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
 _ATOM_PHRASE_RE = re.compile(rf"{_ATEXT}+(?: {_ATEXT}+)*")
 _PRINTABLE_ASCII_RE = re.compile(r"[\x20-\x7e]*")
 _HEADER_NAME_RE = re.compile(r"[\x21-\x39\x3b-\x7e]{1,76}")
@@ -99,23 +99,30 @@ def _clean(value: str) -> str:
 
 
 def _address(addr: str, what: str) -> str:
-    """Validated ``local@domain`` with the domain in ASCII (punycode)."""
-    value = addr.strip()
-    # The local part must be a dot-atom and the domain LDH labels (after IDNA), so whitespace
-    # and control characters anywhere make the address invalid.
-    local, sep, domain = value.rpartition("@")
-    if not sep or not local or len(local) > 64 or _LOCAL_RE.fullmatch(local) is None:
-        raise EmailBuildError(f"invalid {what} address: {addr!r}", code="eml.invalid_address")
-    ascii_domain = domain_to_ascii(domain)
-    if ascii_domain is None or "." not in ascii_domain or domain != domain.strip():
-        raise EmailBuildError(f"invalid {what} address: {addr!r}", code="eml.invalid_address")
-    result = f"{local}@{ascii_domain}"
-    if len(result) > 254:
-        raise EmailBuildError(f"{what} address too long: {addr!r}", code="eml.invalid_address")
-    return result
+    """``local@domain`` with the domain in ASCII (A-labels), by :mod:`brandloom.kit.address`:
+    the rules an import checked the recipient by."""
+    try:
+        return ascii_address(addr.strip())
+    except InvalidAddress as exc:
+        raise EmailBuildError(
+            f"invalid {what} address {addr!r}: {exc.reason}", code="eml.invalid_address"
+        ) from None
 
 
 _settings_address = lru_cache(maxsize=256)(_address)
+
+
+@lru_cache(maxsize=256)
+def _settings_mailbox(value: str, what: str) -> tuple[str | None, str]:
+    """A sender or reply-to as written in a spec (``Lumen <hello@example.com>`` or a bare
+    address): its display name (or None) and its address in ASCII."""
+    try:
+        mailbox = parse_mailbox(value)
+    except InvalidAddress as exc:
+        raise EmailBuildError(
+            f"invalid {what} address {value!r}: {exc.reason}", code="eml.invalid_address"
+        ) from None
+    return mailbox.display_name, mailbox.address.ascii
 
 
 # --- RFC 2047 encoded-words and folding -------------------------------------------------------
@@ -405,12 +412,13 @@ def build_eml(
     https only) or extra header (``eml.invalid_header``: bad name or one built here).
     """
     mid = _message_id(message_id)
+    from_display, from_addr = _settings_mailbox(settings.from_addr, "from")
     headers = [
-        _mailbox("From", settings.from_name, _settings_address(settings.from_addr, "from")),
+        _mailbox("From", settings.from_name or from_display, from_addr),
         _mailbox("To", to_name, _address(to_addr, "recipient")),
     ]
     if settings.reply_to:
-        headers.append(f"Reply-To: {_settings_address(settings.reply_to, 'reply-to')}")
+        headers.append(_mailbox("Reply-To", *_settings_mailbox(settings.reply_to, "reply-to")))
     headers.append(_unstructured("Subject", subject))
     headers.append(f"Date: {_rfc5322_date(date)}")
     headers.append(f"Message-ID: {mid}")

@@ -11,21 +11,10 @@ from html import escape
 
 import css_inline
 
-__all__ = ["RTL_LANGUAGES", "RTL_SCRIPTS", "HtmlFinisher", "text_direction"]
+from brandloom.kit.locale import nearest_locale
 
-#: Languages written right to left (ISO 639 codes, including the old ``iw``/``ji``).
-RTL_LANGUAGES: frozenset[str] = frozenset(
-    {
-        "ar", "arc", "bqi", "ckb", "dv", "fa", "glk", "he", "iw", "ji", "ks", "lrc", "mzn",
-        "nqo", "pnb", "prs", "ps", "sd", "syr", "ug", "ur", "yi",
-    }
-)  # fmt: skip
-#: ISO 15924 scripts written right to left; a script subtag wins over the language.
-RTL_SCRIPTS: frozenset[str] = frozenset(
-    {"adlm", "arab", "hebr", "mand", "mend", "nkoo", "rohg", "samr", "syrc", "thaa", "yezi"}
-)
+__all__ = ["HtmlFinisher"]
 
-_LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
 
 _CSS_RE = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
@@ -60,31 +49,6 @@ _PREHEADER_OPEN = (
 )
 
 
-def text_direction(locale: str | None) -> str:
-    """``"rtl"`` for right-to-left locales (Arabic, Hebrew, Persian, Urdu, ...), else ``"ltr"``.
-
-    Accepts BCP 47 (``ar-EG``, ``az-Arab``) and POSIX-style (``fa_IR.UTF-8``) tags; a script
-    subtag decides over the language (``ku-Arab`` is rtl, ``ug-Cyrl`` is ltr).
-    """
-    if not locale:
-        return "ltr"
-    tag = locale.split(".", 1)[0].split("@", 1)[0].replace("_", "-").lower()
-    subtags = tag.split("-")
-    for sub in subtags[1:]:
-        if len(sub) == 4 and sub.isalpha():
-            return "rtl" if sub in RTL_SCRIPTS else "ltr"
-    return "rtl" if subtags[0] in RTL_LANGUAGES else "ltr"
-
-
-def _normalize_lang(lang: str | None) -> str | None:
-    if lang is None:
-        return None
-    tag = lang.strip().replace("_", "-")
-    if not _LANG_RE.fullmatch(tag):
-        return None
-    return tag
-
-
 class HtmlFinisher:
     """Built once per job; :meth:`finish` is called per document on rendered (escaped) HTML."""
 
@@ -114,8 +78,8 @@ class HtmlFinisher:
         - A fragment (no ``<html>``/``<head>``/``<body>``) is wrapped in a minimal responsive
           skeleton.
         - ``<!DOCTYPE html>``, ``<meta charset="utf-8">`` and the viewport meta are ensured.
-        - ``lang`` (BCP 47; an invalid tag is ignored and the document's own kept) and ``dir``
-          are set on ``<html>``.
+        - ``lang`` (a locale tag, written in its BCP 47 form; one CLDR does not know is ignored
+          and the document's own kept) and ``dir`` are set on ``<html>``.
         - ``preheader`` (plain text, escaped here) becomes the hidden preview-text block right
           after ``<body>``.
         """
@@ -132,7 +96,10 @@ class HtmlFinisher:
             out = self._inliner.inline(html)
         else:
             out = html
-        return self._finish_document(out, preheader, _normalize_lang(lang), direction)
+        tag = nearest_locale(lang)
+        return self._finish_document(
+            out, preheader, tag.tag if tag is not None else None, direction
+        )
 
     @staticmethod
     def _finish_document(out: str, preheader: str | None, lang: str | None, direction: str) -> str:

@@ -47,8 +47,8 @@ import orjson
 import typst
 
 from brandloom.documents.formats._markdown_blocks import Block, MarkdownBlocks
-from brandloom.documents.formats.html import text_direction
 from brandloom.errors import BrandloomError
+from brandloom.kit.locale import nearest_locale, text_direction
 
 __all__ = ["FONT_DIR", "PAGE_SIZES", "PdfRenderError", "PdfRenderer", "font_families"]
 
@@ -101,7 +101,6 @@ _LANG_FONT = {
     **dict.fromkeys(("hi", "mr", "ne", "sa", "kok", "mai", "bho", "awa", "mag", "new"), DEVANAGARI),
     "th": THAI,
 }
-_ALPHA = re.compile(r"[A-Za-z]+")
 _TRAILER_ID = re.compile(
     rb"/ID\s*\[\s*\(([A-Za-z0-9+/=]{8,64})\)\s*\(([A-Za-z0-9+/=]{8,64})\)\s*\]"
 )
@@ -116,23 +115,20 @@ class PdfRenderError(BrandloomError):
 
 
 def _parse_lang(lang: str) -> tuple[str, str | None, str | None]:
-    """BCP 47 -> (Typst language, Typst region or None, script subtag or None)."""
-    subtags = lang.strip().replace("_", "-").split(".", 1)[0].split("-")
-    primary = subtags[0].lower()
-    if not (2 <= len(primary) <= 3 and _ALPHA.fullmatch(primary)):
-        primary = "en"
-    region = script = None
-    for sub in subtags[1:]:
-        if len(sub) == 4 and _ALPHA.fullmatch(sub) and script is None and region is None:
-            script = sub.lower()
-        elif len(sub) == 2 and _ALPHA.fullmatch(sub) and region is None:
-            region = sub.upper()
-    return primary, region, script
+    """A locale -> (Typst language, Typst region or None, script subtag lowercase or None);
+    English for a locale CLDR does not know."""
+    tag = nearest_locale(lang)
+    if tag is None:
+        return "en", None, None
+    # Typst takes ISO 3166 alpha-2 regions only (not UN M.49 ones such as 419).
+    region = tag.region if tag.region is not None and tag.region.isalpha() else None
+    return tag.language, region, tag.script.lower() if tag.script is not None else None
 
 
 @lru_cache(maxsize=512)
 def font_families(lang: str) -> tuple[str, ...]:
-    """The font fallback list for a BCP 47 language: its script's font first."""
+    """The font fallback list for a locale: its script's font first (the tag's script, else
+    the one CLDR expects for its language: ``sdh`` and ``pa-PK`` are written in Arabic)."""
     primary, _, script = _parse_lang(lang)
     first = _SCRIPT_FONT.get(script or "") or _LANG_FONT.get(primary, LATIN)
     if first == CJK:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from brandloom.documents.qa import (
     consent,
+    contacts,
     envelope,
     filters,
     images,
@@ -79,7 +80,19 @@ __all__ = [
 
 # The built-in checks, in the order they run (and report their issues). Links come before the
 # spam score, which counts the links' URL shorteners.
-_BUILTIN = (variables, filters, consent, envelope, sms, phrases, links, images, unsubscribe, spam)
+_BUILTIN = (
+    variables,
+    filters,
+    consent,
+    contacts,
+    envelope,
+    sms,
+    phrases,
+    links,
+    images,
+    unsubscribe,
+    spam,
+)
 for _module in _BUILTIN:
     register_check(_module.CHECK)
 del _module

@@ -68,6 +68,8 @@ class QAInput:
     locales: Sequence[str] = ()
     unparsed: Sequence[tuple[str, str]] = ()  # (filter, value) a filter printed unformatted
     html_chunks: Sequence[str] | None = None
+    # The row of the first contact with the same e-mail address, when that is another row.
+    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class QADocument:
         "_reader",
         "_scans",
         "consent",
+        "duplicate_of",
         "empty",
         "html",
         "link_hosts",
@@ -120,6 +123,7 @@ class QADocument:
         self.consent = document.consent
         self.locales = document.locales
         self.unparsed = document.unparsed
+        self.duplicate_of = document.duplicate_of
         self.html: str | None = document.parts.get("html")
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0

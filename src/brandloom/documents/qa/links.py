@@ -28,7 +28,7 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
-from brandloom.kit.idn import domain_to_ascii
+from brandloom.kit.address import domain_to_ascii
 
 CODES: dict[str, IssueLevel] = {
     "link.invalid": "fail",
