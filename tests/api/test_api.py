@@ -287,6 +287,14 @@ def test_a_typo_in_a_job_names_the_field_and_suggests_the_known_one(
     assert "instance of" not in message
 
 
+@pytest.mark.parametrize(
+    ("email_spec", "field"),
+    [
+        ({"from": "Lumen <news@example.com"}, "email.from"),
+        ({"from": "news@☃.net"}, "email.from"),
+        ({"from": "Lumen <news@example.com>", "from_name": "Lumen"}, "email.from_name"),
+    ],
+)
 def test_a_bad_sender_is_refused_at_submit_not_failed_later(
     api: tuple[TestClient, dict[str, str], dict[str, str]],
     email_spec: dict[str, str],
@@ -324,7 +332,10 @@ def test_a_sender_with_a_display_name_is_accepted(
             "audience_id": audience["id"],
             "template_id": template["id"],
             "outputs": ["eml"],
-            "email": {"from": "Lumen <news@example.com>"},
+            "email": {
+                "from": "Lumen <news@example.com>",
+                "unsubscribe_url": "https://example.com/u?c={{ key | url_encode }}",
+            },
         },
     )
     assert resp.status_code == 202, resp.text

@@ -345,7 +345,8 @@ def test_rejects_of_a_european_spreadsheet_open_in_excel_as_they_came(
     assert lines[1].endswith(";jörg-at-example;Jörg;Düsseldorf;de-DE;yes")
     # formulas still neutralized; a decimal comma is no separator here
     assert lines[2] == (
-        "3;invalid email in column 'email': '=1+2';'=1+2;\"'=HYPERLINK(\"\"x\"\")\";1,5;de-DE;yes"
+        "3;invalid email in column 'email': '=1+2' (it has no '@');'=1+2;"
+        '"\'=HYPERLINK(""x"")";1,5;de-DE;yes'
     )
 
 
@@ -448,7 +449,11 @@ def test_a_sender_written_as_a_mailbox(
 ) -> None:
     (tmp_path / "in").mkdir()
     write_csv(tmp_path / "in" / "contacts.csv", contacts(3))
-    email_spec = {"from": "Lumen <hello@straße.de>", "reply_to": "Care <care@example.com>"}
+    email_spec = {
+        "from": "Lumen <hello@straße.de>",
+        "reply_to": "Care <care@example.com>",
+        "unsubscribe_mailto": "unsubscribe@example.com",
+    }
     spec = write_spec(tmp_path / "in", email=email_spec, variants=[])
     out = tmp_path / "out"
     _run(factory, database_url, spec, out)
@@ -461,6 +466,16 @@ def test_a_sender_written_as_a_mailbox(
     assert msg["Message-ID"].endswith("@xn--strae-oqa.de>")
 
 
+@pytest.mark.parametrize(
+    ("email_spec", "field"),
+    [
+        ({"from": "Lumen <hello@example.com", "from_name": None}, "email.from"),
+        ({"from": "ann@☃.net"}, "email.from"),
+        ({"from": "jörg@müller.de"}, "email.from"),
+        ({"from": "Lumen <hello@example.com>", "from_name": "Lumen"}, "email.from_name"),
+        ({"from": "hello@example.com", "reply_to": "care@localhost"}, "email.reply_to"),
+    ],
+)
 def test_a_bad_sender_stops_before_any_output(
     factory: sessionmaker[Session],
     database_url: str,

@@ -456,8 +456,8 @@ def attribute_decoder(
     types: Mapping[str, str] | None,
 ) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     """The function that turns stored attributes back into typed values (in place, returning the
-    same dict), or ``None`` when the
-    audience has no column stored as text that is not text (the common case costs nothing)."""
+    same dict), or ``None`` when the audience has no column stored as text that is not text
+    (the common case costs nothing)."""
     steps = [(name, _DECODERS[t]) for name, t in (types or {}).items() if t in _DECODERS]
     if not steps:
         return None

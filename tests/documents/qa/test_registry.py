@@ -3,9 +3,7 @@ spec's ``qa:`` section, ``severity:`` and QAChecker without touching anything el
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -83,13 +81,6 @@ def test_builtin_checks_run_in_their_order() -> None:
         "images", "unsubscribe", "spam",
     ]  # fmt: skip
     assert {code for d in registered_checks() for code in d.codes} == set(ISSUE_CODES)
-
-
-def test_the_readme_lists_every_qa_code_with_its_default() -> None:
-    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### QA issue codes", 1)[1].split("\n#", 1)[0]
-    rows = re.findall(r"^\| `([a-z_.]+)` \| (fail|warn) \|", section, flags=re.MULTILINE)
-    assert dict(rows) == ISSUE_CODES and len(rows) == len(ISSUE_CODES)
 
 
 def test_unknown_check_settings_are_errors_before_registration() -> None:
