@@ -4,12 +4,10 @@ types read by locale, values a filter cannot read, and JSON lists/objects in tem
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 BRANDLOOM = [sys.executable, "-m", "brandloom.cli.app"]
@@ -20,15 +18,6 @@ GERMAN_CSV = (
     "2;anne@example.com;Änne;99,90;28.12.2025;de-DE\r\n"
     "3;bernd@example.com;Bernd;12.34,5;01.01.2026;de-DE\r\n"
 )
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environ = dict(os.environ)
-    environ["BRANDLOOM_DATA_DIR"] = str(tmp_path / "data")
-    for name in ("BRANDLOOM_DATABASE_URL", "BRANDLOOM_WORKSPACE"):
-        environ.pop(name, None)
-    return environ
 
 
 def generate(env: dict[str, str], spec: Path, out: Path) -> subprocess.CompletedProcess[str]:

@@ -29,7 +29,7 @@ from brandloom.jobs.threshold import ErrorThreshold
 from brandloom.kit.address import InvalidAddress, parse_address, parse_mailbox
 from brandloom.kit.locale import parse_locale
 from brandloom.kit.validation import closest, validation_messages
-from brandloom.templates.parts import TEXT_PARTS
+from brandloom.templates.parts import TEXT_PARTS, check_locale_parts
 
 TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
 SINKS = ("dir", "zip", "jsonl")
@@ -78,13 +78,7 @@ class TemplateSpec(_Strict):
     @field_validator("locales")
     @classmethod
     def _locale_parts(cls, value: dict[str, dict[str, str]] | None) -> Any:
-        for locale, parts in (value or {}).items():
-            unknown = sorted(set(parts) - set(TEXT_PARTS))
-            if unknown:
-                raise ValueError(
-                    f"locales.{locale}: unknown part(s) {unknown}; parts are {list(TEXT_PARTS)}"
-                )
-        return value
+        return check_locale_parts(value)
 
     def text_parts(self) -> dict[str, str]:
         return {p: v for p in TEXT_PARTS if (v := getattr(self, p)) is not None}

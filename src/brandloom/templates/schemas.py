@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from brandloom.templates.parts import TEXT_PARTS
+from brandloom.templates.parts import TEXT_PARTS, check_locale_parts
 
 
 def _known_parts(value: dict[str, str]) -> dict[str, str]:
@@ -46,13 +46,7 @@ class TemplateBody(BaseModel):
     @field_validator("locales")
     @classmethod
     def _locale_parts(cls, value: dict[str, dict[str, str]] | None) -> Any:
-        for locale, parts in (value or {}).items():
-            unknown = sorted(set(parts) - set(TEXT_PARTS))
-            if unknown:
-                raise ValueError(
-                    f"locales.{locale}: unknown part(s) {unknown}; parts are {list(TEXT_PARTS)}"
-                )
-        return value
+        return check_locale_parts(value)
 
 
 class TemplateCreate(TemplateBody):
