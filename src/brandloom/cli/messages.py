@@ -68,7 +68,10 @@ def _sources(
     catalogs: dict[str, dict[str, Any]] = {}
     origins: dict[str, str] = {}
     for tag, catalog in (tpl.messages or {}).items():
-        catalogs[tag], origins[tag] = read_catalog(catalog, base, tag)
+        catalogs[tag], origin = read_catalog(catalog, base, tag)
+        # a catalog next to the spec is named as the spec names it (messages/de.yaml)
+        path = Path(origin)
+        origins[tag] = str(path.relative_to(base)) if path.is_relative_to(base) else origin
     return spec, sources, catalogs, origins
 
 
