@@ -163,3 +163,20 @@ def test_a_catalog_no_contact_gets_is_a_warning_when_the_job_is_created(api: Api
     api.client.app.state.brandloom.executor.wait(job_id, timeout=120)  # type: ignore[attr-defined]
     report = api.client.get(f"/v1/jobs/{job_id}", headers=api.a).json()["report"]
     assert report["warnings"] == warnings
+
+
+def test_a_preview_speaks_the_contacts_language(api: Api) -> None:
+    template = _create(
+        api, parts=PARTS, messages={"en": EN, "de": DE}, locales={"ja": {"subject": "様"}}
+    ).json()
+    contact = {"email": "ann@example.com", "first_name": "Ann", "locale": "de-AT"}
+    url = f"/v1/templates/{template['id']}/preview"
+    shown = api.client.post(url, headers=api.a, json={"contact": contact}).json()
+    assert shown["parts"]["subject"] == "Hallo Ann"
+    assert shown["qa"]["issues"] == [] or all(
+        i["code"] != "variable.unresolved" for i in shown["qa"]["issues"]
+    )
+    shown = api.client.post(url, headers=api.a, json={"contact": contact, "locale": "ja"}).json()
+    assert shown["parts"]["subject"] == "様"
+    shown = api.client.post(url, headers=api.a, json={"contact": contact, "locale": "fr"}).json()
+    assert shown["parts"]["subject"] == "Hello Ann"

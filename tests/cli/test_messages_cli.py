@@ -91,3 +91,17 @@ def test_validate_warns_about_a_catalog_no_contact_gets(
     assert "messages.fr" in warning and "fr.yaml" in warning
     assert "de-AT, en-GB" in result.stdout
     assert "messages.en" not in result.stdout  # the en-GB contact gets it
+    # the previews speak each contact's language: subject, and the de body override
+    assert "variable.unresolved" not in result.stdout
+    assert "Es gelten die AGB" in result.stdout and "Terms apply" not in result.stdout
+    assert "Hello Ann" in result.stdout or "Shop now, Ann" in result.stdout
+
+
+def test_generate_reports_the_unused_catalog_with_its_file(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path / "in", {"en": EN, "de": DE, "fr": EN})
+    result = run(env, "generate", str(spec), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    warning = next(line for line in result.stderr.splitlines() if "unused_catalog" in line)
+    assert "messages.fr (" in warning and "fr.yaml)" in warning

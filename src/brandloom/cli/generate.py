@@ -241,6 +241,7 @@ def _create(
             out_dir=out_dir,
             settings=settings,
             digest=spec_file.digest,
+            origins=spec_file.origins,
         )
         if isinstance(out_dir, Path):
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -269,11 +270,13 @@ class ValidationSummary:
 
 
 def file_renderer(spec_file: SpecFile) -> JobRenderer:
-    """The renderer the spec's job would use, dated as a job created now would be."""
+    """The renderer the spec's job would use, dated as a job created now would be; every
+    rendered part is kept (a preview shows the body even when no output needs the text)."""
     return preview_renderer(
         spec_file.spec,
         spec_file.prepared,
         eml_date=eml_date_for(spec_file.spec, datetime.now(UTC)),
+        all_parts=True,
     )
 
 

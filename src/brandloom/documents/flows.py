@@ -235,12 +235,14 @@ def create_render_job(
     digest: str | None = None,
     job_id: str | None = None,
     cache: Cache | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> Job:
     """Validate a render spec fully (template, variables) and record its job.
 
     ``out_dir`` defaults to the API's job outputs (:func:`api_out_dir`). An audience still
     importing makes the job wait for the import: its variables are checked when it starts.
-    ``digest`` identifies the inputs for a later resume (the CLI's ``--resume``).
+    ``digest`` identifies the inputs for a later resume (the CLI's ``--resume``); ``origins``
+    name the files the parts and catalogs came from, for messages (the CLI's spec file).
     """
     audience = get_audience(session, workspace, audience_id=spec.audience_id)
     if audience.state == AudienceState.FAILED:
@@ -258,7 +260,13 @@ def create_render_job(
         engine, parts, docx = spec.template.engine or "jinja", spec.template.text_parts(), None
         messages, locales = inline_messages(spec.template.messages), spec.template.locales or {}
     prepared = prepare_template(
-        spec, engine=engine, parts=parts, docx=docx, messages=messages, locales=locales
+        spec,
+        engine=engine,
+        parts=parts,
+        docx=docx,
+        messages=messages,
+        locales=locales,
+        origins=origins,
     )
     if audience.variables is not None:
         prepared.check_variables(audience.variables)
@@ -329,6 +337,7 @@ def preview_renderer(
         weights=prepared.weights,
         qa=options.qa,
         docx_template=prepared.docx_compiled,
+        localization=prepared.localization,
         settings=render_settings(
             name=options.name,
             seed=str(options.seed),
