@@ -89,7 +89,7 @@ def catalog_report(spec_path: Path) -> CatalogReport:
         KeyUse(
             key=key,
             parts=where,
-            source=_plain(default_flat[key]) if key in default_flat else None,
+            source=default_flat[key].source() if key in default_flat else None,
         )
         for key, where in sorted(used.items())
     ]
@@ -112,16 +112,6 @@ def catalog_report(spec_path: Path) -> CatalogReport:
     return CatalogReport(
         default_locale=locale_key(spec.locale), keys=keys, locales=coverage, problems=problems
     )
-
-
-def _plain(message: Any) -> str:
-    """A message as a translator reads it: its text, or its ``other`` form."""
-    forms = getattr(message, "forms", None)
-    text = forms["other"] if forms is not None else message
-    out = []
-    for i, piece in enumerate(text.pieces):
-        out.append("{" + piece + "}" if i % 2 else piece)
-    return "".join(out)
 
 
 def pot_file(report: CatalogReport) -> bytes:

@@ -60,6 +60,10 @@ class _Text:
     pieces: tuple[str, ...]  # even index: literal, odd index: variable name
     placeholders: frozenset[str]
 
+    def source(self) -> str:
+        """The message as written, placeholders included (``"Hallo {first_name}"``)."""
+        return "".join("{" + p + "}" if i % 2 else p for i, p in enumerate(self.pieces))
+
     def render(self, context: Mapping[str, Any]) -> str:
         pieces = self.pieces
         if len(pieces) == 1:
@@ -80,6 +84,10 @@ class _Plural:
     forms: Mapping[str, _Text]
     rule: PluralRule
     placeholders: frozenset[str]
+
+    def source(self) -> str:
+        """The ``other`` form as written: what a translator reads first."""
+        return self.forms["other"].source()
 
     def render(self, context: Mapping[str, Any]) -> str:
         form = self.forms.get(self.rule(_number(context.get(self.count))))
