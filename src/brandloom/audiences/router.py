@@ -42,35 +42,18 @@ AudiencesWrite = Annotated[AuthContext, Depends(require_scopes("audiences:write"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _parse_columns(columns: str | None) -> dict[str, str]:
-    if not columns:
+def _json_object(field: str, text: str | None, shape: str) -> dict[str, str]:
+    """A form field holding a JSON object of text -> text (``columns``, ``types``)."""
+    if not text:
         return {}
     try:
-        value = orjson.loads(columns)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        raise ValidationFailed("columns: not valid JSON", code="request.invalid") from None
+        raise ValidationFailed(f"{field}: not valid JSON", code="request.invalid") from None
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise ValidationFailed(
-            "columns: must be a JSON object of field -> column header", code="request.invalid"
-        )
-    return value
-
-
-def _parse_types(types: str | None) -> dict[str, str]:
-    if not types:
-        return {}
-    try:
-        value = orjson.loads(types)
-    except orjson.JSONDecodeError:
-        raise ValidationFailed("types: not valid JSON", code="request.invalid") from None
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ValidationFailed(
-            "types: must be a JSON object of variable name -> type", code="request.invalid"
-        )
+        raise ValidationFailed(f"{field}: must be a JSON object of {shape}", code="request.invalid")
     return value
 
 
@@ -88,12 +71,12 @@ def _options(
 ) -> ImportOptions:
     options = ImportOptions(
         key=key or None,
-        columns=_parse_columns(columns),
+        columns=_json_object("columns", columns, "field -> column header"),
         required=tuple(r.strip() for r in (required or "").split(",") if r.strip()),
         format=format or None,
         delimiter=delimiter or None,
         encoding=encoding or None,
-        types=_parse_types(types),
+        types=_json_object("types", types, "variable name -> type"),
         locale=locale or None,
         date_format=date_format or None,
         datetime_format=datetime_format or None,

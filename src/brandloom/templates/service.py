@@ -21,7 +21,13 @@ from brandloom.templates.engine import (
     VariableUse,
     compile_template,
 )
-from brandloom.templates.messages import Catalogs, MessagesError, locale_key, used_keys
+from brandloom.templates.messages import (
+    Catalogs,
+    MessagesError,
+    locale_key,
+    message_keys,
+    used_keys,
+)
 from brandloom.templates.models import Template
 from brandloom.templates.repository import TemplateRepository
 from brandloom.workspaces.models import Workspace
@@ -264,8 +270,7 @@ def check_languages(
     )
     sources = [parts, *({**parts, **o} for o in (locales or {}).values())]
     if not messages:
-        empty = Catalogs({}, default_locale="en")
-        used = set().union(*(used_keys(source, empty) for source in sources))
+        used = {key for source in sources for text in source.values() for key in message_keys(text)}
         if used:
             raise MessagesError(
                 f"the template reads messages ({', '.join(sorted(used))}) but has no "
