@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -323,6 +323,11 @@ def _status_json(st: Any) -> dict[str, Any]:
     }
 
 
+def _print_warnings(target: Console, warnings: Iterable[dict[str, str]]) -> None:
+    for warning in warnings:
+        target.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
+
+
 def _print_report(report: dict[str, Any], out: Path | str) -> None:
     table = Table(
         title=escape(f"{report.get('name', 'job')} — {report.get('job_id', '')}"),
@@ -347,8 +352,7 @@ def _print_report(report: dict[str, Any], out: Path | str) -> None:
     )
     table.add_row("output", Text(str(out)))
     console.print(table)
-    for warning in report.get("warnings", ()):
-        err_console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
+    _print_warnings(err_console, report.get("warnings", ()))
 
 
 @app.command()
@@ -376,8 +380,7 @@ def validate(spec: SpecArg) -> None:
     )
     for code, count in summary.rejected_by_code.items():
         console.print(f"  rejected {escape(code)}: {count:,}", highlight=False)
-    for warning in summary.warnings:
-        console.print(f"warning ({warning['code']}): {warning['message']}", markup=False)
+    _print_warnings(console, summary.warnings)
     console.print(Text(f"variables: {', '.join(summary.variables)}"))
     if summary.variants:
         console.print(Text(f"variants: {', '.join(summary.variants)}"))

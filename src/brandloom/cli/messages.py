@@ -15,15 +15,14 @@ from typing import Any
 from brandloom.cli.specfile import read_catalog
 from brandloom.documents.spec import JobSpec, load_spec, resolve_part
 from brandloom.templates.catalog_files import write_pot
-from brandloom.templates.messages import Catalogs, locale_key, used_keys
+from brandloom.templates.messages import Catalogs, locale_key, no_catalogs_message, used_keys
 
 
 @dataclass(slots=True)
 class KeyUse:
     key: str
-    parts: list[
-        str
-    ]  # where the template reads it: "subject", "locales.ja.subject", "variant B.html"
+    # where the template reads it: "subject", "locales.ja.subject", "variant B.html"
+    parts: list[str]
     source: str | None  # the default locale's message, when there is one
 
 
@@ -105,10 +104,7 @@ def catalog_report(spec_path: Path) -> CatalogReport:
     ]
     problems = catalogs.problems(used)
     if used and not catalogs:
-        problems.append(
-            f"the template reads messages ({', '.join(sorted(used))}) but has no catalogs: "
-            "add template.messages"
-        )
+        problems.append(no_catalogs_message(used))
     return CatalogReport(
         default_locale=locale_key(spec.locale), keys=keys, locales=coverage, problems=problems
     )

@@ -39,7 +39,12 @@ from brandloom.settings import Settings
 from brandloom.storage import open_location
 from brandloom.templates.engine import PROCESS_CODE_CACHE, check_variables
 from brandloom.templates.errors import TemplateVariableError
-from brandloom.templates.messages import MESSAGES_VARIABLE, used_keys, variant_catalogs
+from brandloom.templates.messages import (
+    MESSAGES_VARIABLE,
+    no_catalogs_message,
+    used_keys,
+    variant_catalogs,
+)
 from brandloom.templates.models import Template
 from brandloom.templates.service import compile_localized, compile_variants
 
@@ -312,10 +317,7 @@ def localize(
         for source in sources:
             used |= used_keys(source, variant_catalog)
         if used and not variant_catalog:
-            raise SpecError(
-                f"the template reads messages ({', '.join(sorted(used))}) but has no "
-                "catalogs: add template.messages"
-            )
+            raise SpecError(no_catalogs_message(used))
         if variant_catalog:
             variant_catalog.check(used)
     return Localization(catalogs=catalogs, overrides=overrides, default_locale=default_locale)

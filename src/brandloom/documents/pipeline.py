@@ -228,9 +228,7 @@ class JobRenderer:
                 parts = {}
             else:
                 parts = rendered.parts
-                empty = [
-                    n for n in check_empty if n in context and not context[n] and _blank(context[n])
-                ]
+                empty = [n for n in check_empty if n in context and _blank(context[n])]
                 qa = self.checker.check(
                     QAInput(
                         parts=parts,
@@ -241,7 +239,7 @@ class JobRenderer:
                         unparsed=rendered.unparsed,
                         html_chunks=rendered.html_chunks,
                         duplicate_of=(
-                            email_row if (email_row := contact.email_row) != contact.row else None
+                            contact.email_row if contact.email_row != contact.row else None
                         ),
                     )
                 )
@@ -322,7 +320,7 @@ class JobRenderer:
 
 def _blank(value: Any) -> bool:
     """A falsy value that is not a typed 0 or ``False`` (those print, they are not empty)."""
-    return not isinstance(value, (bool, int, float, Decimal))
+    return not value and not isinstance(value, (bool, int, float, Decimal))
 
 
 def _merge(qa: QAResult, extra: list[QAIssue]) -> tuple[str, tuple[QAIssue, ...]]:

@@ -48,32 +48,28 @@ def field_names(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
-def validation_messages(
-    exc: ValidationError, *, model: type[BaseModel] | None = None, prefix: Sequence[str] = ()
-) -> list[str]:
+def validation_messages(exc: ValidationError, *, model: type[BaseModel] | None = None) -> list[str]:
     """One ``location: message`` line per error of ``exc`` (``model``: the validated class)."""
-    return describe_errors(exc.errors(), model=model, prefix=prefix)
+    return describe_errors(exc.errors(), model=model)
 
 
 def describe_errors(
     errors: Iterable[Any],
     *,
     model: type[BaseModel] | None,
-    prefix: Sequence[str] = (),
     skip: Sequence[str] = (),
 ) -> list[str]:
     """Lines for pydantic error dicts (``ValidationError.errors()`` or FastAPI's list).
 
-    ``skip``: leading location parts that are not fields (FastAPI's ``body``); ``prefix``: parts
-    put before every location (a spec nested in a request).
+    ``skip``: leading location parts that are not fields (FastAPI's ``body``).
     """
     by_place: dict[str, list[str]] = {}
     for err in errors:
         loc = list(err.get("loc", ()))
-        while loc and skip and str(loc[0]) in skip:
+        while loc and str(loc[0]) in skip:
             loc.pop(0)
         path, owner = _walk(model, loc)
-        messages = by_place.setdefault(".".join([*prefix, *path]), [])
+        messages = by_place.setdefault(".".join(path), [])
         message = _message(err, path, owner)
         if message not in messages:
             messages.append(message)

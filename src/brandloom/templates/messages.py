@@ -364,6 +364,14 @@ def _names(names: frozenset[str]) -> str:
     return ", ".join("{" + n + "}" for n in sorted(names)) or "no placeholders"
 
 
+def no_catalogs_message(used: Iterable[str]) -> str:
+    """The error for a template that reads messages (``used``) but has no catalogs."""
+    return (
+        f"the template reads messages ({', '.join(sorted(used))}) but has no catalogs: "
+        "add template.messages"
+    )
+
+
 def message_keys(source: str) -> set[str]:
     """The message keys a part's source reads (``t.greeting``, ``t.footer.legal``,
     ``t["cta"]``). A key chosen at render time (``t[name]``) cannot be known here."""

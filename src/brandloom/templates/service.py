@@ -26,6 +26,7 @@ from brandloom.templates.messages import (
     MessagesError,
     locale_key,
     message_keys,
+    no_catalogs_message,
     used_keys,
 )
 from brandloom.templates.models import Template
@@ -252,7 +253,6 @@ def check_languages(
     parts: Mapping[str, str],
     messages: Mapping[str, Mapping[str, Any]] | None,
     locales: Mapping[str, Mapping[str, str]] | None,
-    origins: Mapping[str, str] | None = None,
     cache: Cache | None = None,
 ) -> Catalogs | None:
     """Check a template's languages as stored (before any job picks variants): every locale's
@@ -265,22 +265,18 @@ def check_languages(
         parts=parts,
         variants={},
         locales=locales or {},
-        origins=origins,
         cache=cache,
     )
     sources = [parts, *({**parts, **o} for o in (locales or {}).values())]
     if not messages:
         used = {key for source in sources for text in source.values() for key in message_keys(text)}
         if used:
-            raise MessagesError(
-                f"the template reads messages ({', '.join(sorted(used))}) but has no "
-                "catalogs: add template.messages"
-            )
+            raise MessagesError(no_catalogs_message(used))
         return None
     catalogs = Catalogs(
         messages,
         default_locale="en",
-        origins={loc: (origins or {}).get(f"messages.{loc}") or "inline" for loc in messages},
+        origins=dict.fromkeys(messages, "inline"),
     )
     catalogs.check(set().union(*(used_keys(source, catalogs) for source in sources)))
     return catalogs

@@ -129,6 +129,8 @@ def test_a_value_holding_markup_is_parsed_per_document() -> None:
         ("</a \ue0000\ue001>", False),
         ("<!DOCTYPE \ue0000\ue001>", False),
         ('<a title="x>y" href=\ue0000\ue001>', False),
+        # "İ".lower() is two characters: the end tag is found in the text as written
+        ("<title>" + "İ" * 40 + "</title><a href=\ue0000\ue001>x</a>", False),
     ],
 )
 def test_values_are_inert(masked: str, inert: bool) -> None:

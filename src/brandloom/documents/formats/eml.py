@@ -98,15 +98,19 @@ def _clean(value: str) -> str:
 # --- addresses --------------------------------------------------------------------------------
 
 
+def _invalid(value: str, what: str, exc: InvalidAddress) -> EmailBuildError:
+    return EmailBuildError(
+        f"invalid {what} address {value!r}: {exc.reason}", code="eml.invalid_address"
+    )
+
+
 def _address(addr: str, what: str) -> str:
     """``local@domain`` with the domain in ASCII (A-labels), by :mod:`brandloom.kit.address`:
     the rules an import checked the recipient by."""
     try:
         return ascii_address(addr.strip())
     except InvalidAddress as exc:
-        raise EmailBuildError(
-            f"invalid {what} address {addr!r}: {exc.reason}", code="eml.invalid_address"
-        ) from None
+        raise _invalid(addr, what, exc) from None
 
 
 _settings_address = lru_cache(maxsize=256)(_address)
@@ -119,9 +123,7 @@ def _settings_mailbox(value: str, what: str) -> tuple[str | None, str]:
     try:
         mailbox = parse_mailbox(value)
     except InvalidAddress as exc:
-        raise EmailBuildError(
-            f"invalid {what} address {value!r}: {exc.reason}", code="eml.invalid_address"
-        ) from None
+        raise _invalid(value, what, exc) from None
     return mailbox.display_name, mailbox.address.ascii
 
 

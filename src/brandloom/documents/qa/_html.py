@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-__all__ = ["MD_TARGET_RE", "HtmlFacts", "HtmlReader", "parse_html", "text_urls"]
+__all__ = ["MD_TARGET_RE", "NO_FACTS", "HtmlFacts", "HtmlReader", "parse_html", "text_urls"]
 
 MD_TARGET_RE = re.compile(r"""\]\(\s*<?([^)\s>]+)""")
 _TEXT_URL_RE = re.compile(r"""https?://[^\s<>"'`]+""")
@@ -52,7 +52,7 @@ class HtmlFacts(NamedTuple):
     anchors: tuple[tuple[str, str], ...]  # (href, text with spaces collapsed) of each <a href>
 
 
-_NO_FACTS = HtmlFacts((), (), (), ())
+NO_FACTS = HtmlFacts((), (), (), ())
 _PARSER = etree.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
 )
@@ -61,13 +61,13 @@ _PARSER = etree.HTMLParser(
 def _raw_facts(html: str) -> HtmlFacts:
     """The facts of ``html`` as the parser reads it (values not yet stripped)."""
     if not html.strip():
-        return _NO_FACTS
+        return NO_FACTS
     try:
         root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
     except etree.LxmlError:
-        return _NO_FACTS
+        return NO_FACTS
     if root is None:
-        return _NO_FACTS
+        return NO_FACTS
     hrefs: list[str] = []
     srcs: list[str] = []
     missing_alt: list[str] = []
@@ -161,7 +161,7 @@ def _fill(entries: tuple[_Entry, ...], texts: list[str]) -> tuple[str, ...]:
     return tuple([e if isinstance(e, str) else texts[e].strip() for e in entries])
 
 
-_UNSAFE = _Structure(HtmlFacts((), (), (), ()))  # values could change the markup: parse each
+_UNSAFE = _Structure(NO_FACTS)  # values could change the markup: parse each
 
 
 def _structure(key: tuple[str | None, ...]) -> _Structure:
@@ -219,6 +219,9 @@ _EQUALS_RE = re.compile(r"\s*=\s*")
 _RAW_TEXT = frozenset(
     {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"}
 )
+# The end tag of each raw-text element, matched in place: lowercasing the text to search it
+# could shift positions ("İ".lower() is two characters).
+_RAW_TEXT_END = {name: re.compile(f"</{name}", re.IGNORECASE | re.ASCII) for name in _RAW_TEXT}
 
 
 def values_are_inert(masked: str) -> bool:
@@ -248,8 +251,8 @@ def values_are_inert(masked: str) -> bool:
                 return False
             name, pos = tag
             if name in _RAW_TEXT:
-                close = masked.lower().find(f"</{name}", pos)
-                pos = end if close < 0 else close
+                found = _RAW_TEXT_END[name].search(masked, pos)
+                pos = end if found is None else found.start()
         else:
             pos = lt + 1  # a "<" that opens nothing is text
     return True

@@ -9,7 +9,7 @@ from typing import Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from brandloom.documents.qa._html import HtmlFacts, HtmlReader, parse_html
+from brandloom.documents.qa._html import NO_FACTS, HtmlFacts, HtmlReader, parse_html
 from brandloom.kit.text import TextScan, scan, strip_html
 
 __all__ = [
@@ -156,7 +156,7 @@ class QADocument:
         if facts is None:
             html = self.html
             if html is None:
-                facts = HtmlFacts((), (), (), ())
+                facts = NO_FACTS
             elif self._reader is None:
                 facts = parse_html(html)
             else:

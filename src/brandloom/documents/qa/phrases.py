@@ -85,23 +85,12 @@ class PhrasesCheck:
         self._required = required
         self._banned_level = found["phrase.banned"]
         self._required_level = found["phrase.required_missing"]
-        # locales -> matchers; a job has few distinct document locales
-        self._picked: dict[tuple[Sequence[str], bool], list[PhraseMatcher]] = {}
-
-    def _for(self, locales: Sequence[str], banned: bool) -> list[PhraseMatcher]:
-        key = (locales, banned)
-        picked = self._picked.get(key)
-        if picked is None:
-            picked = _pick(self._banned if banned else self._required, locales)
-            if len(self._picked) < 10_000:
-                self._picked[key] = picked
-        return picked
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
         issues: list[QAIssue] = []
         scans = doc.scans
-        locales = tuple(doc.locales)
-        for matcher in self._for(locales, True):
+        locales = doc.locales
+        for matcher in _pick(self._banned, locales):
             hits: dict[int, list[str]] = {}
             for name, scanned in scans.items():
                 for index in matcher.find(scanned):
@@ -109,7 +98,7 @@ class PhrasesCheck:
             for index in sorted(hits):
                 message = f"Banned phrase {matcher.labels[index]!r} in {', '.join(hits[index])}"
                 issues.append(QAIssue("phrase.banned", self._banned_level, message))
-        for matcher in self._for(locales, False):
+        for matcher in _pick(self._required, locales):
             present: set[int] = set()
             for scanned in scans.values():
                 present |= matcher.find(scanned)
