@@ -18,11 +18,12 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Final, Literal, cast, get_args
 
 import orjson
 from babel import Locale, UnknownLocaleError
-from babel.dates import parse_date, parse_time
+from babel.dates import parse_date, parse_time, tokenize_pattern
 from babel.numbers import format_decimal, parse_decimal
 
 from brandloom.audiences.errors import AudienceError
@@ -283,17 +284,12 @@ _FIELDS: Final[dict[str, tuple[str, str]]] = {
     "s": (r"\d{1,2}", "second"),
     "a": (r"[AaPp]\.?[Mm]\.?", "ampm"),
 }
-_PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
+@lru_cache(maxsize=64)
 def _compile_pattern(pattern: str) -> re.Pattern[str]:
     """A regex for a CLDR pattern (``dd.MM.yyyy HH:mm``), tokenized by Babel; numeric fields
     only (a month name, ``MMM``, is refused)."""
-    from babel.dates import tokenize_pattern
-
-    found = _PATTERNS.get(pattern)
-    if found is not None:
-        return found
     out: list[str] = []
     seen: set[str] = set()
     for kind, value in tokenize_pattern(pattern):
@@ -312,10 +308,7 @@ def _compile_pattern(pattern: str) -> re.Pattern[str]:
         out.append(f"(?P<{name}>{regex})")
     if not {"day", "month", "year"} <= seen:
         raise ValueError("a date pattern needs day, month and year (d, M, y)")
-    compiled = re.compile("".join(out), re.IGNORECASE)
-    if len(_PATTERNS) < 64:
-        _PATTERNS[pattern] = compiled
-    return compiled
+    return re.compile("".join(out), re.IGNORECASE)
 
 
 def check_pattern(pattern: str) -> str | None:
@@ -418,37 +411,25 @@ def stored_default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
-def _decode_decimal(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
-    return value
+def _decoder(parse: Callable[[str], Any], error: type[Exception]) -> Callable[[Any], Any]:
+    """A stored text back to its typed value; anything else, or a text ``parse`` refuses,
+    as is."""
 
+    def decode(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return parse(value)
+            except error:
+                return value
+        return value
 
-def _decode_date(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _decode_datetime(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
+    return decode
 
 
 _DECODERS: Final[dict[str, Callable[[Any], Any]]] = {
-    "decimal": _decode_decimal,
-    "date": _decode_date,
-    "datetime": _decode_datetime,
+    "decimal": _decoder(Decimal, InvalidOperation),
+    "date": _decoder(dt.date.fromisoformat, ValueError),
+    "datetime": _decoder(dt.datetime.fromisoformat, ValueError),
 }
 
 

@@ -269,8 +269,9 @@ def build_validator(
     types: Mapping[str, str] | None = None,
     parser: TypeParser | None = None,
 ) -> Validator:
-    """Return ``check(row, fields)`` validating one structurally sound row (``len(fields) ==
-    len(plan.headers)``, decoded, no NUL, no over-long field).
+    """Return ``check(row, fields, natives=None)`` validating one structurally sound row
+    (``len(fields) == len(plan.headers)``, decoded, no NUL, no over-long field; ``natives``: the
+    same values as the file typed them, XLSX cells or JSONL values, read by typed columns).
 
     Checks in order, first failure wins: ``key.missing``, ``key.duplicate``, ``email.invalid``,
     ``field.required``, ``consent.invalid``, ``consent_at.invalid``, ``locale.invalid``,
@@ -290,7 +291,6 @@ def build_validator(
     fields_at = plan.fields
     key_index = plan.key_index
     key_header = headers[key_index]
-    key_lower = plan.key_field == "email"
     email_index = fields_at.get("email", -1)
     email_header = headers[email_index] if email_index >= 0 else ""
     key_is_email = email_index == key_index
@@ -334,7 +334,7 @@ def build_validator(
             else:
                 key = ""
         else:
-            key = stripped.lower() if key_lower else stripped
+            key = stripped  # an e-mail key is the branch above: other keys keep their case
         if not key:
             return RejectedRow(row, "key.missing", f"empty key in column {key_header!r}", fields)
         h = hash(key) or 1
