@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench format clean
+.PHONY: install demo test lint bench bench-analysis models format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,21 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Quality and speed of the text-analysis models on ../shared/data (cross-validated or dev split).
+DATA ?= ../shared/data
+bench-analysis: $(STAMP)
+	$(BIN)/python benchmarks/analysis.py --data $(DATA)
+
+# Rebuilds every shipped model in src/brandloom/analysis/models from $(DATA) (about an hour on
+# 2 cores). PyTorch is needed only here: TORCH picks the build (the CPU wheel is enough).
+TORCH ?= torch==2.13.0
+models: $(STAMP)
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
+	$(BIN)/python scripts/train/spam.py --data $(DATA)
+	$(BIN)/python scripts/train/sentiment.py --data $(DATA)
+	$(BIN)/python scripts/train/emotion.py --data $(DATA)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -2,8 +2,8 @@
 
     python benchmarks/run.py                 # the full set (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick         # smaller sizes, for a smoke run
-    python benchmarks/run.py --only render   # one of: micro, import, render, latency, pdf, docx,
-                                             # million, api, import-pg, workers, upload
+    python benchmarks/run.py --only render   # one of: micro, import, render, language, latency,
+                                             # pdf, docx, million, api, import-pg, workers, upload
     python benchmarks/run.py --only api --database-url postgresql://user@host/db
 
 api and import-pg also run on PostgreSQL when BRANDLOOM_TEST_DATABASE_URL (or --database-url) is
@@ -39,7 +39,7 @@ LOCALES = ["en-US", "de-DE", "es-ES", "fr-FR", "pt-BR", "zh-CN", "ja-JP", "ar-SA
 FIRST = ["Ann", "Jürgen", "José", "Chloé", "João", "王芳", "花子", "محمد", "प्रिया", "Giulia"]
 
 
-def write_audience(path: Path, rows: int, *, seed: int = 1) -> None:
+def write_audience(path: Path, rows: int, *, seed: int = 1, locales: list[str] = LOCALES) -> None:
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -63,7 +63,7 @@ def write_audience(path: Path, rows: int, *, seed: int = 1) -> None:
                     f"c{i:08d}@example.com",
                     FIRST[i % 10],
                     f"Last{i % 997}",
-                    LOCALES[i % 10],
+                    locales[i % len(locales)],
                     f"City{i % 311}",
                     rng.randint(0, 50_000),
                     ("gold", "silver", "bronze")[i % 3],
@@ -74,7 +74,14 @@ def write_audience(path: Path, rows: int, *, seed: int = 1) -> None:
             )
 
 
-def write_spec(folder: Path, *, outputs: list[str], sink: str, chunk_size: int = 1000) -> Path:
+def write_spec(
+    folder: Path,
+    *,
+    outputs: list[str],
+    sink: str,
+    chunk_size: int = 1000,
+    qa: dict[str, Any] | None = None,
+) -> Path:
     (folder / "email.html").write_text(HTML, encoding="utf-8")
     spec = {
         "name": "bench",
@@ -92,7 +99,10 @@ def write_spec(folder: Path, *, outputs: list[str], sink: str, chunk_size: int =
         "outputs": outputs,
         "sink": sink,
         "chunk_size": chunk_size,
-        "qa": {"banned_phrases": ["risk-free", "act now", "guaranteed winner", "100% free"]},
+        "qa": {
+            "banned_phrases": ["risk-free", "act now", "guaranteed winner", "100% free"],
+            **(qa or {}),
+        },
         "email": {
             "from": "news@shop.example.com",
             "from_name": "Example Shop",
@@ -200,16 +210,25 @@ def bench_import(rows: int) -> None:
         )
 
 
-def bench_render(contacts: int, *, outputs: list[str], sink: str, workers: int, label: str) -> None:
+def bench_render(
+    contacts: int,
+    *,
+    outputs: list[str],
+    sink: str,
+    workers: int,
+    label: str,
+    qa: dict[str, Any] | None = None,
+    locales: list[str] = LOCALES,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        write_audience(folder / "contacts.csv", contacts)
-        spec = write_spec(folder, outputs=outputs, sink=sink)
+        write_audience(folder / "contacts.csv", contacts, locales=locales)
+        spec = write_spec(folder, outputs=outputs, sink=sink, qa=qa)
         # docs/min comes from the job's own clock (rendering); wall time includes the import.
         report, wall, peak = run_generate(folder, spec, folder / "out", workers)
         docs = sum(report["documents"].values())
         print(
-            f"{label:<9} {contacts:>9,} contacts -> {docs:>9,} docs ({'+'.join(outputs)}, {sink}, "
+            f"{label:<12} {contacts:>9,} contacts -> {docs:>9,} docs ({'+'.join(outputs)}, {sink}, "
             f"{workers} workers): {docs / report['elapsed_s'] * 60:>10,.0f} docs/min "
             f"(job {report['elapsed_s']:.1f} s, wall {wall:.1f} s), peak RSS {peak / 2**20:,.0f} MB"
         )
@@ -255,6 +274,7 @@ def main() -> None:
             "micro",
             "import",
             "render",
+            "language",
             "latency",
             "pdf",
             "docx",
@@ -307,6 +327,19 @@ def main() -> None:
         bench_render(
             20_000 // scale, outputs=["md", "eml"], sink="dir", workers=args.workers, label="md+eml"
         )
+    if args.only in (None, "render", "language"):
+        # The same English copy to English-speaking contacts (so every document passes and is
+        # written), with the language check on: detection runs once per distinct masked copy.
+        for qa, label in (({}, "html+txt en"), ({"language_match": True}, "+language")):
+            bench_render(
+                100_000 // scale,
+                outputs=["html", "txt"],
+                sink="dir",
+                workers=args.workers,
+                label=label,
+                qa=qa,
+                locales=["en-US", "en-GB"],
+            )
     if args.only in (None, "pdf"):
         bench_render(
             10_000 // scale, outputs=["pdf"], sink="dir", workers=args.workers, label="pdf"

@@ -54,6 +54,7 @@ ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("POST", "/v1/keys", "keys:write", {"json": {"name": "k", "scopes": ["keys:write"]}}),
     ("GET", "/v1/keys", "keys:read", {}),
     ("DELETE", "/v1/keys/{key_id}", "keys:write", {}),
+    ("POST", "/v1/analyze", "analyze", {"json": {"texts": ["Spring sale: 20% off"]}}),
 ]
 
 

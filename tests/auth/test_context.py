@@ -69,7 +69,7 @@ def test_the_operator_holds_every_scope_in_its_workspace() -> None:
 
 
 def test_scope_names_are_checked_when_registered() -> None:
-    for bad in ("jobs", "Jobs:read", "jobs:read:all", "*"):
+    for bad in ("Jobs", "Jobs:read", "jobs:read:all", "jobs:", ":read", "*"):
         with pytest.raises(ValueError):
             register_scope(bad, "x")
     with pytest.raises(ValueError):

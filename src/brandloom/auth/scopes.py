@@ -1,4 +1,5 @@
-"""The scopes an API key can hold: one registry, ``domain:action`` names, ``*`` for all of them.
+"""The scopes an API key can hold: one registry, ``domain:action`` names (or one
+word, like ``analyze``), ``*`` for all of them.
 
 Every route names the scope it needs (``web.deps.require_scopes``); a key holds ``*`` (every
 scope, including those later versions add) or an explicit list. Later domains register theirs
@@ -18,13 +19,13 @@ ALL = "*"
 SCOPES: dict[str, str] = {}
 """Every known scope name -> what it allows (shown in errors and documentation)."""
 
-_NAME = re.compile(r"[a-z][a-z0-9_]*:[a-z][a-z0-9_]*")
+_NAME = re.compile(r"[a-z][a-z0-9_]*(?::[a-z][a-z0-9_]*)?")
 
 
 def register_scope(name: str, description: str) -> str:
     """Add a scope to the registry (at import time, before any key is issued with it)."""
     if not _NAME.fullmatch(name):
-        raise ValueError(f"scope names look like 'domain:action', not {name!r}")
+        raise ValueError(f"scope names look like 'domain:action' or 'action', not {name!r}")
     if name in SCOPES:
         raise ValueError(f"scope {name!r} is already registered")
     SCOPES[name] = description
@@ -39,6 +40,9 @@ register_scope("jobs:read", "read jobs: status, manifest, documents, archive")
 register_scope("jobs:write", "create, pause, cancel and resume jobs")
 register_scope("keys:read", "list the workspace's API keys (never the keys themselves)")
 register_scope("keys:write", "issue and revoke API keys, with scopes the caller holds")
+register_scope(
+    "analyze", "analyse texts: language, sentiment, emotions, readability, spam, culture"
+)
 
 
 def parse_scopes(names: Iterable[str]) -> frozenset[str]:

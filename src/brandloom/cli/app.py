@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from brandloom.cli.locales import locales as locales_command
 from brandloom.errors import BrandloomError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ messages_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(messages_app, name="messages")
+app.command("locales")(locales_command)
 
 # Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.
 console = Console(soft_wrap=True)
@@ -809,6 +811,106 @@ def worker(
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, argv, env)  # noqa: S606 - argv is fixed, no shell
+
+
+@app.command()
+def analyze(
+    input_path: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            "-i",
+            help="Texts: .csv/.tsv with a `text` column, else one text per line; `-` for stdin.",
+        ),
+    ],
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="One JSON object per text instead of a table.")
+    ] = False,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            "--locale",
+            "-l",
+            help="The audience's locale (de-DE): a language prior; adds the culture checks.",
+        ),
+    ] = None,
+    languages: Annotated[
+        str | None,
+        typer.Option(
+            "--languages",
+            help="Candidate languages, comma-separated ISO 639-1 codes (default: 28 languages).",
+        ),
+    ] = None,
+    targets: Annotated[
+        str | None,
+        typer.Option(
+            "--targets",
+            help="Emotions and motivators to score resonance against, comma-separated.",
+        ),
+    ] = None,
+    formality: Annotated[
+        str | None,
+        typer.Option("--formality", help="formal | informal: the register the copy must use."),
+    ] = None,
+) -> None:
+    """Analyse texts: language, sentiment, emotions, motivators, readability, spam likelihood;
+    with `--locale`, what does not fit the locale's culture. Every input line (blank ones too)
+    gives exactly one result, in input order."""
+    from brandloom.cli.analyze import batches, table
+    from brandloom.cli.progress import OutputClosed, say
+    from brandloom.cli.textinput import read_texts
+    from brandloom.insights.service import analyze_texts, options
+
+    def split(value: str | None) -> list[str]:
+        return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+    def go() -> None:
+        checked = options(
+            locale=locale,
+            targets=split(targets),
+            languages=split(languages) or None,
+            formality=formality,
+        )
+        number = 0
+        for batch in batches(read_texts(input_path)):
+            items = analyze_texts(batch, checked=checked)
+            if jsonl:
+                for item in items:
+                    say(orjson.dumps(item).decode())
+            else:
+                rows = [
+                    (number + i + 1, text, item)
+                    for i, (text, item) in enumerate(zip(batch, items, strict=True))
+                ]
+                console.print(table(rows))
+            number += len(batch)
+
+    if formality not in (None, "formal", "informal"):
+        err_console.print(
+            f"[bold red]error[/]: --formality must be formal or informal, not {escape(formality)!r}"
+        )
+        raise typer.Exit(2)
+    try:
+        _run(go)
+    except OutputClosed:
+        raise typer.Exit(141) from None
+
+
+@app.command()
+def models() -> None:
+    """The trained models that ship with brandloom: name, size and their model cards."""
+    from brandloom.analysis.artifacts import models_dir, shipped
+
+    grid = Table(highlight=False)
+    grid.add_column("model")
+    grid.add_column("size", justify="right")
+    grid.add_column("model card")
+    for entry in shipped():
+        card = models_dir() / f"{entry['name']}.md"
+        grid.add_row(
+            entry["name"], f"{entry['bytes'] / 1e6:.1f} MB", str(card) if card.is_file() else "-"
+        )
+    console.print(grid)
 
 
 def main() -> None:

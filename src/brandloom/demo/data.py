@@ -293,6 +293,8 @@ def write_demo(folder: Path, *, count: int = 10_000) -> Path:
             },
             "require_consent": True,
             "sms_max_segments": 3,
+            # every part of at least 20 letters must be in the contact's language
+            "language_match": True,
         },
         "email": {
             "from": "hello@lumenloom.example",

@@ -241,6 +241,8 @@ class JobRenderer:
                         duplicate_of=(
                             contact.email_row if contact.email_row != contact.row else None
                         ),
+                        contact_locale=locale,
+                        personal=context,
                     )
                 )
             files: dict[str, tuple[str, bytes]] = {}

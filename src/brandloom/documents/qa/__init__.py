@@ -13,6 +13,7 @@ The shared text pieces (normalization, tokenizer, phrase matcher, HTML-to-text) 
 
 from __future__ import annotations
 
+from brandloom.analysis.spam_rules import load_spam_phrases
 from brandloom.documents.qa import (
     consent,
     contacts,
@@ -23,6 +24,7 @@ from brandloom.documents.qa import (
     phrases,
     sms,
     spam,
+    text,
     unsubscribe,
     variables,
 )
@@ -51,7 +53,6 @@ from brandloom.documents.qa.registry import (
     registered_checks,
     settings_reference,
 )
-from brandloom.documents.qa.spam import load_spam_phrases
 
 __all__ = [
     "ISSUE_CODES",
@@ -92,6 +93,7 @@ _BUILTIN = (
     images,
     unsubscribe,
     spam,
+    text,
 )
 for _module in _BUILTIN:
     register_check(_module.CHECK)

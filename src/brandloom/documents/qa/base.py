@@ -70,6 +70,11 @@ class QAInput:
     html_chunks: Sequence[str] | None = None
     # The row of the first contact with the same e-mail address, when that is another row.
     duplicate_of: int | None = None
+    # The contact's own locale (``language.mismatch`` compares the copy's language with it)
+    # and its field values: text checks mask them, so that documents that differ only in
+    # personalization share one analysis.
+    contact_locale: str | None = None
+    personal: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +110,14 @@ class QADocument:
         "_reader",
         "_scans",
         "consent",
+        "contact_locale",
         "duplicate_of",
         "empty",
         "html",
         "link_hosts",
         "locales",
         "parts",
+        "personal",
         "spam_score",
         "unparsed",
         "unresolved",
@@ -124,6 +131,8 @@ class QADocument:
         self.locales = document.locales
         self.unparsed = document.unparsed
         self.duplicate_of = document.duplicate_of
+        self.contact_locale = document.contact_locale
+        self.personal = document.personal
         self.html: str | None = document.parts.get("html")
         self.link_hosts: Sequence[str] = ()
         self.spam_score = 0.0
@@ -209,8 +218,10 @@ class QACheckDefinition(Generic[ConfigT]):
     - ``build(settings, overrides)``: compiles the check for one job; ``overrides`` are the
       spec's ``severity:`` overrides (see :func:`levels`). ``None`` means nothing to check in
       this job (say, every code is off), so the check costs nothing per document.
-    - ``flat``: the settings' fields sit directly in ``qa:``. Only the original checks, whose
-      keys the README documents, do this; new checks keep theirs under ``qa.<name>``.
+    - ``flat``: the settings' fields sit directly in ``qa:``. Only the original checks and the
+      text-analysis checks (``language_match``, ``culture``, ``sentiment_min``,
+      ``spam_model_max``), whose keys the README documents, do this; new checks keep theirs
+      under ``qa.<name>``.
     - ``build_for_job``: see below.
     """
 

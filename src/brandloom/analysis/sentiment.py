@@ -1,0 +1,267 @@
+"""Sentiment of short social-media texts in eight languages: negative, neutral or positive.
+
+The model was trained on UMSAB (the XLM-T tweet-sentiment benchmark: Arabic, English, French,
+German, Hindi, Italian, Portuguese, Spanish). Each of those languages has its own TF-IDF (word and
+character n-grams) logistic regression, blended with one pooled model trained on all eight at
+once; the pooled model shares what the languages have in common (emoji, emoticons, punctuation,
+cognates, English loanwords). A third voice reads the 28 emotion logits of the shipped emotion
+encoder (``emotion.goemotions.v1``): a small logistic regression per language (and one pooled),
+mixed in with a per-language weight. A text in another language, or of unknown language, is read
+by the pooled models alone: that path is untested.
+
+The emotion encoder's logits may be passed in (``emotion_logits``) by a caller that already ran
+it, so that each text is encoded once; otherwise they are computed here. The artifact records
+the SHA-256 of the encoder it was trained on, and loading refuses any other encoder.
+
+``score`` is P(positive) - P(negative), from -1 (clearly negative) to +1 (clearly positive); a
+neutral text scores near 0. A long text is judged on its first ``MAX_CHARS`` characters.
+
+Nothing is read at import time: ``SentimentModel.load()`` opens the artifact on first use and keeps
+it for the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from brandloom.analysis import artifacts
+from brandloom.analysis.features import LinearModel, softmax
+
+NAME = "sentiment.umsab.v1"
+N_EMOTIONS = 28  # the emotion encoder's output width (GoEmotions labels)
+CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
+
+# ISO 639-1 code -> the language the dedicated model was trained on.
+LANGUAGES: dict[str, str] = {
+    "ar": "arabic",
+    "de": "german",
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "hi": "hindi",
+    "it": "italian",
+    "pt": "portuguese",
+}
+
+# Tweets are short; a longer text is judged on its beginning, which bounds the cost per text.
+MAX_CHARS = 5_000
+
+_URL = re.compile(r"https?://\S*|www\.\S+")
+_USER = re.compile(r"@\w+")
+_ELONGATED = re.compile(r"(.)\1{3,}", re.DOTALL)
+_EMOJI = re.compile(
+    "([\U0001f000-\U0001faff\u2600-\u27bf\u2190-\u21ff\u2b00-\u2bff\u2300-\u23ff\u2764\u2665])"
+)
+# Emoticons become words (their polarity is learned from the data, not written here).
+_EMOTICONS: tuple[tuple[str, str], ...] = (
+    ("emo_cry", r":'-?\(+"),
+    ("emo_heart", r"<3+"),
+    ("emo_laugh", r"[:;=]-?D+\b|(?<!\w)[xX8]-?D+\b"),
+    ("emo_wink", r";-?[)\]]+"),
+    ("emo_smile", r"[:=]-?[)\]]+|(?<!\w)8-?\)+|(?<![\w(])\(+-?[:=](?!\w)"),
+    ("emo_frown", r"[:=]-?[(\[]+|(?<!\w)[)\]]+-?[:=](?!\w)"),
+    ("emo_tongue", r"[:;=]-?[pP]\b"),
+    ("emo_skeptic", r"[:=]-?[/\\](?![/\\])"),
+)
+_EMOTICON = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _EMOTICONS))
+
+_load_lock = threading.Lock()
+_CACHE: dict[str, SentimentModel] = {}
+
+
+def prepare(text: str) -> str:
+    """The text as the model reads it (training applies the same function).
+
+    Links and user mentions become placeholders, letters repeated for emphasis are cut to
+    three, emoji stand apart from words, emoticons become words such as ``emo_smile``, and
+    runs of whitespace become one space. Preparing a prepared text changes nothing.
+    """
+    text = text[:MAX_CHARS].replace("\ufe0f", "")
+    text = _URL.sub(" http ", text)
+    text = _USER.sub(" @user ", text)
+    text = _ELONGATED.sub(r"\1\1\1", text)
+    text = _EMOTICON.sub(lambda m: f" {m.lastgroup} ", text)
+    text = _EMOJI.sub(r" \1 ", text)
+    return " ".join(text.split())
+
+
+def language_model_key(language: str | None) -> str | None:
+    """The dedicated model for an ISO 639-1 code (``"pt-BR"`` -> ``"portuguese"``), or None."""
+    if not language:
+        return None
+    return LANGUAGES.get(language.strip().lower().replace("_", "-").split("-", 1)[0])
+
+
+def encoder_sha256(name: str) -> str:
+    """SHA-256 of the installed ``<name>.onnx`` (hashed once per process)."""
+    return _sha256_of(str(artifacts.artifact_path(name, ".onnx")))
+
+
+@cache
+def _sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class SentimentModel:
+    """Per-language TF-IDF logistic regressions blended with a pooled multilingual one, plus
+    a logistic regression on the emotion encoder's logits."""
+
+    classes_: list[str]
+    pooled_: LinearModel
+    by_language_: dict[str, LinearModel]
+    pooled_weight_: dict[str, float]
+    bias_: dict[str, np.ndarray]
+    encoder_name_: str
+    encoder_coef_: dict[str, np.ndarray]
+    encoder_intercept_: dict[str, np.ndarray]
+    encoder_weight_: dict[str, float]
+    meta_: dict[str, Any]
+
+    @classmethod
+    def from_artifact(cls, artifact: artifacts.Artifact) -> SentimentModel:
+        """Rebuild from the ``.npz`` state."""
+        meta = artifact.meta
+        model = cls()
+        model.classes_ = [str(c) for c in meta["classes"]]
+        if model.classes_ != list(CLASSES):
+            raise artifacts.ArtifactError(f"{artifact.name}: classes {model.classes_}")
+        model.pooled_ = LinearModel.from_state(meta["pooled"], artifact.arrays, "pooled")
+        model.by_language_ = {
+            language: LinearModel.from_state(state, artifact.arrays, f"lang.{language}")
+            for language, state in meta["languages"].items()
+        }
+        model.pooled_weight_ = {k: float(v) for k, v in meta["pooled_weight"].items()}
+        model.bias_ = {
+            key: np.asarray(value, dtype=np.float64) for key, value in meta["bias"].items()
+        }
+        encoder = meta.get("encoder")
+        if not isinstance(encoder, dict):
+            raise artifacts.ArtifactError(
+                f"{artifact.name} has no emotion-encoder component; rebuild it with "
+                "`python scripts/train/sentiment.py`"
+            )
+        model.encoder_name_ = str(encoder["artifact"])
+        if encoder_sha256(model.encoder_name_) != encoder["onnx_sha256"]:
+            raise artifacts.ArtifactError(
+                f"{artifact.name} was trained on another emotion encoder than the installed "
+                f"{model.encoder_name_}.onnx; rebuild it with `python scripts/train/sentiment.py`"
+            )
+        model.encoder_weight_ = {k: float(v) for k, v in encoder["weight"].items()}
+        model.encoder_coef_ = {}
+        model.encoder_intercept_ = {}
+        for key in model.encoder_weight_:
+            coef = artifact.arrays[f"encoder.{key}.coef"].astype(np.float64)
+            if coef.shape != (N_EMOTIONS, len(CLASSES)):
+                raise artifacts.ArtifactError(f"{artifact.name}: encoder.{key} is {coef.shape}")
+            model.encoder_coef_[key] = coef
+            model.encoder_intercept_[key] = artifact.arrays[f"encoder.{key}.intercept"].astype(
+                np.float64
+            )
+        model.meta_ = meta
+        return model
+
+    @classmethod
+    def load(cls) -> SentimentModel:
+        """The shipped model, opened once per process."""
+        with _load_lock:
+            cached = _CACHE.get(NAME)
+            if cached is None:
+                cached = cls.from_artifact(artifacts.load(NAME))
+                _CACHE[NAME] = cached
+            return cached
+
+    def emotion_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """``(len(texts), 28)`` raw logits of the emotion encoder this model was trained on."""
+        # Imported here: the encoder (onnxruntime) loads only when sentiment needs it.
+        from brandloom.analysis.emotion import EmotionModel
+
+        # The encoder reads 128 word pieces at most; cutting first bounds the tokenizer's cost.
+        return EmotionModel.load().encoder_.logits([text[:MAX_CHARS] for text in texts])
+
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        *,
+        emotion_logits: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``(len(texts), 3)`` probabilities in ``classes_`` order (negative, neutral,
+        positive). ``languages`` holds one ISO 639-1 code (or None) per text; texts in a
+        language without a dedicated model are read by the pooled models alone.
+        ``emotion_logits`` are the emotion encoder's ``(len(texts), 28)`` raw logits of the
+        same (unprepared) texts, computed here when not given."""
+        texts = list(texts)
+        prepared = [prepare(text) for text in texts]
+        if languages is None:
+            languages = [None] * len(prepared)
+        if len(languages) != len(prepared):
+            raise ValueError(f"{len(prepared)} texts but {len(languages)} languages")
+        out = np.zeros((len(prepared), len(CLASSES)), dtype=np.float64)
+        if not prepared:
+            return out
+        if emotion_logits is None:
+            emotion_logits = self.emotion_logits(texts)
+        logits = np.asarray(emotion_logits, dtype=np.float64)
+        if logits.shape != (len(prepared), N_EMOTIONS):
+            raise ValueError(
+                f"emotion_logits must be ({len(prepared)}, {N_EMOTIONS}), got {logits.shape}"
+            )
+        keys = [language_model_key(language) for language in languages]
+        pooled = softmax(self.pooled_.decision_function(prepared))
+        for key in set(keys):
+            rows = [i for i, k in enumerate(keys) if k == key]
+            proba = pooled[rows]
+            encoder_key = "pooled"
+            if key is not None and key in self.by_language_:
+                own = softmax(self.by_language_[key].decision_function([prepared[i] for i in rows]))
+                weight = self.pooled_weight_[key]
+                proba = weight * proba + (1.0 - weight) * own
+                encoder_key = key
+            share = self.encoder_weight_[encoder_key]
+            if share > 0.0:
+                encoded = softmax(
+                    logits[rows] @ self.encoder_coef_[encoder_key]
+                    + self.encoder_intercept_[encoder_key]
+                )
+                proba = (1.0 - share) * proba + share * encoded
+            out[rows] = _shift(proba, self.bias_[key if key in self.bias_ else "pooled"])
+        return out
+
+    def analyze(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        *,
+        emotion_logits: np.ndarray | None = None,
+    ) -> list[dict[str, Any]]:
+        """Per text: ``label`` (the most probable class), ``score`` = P(positive) - P(negative)
+        in [-1, 1], and ``probabilities`` per class. ``emotion_logits`` as in
+        ``predict_proba``."""
+        proba = self.predict_proba(texts, languages, emotion_logits=emotion_logits)
+        results: list[dict[str, Any]] = []
+        for row in proba:
+            results.append(
+                {
+                    "label": self.classes_[int(np.argmax(row))],
+                    "score": float(np.clip(row[2] - row[0], -1.0, 1.0)),
+                    "probabilities": {c: float(p) for c, p in zip(self.classes_, row, strict=True)},
+                }
+            )
+        return results
+
+
+def _shift(proba: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Probabilities with a per-class log-odds offset (tuned for balanced decisions)."""
+    shifted = proba * np.exp(bias)
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
