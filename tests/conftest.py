@@ -29,7 +29,8 @@ def _pg_schema_url(schema: str) -> str:
     assert PG_URL is not None
     base = normalize_database_url(PG_URL)
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
+    # The schema is also the connections' application name: the fixture ends them with it.
+    return f"{base}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -56,6 +57,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         with admin.begin() as conn:
+            # Connections left open by the test (an engine or app it never disposed) end here,
+            # not at some later garbage collection: a long run stays under max_connections.
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": schema},
+            )
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 

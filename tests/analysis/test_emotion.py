@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ from hypothesis import strategies as st
 
 from brandloom.analysis import artifacts
 from brandloom.analysis.emotion import LABELS, NAME, EmotionModel
-
-SRC = Path(__file__).resolve().parents[2] / "src"
+from tests.analysis.offline import SRC, run_offline
 
 
 @pytest.fixture(scope="module")
@@ -140,32 +137,13 @@ def test_import_loads_nothing() -> None:
 
 
 def test_loads_offline_without_torch_or_scikit_learn() -> None:
-    code = textwrap.dedent(
-        """
-        import socket, sys
-
-        def refuse(*args, **kwargs):
-            raise OSError("network is blocked in this test")
-
-        socket.socket.connect = refuse
-        socket.socket.connect_ex = refuse
-        socket.create_connection = refuse
-        for blocked in ("torch", "transformers", "sklearn", "scipy"):
-            sys.modules[blocked] = None  # any import of them raises ImportError
-
+    code = """
         from brandloom.analysis.emotion import EmotionModel
 
         print(EmotionModel.load().predict(["Thank you so much, this is wonderful!"])[0][0])
-        """
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "gratitude"
+    """
+    blocked = ("torch", "transformers", "sklearn", "scipy")
+    assert run_offline(code, blocked=blocked) == "gratitude"
 
 
 def test_shipped_files_are_small() -> None:

@@ -3,12 +3,6 @@ emotion-encoder component and its pinned encoder."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,8 +19,7 @@ from brandloom.analysis.sentiment import (
     language_model_key,
     prepare,
 )
-
-SRC = Path(__file__).resolve().parents[2] / "src"
+from tests.analysis.offline import run_offline
 
 # (language, clearly positive tweet, clearly negative tweet)
 TWEETS = [
@@ -194,33 +187,13 @@ def test_prepare_is_idempotent(text: str) -> None:
 
 
 def test_loads_offline_without_scikit_learn() -> None:
-    code = textwrap.dedent(
-        """
-        import socket, sys
-
-        def refuse(*args, **kwargs):
-            raise OSError("network is blocked in this test")
-
-        socket.socket.connect = refuse
-        socket.socket.connect_ex = refuse
-        socket.create_connection = refuse
-        for blocked in ("sklearn", "scipy"):
-            sys.modules[blocked] = None  # any import of them raises ImportError
-
+    code = """
         from brandloom.analysis.sentiment import SentimentModel
 
         result = SentimentModel.load().analyze(["I love it, best day ever!"], ["en"])[0]
         print(result["label"])
-        """
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "positive"
+    """
+    assert run_offline(code, blocked=("sklearn", "scipy")) == "positive"
 
 
 def test_shipped_files_are_small() -> None:

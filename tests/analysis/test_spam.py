@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from email.message import EmailMessage
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +17,7 @@ from brandloom.analysis.spam import (
     document_text,
     message_text,
 )
-
-SRC = Path(__file__).resolve().parents[2] / "src"
+from tests.analysis.offline import run_offline
 
 SPAM = [
     (
@@ -188,33 +182,13 @@ def test_edge_texts(model: SpamModel) -> None:
 
 
 def test_loads_offline_without_scikit_learn() -> None:
-    code = textwrap.dedent(
-        """
-        import socket, sys
-
-        def refuse(*args, **kwargs):
-            raise OSError("network is blocked in this test")
-
-        socket.socket.connect = refuse
-        socket.socket.connect_ex = refuse
-        socket.create_connection = refuse
-        for blocked in ("sklearn", "scipy"):
-            sys.modules[blocked] = None  # any import of them raises ImportError
-
+    code = """
         from brandloom.analysis.spam import SpamModel, document_text
 
         text = document_text("You WON a FREE prize", "Click here to claim your cash now!!!")
         print(round(float(SpamModel.load().predict_proba([text])[0]), 3))
-        """
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    )
-    assert out.returncode == 0, out.stderr
-    assert float(out.stdout) > 0.5
+    """
+    assert float(run_offline(code, blocked=("sklearn", "scipy"))) > 0.5
 
 
 def test_shipped_files_are_small() -> None:

@@ -67,7 +67,8 @@ class Cluster:
         }
         self.workers: list[subprocess.Popen[bytes]] = []
         self.followers: list[subprocess.Popen[str]] = []  # ``generate`` runs in the background
-        self.factory = make_session_factory(make_engine(database_url))
+        self.engine = make_engine(database_url)
+        self.factory = make_session_factory(self.engine)
 
     def start_worker(self, concurrency: int = 1, metrics_port: int = 0) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
@@ -138,6 +139,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        self.engine.dispose()
         if self.broker_url.startswith("amqp"):
             from kombu import Connection
 

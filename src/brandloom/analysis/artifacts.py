@@ -17,12 +17,14 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import zipfile
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -108,6 +110,20 @@ def artifact_path(name: str, suffix: str = ".npz") -> Path:
 def load(name: str) -> Artifact:
     """The shipped artifact ``name``, read once per process."""
     return Artifact.from_bytes(artifact_path(name).read_bytes(), expected_name=name)
+
+
+T = TypeVar("T")
+_opened: dict[Hashable, Any] = {}
+_opened_lock = threading.RLock()  # re-entrant: a model may open the one it builds on
+
+
+def opened_once(key: Hashable, open_model: Callable[[], T]) -> T:
+    """What ``open_model`` returns, built once per process for ``key`` even when several
+    threads ask at the same time (each model's ``load``)."""
+    with _opened_lock:
+        if key not in _opened:
+            _opened[key] = open_model()
+        return cast(T, _opened[key])
 
 
 def shipped() -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ first use and keeps them for the process.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ import numpy as np
 
 from brandloom.analysis import artifacts
 from brandloom.analysis.features import LinearModel, sigmoid
+from brandloom.analysis.labels import GOEMOTIONS_LABELS
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -31,43 +31,13 @@ if TYPE_CHECKING:
 
 NAME = "emotion.goemotions.v1"
 
-LABELS: tuple[str, ...] = (
-    "admiration",
-    "amusement",
-    "anger",
-    "annoyance",
-    "approval",
-    "caring",
-    "confusion",
-    "curiosity",
-    "desire",
-    "disappointment",
-    "disapproval",
-    "disgust",
-    "embarrassment",
-    "excitement",
-    "fear",
-    "gratitude",
-    "grief",
-    "joy",
-    "love",
-    "nervousness",
-    "optimism",
-    "pride",
-    "realization",
-    "relief",
-    "remorse",
-    "sadness",
-    "surprise",
-    "neutral",
-)
+LABELS: tuple[str, ...] = GOEMOTIONS_LABELS
 
 # The int8 model scales its activations per call, over every text in it: batched, a text's
 # probabilities moved by up to 0.19 with its batchmates (and 18 of 11,200 decisions flipped in a
 # 400-text sample). One text per call makes a text's result its own, for about 30 % of the
 # throughput; a larger batch (sorted by length, so padding costs little) trades that back.
 DEFAULT_BATCH = 1
-_load_lock = threading.Lock()
 
 
 class OnnxEncoder:
@@ -157,19 +127,18 @@ class EmotionModel:
     @classmethod
     def load(cls, *, threads: int = 1) -> EmotionModel:
         """The shipped model, opened once per process (and per thread count)."""
-        with _load_lock:
-            cached = _CACHE.get(threads)
-            if cached is None:
-                artifact = artifacts.load(NAME)
-                encoder = OnnxEncoder(
-                    artifacts.artifact_path(NAME, ".onnx"),
-                    artifacts.artifact_path(NAME, ".tokenizer.json"),
-                    max_tokens=int(artifact.meta["max_tokens"]),
-                    threads=threads,
-                )
-                cached = cls.from_artifact(artifact, encoder)
-                _CACHE[threads] = cached
-            return cached
+
+        def open_model() -> EmotionModel:
+            artifact = artifacts.load(NAME)
+            encoder = OnnxEncoder(
+                artifacts.artifact_path(NAME, ".onnx"),
+                artifacts.artifact_path(NAME, ".tokenizer.json"),
+                max_tokens=int(artifact.meta["max_tokens"]),
+                threads=threads,
+            )
+            return cls.from_artifact(artifact, encoder)
+
+        return artifacts.opened_once((NAME, threads), open_model)
 
     def tfidf_proba(self, texts: Sequence[str]) -> np.ndarray:
         """The TF-IDF model's probabilities alone, ``(n, 28)``."""
@@ -213,6 +182,3 @@ class EmotionModel:
     def predict(self, texts: Sequence[str]) -> list[list[str]]:
         """The labels the model asserts for each text (never empty)."""
         return self.decide(self.predict_proba(texts))
-
-
-_CACHE: dict[int, EmotionModel] = {}

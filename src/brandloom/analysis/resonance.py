@@ -28,42 +28,14 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from brandloom.analysis.labels import GOEMOTIONS_LABELS
 from brandloom.analysis.motivators import MOTIVATORS
 from brandloom.errors import ValidationFailed
 from brandloom.kit.validation import closest
 
 __all__ = ["EMOTIONS", "EMOTION_CLEAR", "TARGETS", "UnknownTargetError", "resonance"]
 
-EMOTIONS: tuple[str, ...] = (
-    "admiration",
-    "amusement",
-    "anger",
-    "annoyance",
-    "approval",
-    "caring",
-    "confusion",
-    "curiosity",
-    "desire",
-    "disappointment",
-    "disapproval",
-    "disgust",
-    "embarrassment",
-    "excitement",
-    "fear",
-    "gratitude",
-    "grief",
-    "joy",
-    "love",
-    "nervousness",
-    "optimism",
-    "pride",
-    "realization",
-    "relief",
-    "remorse",
-    "sadness",
-    "surprise",
-    "neutral",
-)
+EMOTIONS: tuple[str, ...] = GOEMOTIONS_LABELS
 TARGETS: frozenset[str] = frozenset(EMOTIONS) | frozenset(MOTIVATORS)
 EMOTION_CLEAR = 0.5
 

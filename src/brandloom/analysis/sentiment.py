@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -71,9 +70,6 @@ _EMOTICONS: tuple[tuple[str, str], ...] = (
     ("emo_skeptic", r"[:=]-?[/\\](?![/\\])"),
 )
 _EMOTICON = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _EMOTICONS))
-
-_load_lock = threading.Lock()
-_CACHE: dict[str, SentimentModel] = {}
 
 
 def prepare(text: str) -> str:
@@ -174,12 +170,7 @@ class SentimentModel:
     @classmethod
     def load(cls) -> SentimentModel:
         """The shipped model, opened once per process."""
-        with _load_lock:
-            cached = _CACHE.get(NAME)
-            if cached is None:
-                cached = cls.from_artifact(artifacts.load(NAME))
-                _CACHE[NAME] = cached
-            return cached
+        return artifacts.opened_once(NAME, lambda: cls.from_artifact(artifacts.load(NAME)))
 
     def emotion_logits(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), 28)`` raw logits of the emotion encoder this model was trained on."""

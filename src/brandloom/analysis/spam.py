@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import threading
 from collections.abc import Sequence
 from email.message import EmailMessage, Message
 from typing import Any
@@ -33,9 +32,6 @@ NAME = "spam.spamassassin.v1"
 # A longer body is judged on its beginning: spam says what it sells early, and this bounds the
 # cost of one prediction.
 MAX_BODY_CHARS = 20_000
-
-_load_lock = threading.Lock()
-_CACHE: dict[str, SpamModel] = {}
 
 
 def document_text(subject: str | None, body: str) -> str:
@@ -119,12 +115,7 @@ class SpamModel:
     @classmethod
     def load(cls) -> SpamModel:
         """The shipped model, opened once per process."""
-        with _load_lock:
-            cached = _CACHE.get(NAME)
-            if cached is None:
-                cached = cls.from_artifact(artifacts.load(NAME))
-                _CACHE[NAME] = cached
-            return cached
+        return artifacts.opened_once(NAME, lambda: cls.from_artifact(artifacts.load(NAME)))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts),)`` probabilities of spam in [0, 1]; each text is ``document_text``'s

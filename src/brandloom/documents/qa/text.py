@@ -216,25 +216,14 @@ class TextChecks:
             note = f"{name}: {found.language} ({found.confidence:.2f})"
             (mismatched if found.confidence >= MIN_CONFIDENCE else uncertain).append(note)
         issues = []
-        mismatch_level = self._levels["language.mismatch"]
-        if mismatched and mismatch_level != "off":
-            issues.append(
-                QAIssue(
-                    "language.mismatch",
-                    mismatch_level,
-                    f"Copy is not in the contact's language ({locale}): " + "; ".join(mismatched),
-                )
-            )
-        uncertain_level = self._levels["language.uncertain"]
-        if uncertain and uncertain_level != "off":
-            issues.append(
-                QAIssue(
-                    "language.uncertain",
-                    uncertain_level,
-                    f"Copy may not be in the contact's language ({locale}): "
-                    + "; ".join(uncertain),
-                )
-            )
+        for code, notes, verdict in (
+            ("language.mismatch", mismatched, "is not"),
+            ("language.uncertain", uncertain, "may not be"),
+        ):
+            level = self._levels[code]
+            if notes and level != "off":
+                message = f"Copy {verdict} in the contact's language ({locale}): "
+                issues.append(QAIssue(code, level, message + "; ".join(notes)))
         return issues
 
     def _check_culture(self, texts: Mapping[str, str], locale: str) -> list[QAIssue]:
