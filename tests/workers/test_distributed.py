@@ -168,14 +168,23 @@ def _pool_owners(worker: subprocess.Popen[bytes]) -> set[str]:
     return {f"{host}:{p.pid}" for p in psutil.Process(worker.pid).children(recursive=True)}
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _follow_in_background(cluster: Cluster, spec: Path, out: Path) -> subprocess.Popen[str]:
-    """``brandloom generate`` (enqueue and follow) as a child process."""
+    """``brandloom generate`` (enqueue and follow) as a child process.
+
+    Ctrl-C reaches it even when the test run itself ignores SIGINT (started in the background by
+    a non-interactive shell, as ``cmd &`` or under ``nohup``), which the child would inherit.
+    """
     follower = subprocess.Popen(
         [*BRANDLOOM, "generate", str(spec), "--out", str(out)],
         env=cluster.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
     cluster.followers.append(follower)
     return follower
