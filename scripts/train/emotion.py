@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))  # runnable as a plain script from a checkout
 
+from tfidf import word_and_char  # noqa: E402  (scripts/train/tfidf.py)
+
 from brandloom.analysis.artifacts import Artifact  # noqa: E402
 from brandloom.analysis.emotion import LABELS, NAME, EmotionModel, OnnxEncoder  # noqa: E402
 from brandloom.analysis.features import LinearModel, Tfidf  # noqa: E402
@@ -123,24 +125,10 @@ def log(message: str) -> None:
 def fit_tfidf(fit: Split, tune: Split, seed: int) -> tuple[LinearModel, dict[str, Any]]:
     """Word 1-2-grams and char_wb 2-5-grams, one logistic regression per label; C by tuning F1."""
     from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    word = TfidfVectorizer(
-        analyzer="word",
-        ngram_range=(1, 2),
-        min_df=2,
-        max_features=WORD_FEATURES,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
-    char = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 5),
-        min_df=3,
-        max_features=CHAR_FEATURES,
-        sublinear_tf=True,
-        dtype=np.float32,
+    word, char = word_and_char(
+        word_features=WORD_FEATURES, char_features=CHAR_FEATURES, char_min_df=3, dtype=np.float32
     )
     x_fit = sparse.hstack([word.fit_transform(fit.texts), char.fit_transform(fit.texts)]).tocsr()
     x_tune = sparse.hstack([word.transform(tune.texts), char.transform(tune.texts)]).tocsr()

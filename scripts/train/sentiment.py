@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))  # runnable as a plain script from a checkout
 
+from tfidf import word_and_char  # noqa: E402  (scripts/train/tfidf.py)
+
 from brandloom.analysis.artifacts import Artifact  # noqa: E402
 from brandloom.analysis.features import LinearModel, Tfidf  # noqa: E402
 from brandloom.analysis.sentiment import (  # noqa: E402
@@ -195,22 +197,10 @@ class Component:
 
     def fit(self, texts: Sequence[str], y: Sequence[int], weights: np.ndarray) -> Component:
         from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         word, char = self.features
-        self.vectorizers_ = [
-            TfidfVectorizer(
-                analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=word
-            ),
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=(2, 5),
-                sublinear_tf=True,
-                min_df=2,
-                max_features=char,
-            ),
-        ]
+        self.vectorizers_ = word_and_char(word_features=word, char_features=char)
         x = hstack([v.fit_transform(texts) for v in self.vectorizers_]).tocsr()
         self.model_ = LogisticRegression(C=C, max_iter=3000).fit(
             x, np.asarray(y), sample_weight=weights

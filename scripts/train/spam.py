@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))  # runnable as a plain script from a checkout
 
+from tfidf import word_and_char  # noqa: E402  (scripts/train/tfidf.py)
+
 from brandloom.analysis.artifacts import Artifact  # noqa: E402
 from brandloom.analysis.features import LinearModel, Tfidf  # noqa: E402
 from brandloom.analysis.spam import NAME, message_text  # noqa: E402
@@ -66,26 +68,9 @@ def read_corpus(data: Path) -> Corpus:
 
 
 def vectorizers() -> list[Any]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return [
-        TfidfVectorizer(
-            analyzer="word",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-            min_df=2,
-            max_features=WORD_FEATURES,
-            dtype=np.float64,
-        ),
-        TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            sublinear_tf=True,
-            min_df=2,
-            max_features=CHAR_FEATURES,
-            dtype=np.float64,
-        ),
-    ]
+    return word_and_char(
+        word_features=WORD_FEATURES, char_features=CHAR_FEATURES, char_ngrams=(3, 5)
+    )
 
 
 def fit(texts: Sequence[str], y: np.ndarray) -> tuple[list[Any], Any]:
