@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-analysis models format clean
+.PHONY: install demo test lint bench bench-analysis bench-voice models format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ DATA ?= ../shared/data
 bench-analysis: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py --data $(DATA)
 
+bench-voice: $(STAMP)
+	$(BIN)/python benchmarks/eval_voice.py --data $(DATA)
+
 # Rebuilds every shipped model in src/brandloom/analysis/models from $(DATA) (about an hour on
 # 2 cores). PyTorch is needed only here: TORCH picks the build (the CPU wheel is enough).
 TORCH ?= torch==2.13.0
@@ -47,6 +50,7 @@ models: $(STAMP)
 	$(BIN)/python scripts/train/spam.py --data $(DATA)
 	$(BIN)/python scripts/train/sentiment.py --data $(DATA)
 	$(BIN)/python scripts/train/emotion.py --data $(DATA)
+	$(BIN)/python scripts/train/voice_reference.py --data $(DATA)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

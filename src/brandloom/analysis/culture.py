@@ -849,6 +849,14 @@ def culture_check(
     return findings
 
 
+def formality_findings(text: str, locale: str, formality: str | None) -> list[Finding]:
+    """Only the register check of :func:`culture_check`: address that does not fit
+    ``formality`` (``"formal"``/``"informal"``; None: the locale's default register)."""
+    if formality not in (None, "formal", "informal") or not text:
+        return []
+    return _check_register(text, _rules(_resolve(locale)), formality)
+
+
 # ---------------------------------------------------------------------------- profile
 
 
