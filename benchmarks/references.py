@@ -5,10 +5,13 @@
 both produce the same content, so the figures compare equal work:
 
 * :func:`eml_with_email_package`: the message :func:`brandloom.documents.formats.eml.build_eml`
-  builds, made with the standard library's ``email.message.EmailMessage``;
+  builds, made with the standard library's ``email.message.EmailMessage`` (a brand's logo as
+  ``add_related`` on the HTML alternative);
 * :func:`docx_with_python_docx`: the document ``DocxBuilder.render`` makes from Markdown, made
   with python-docx from the same markdown-it tokens (idiomatic python-docx: its default
-  template, ``List Bullet``/``List Number`` styles, hyperlinks as relationship + runs).
+  template, ``List Bullet``/``List Number`` styles, hyperlinks as relationship + runs; a brand's
+  kit as the Normal style's font, heading and hyperlink colors, a picture in the section's
+  header and paragraphs in its footer).
 
 Number formatting needs no reference here: its oracle is ``babel.numbers`` itself.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
@@ -28,6 +32,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.shared import Emu, RGBColor
 from docx.text.paragraph import Paragraph
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -49,9 +54,11 @@ def eml_with_email_package(
     reply_to: str | None = None,
     unsubscribe_url: str | None = None,
     unsubscribe_mailto: str | None = None,
+    related: Sequence[tuple[bytes, str, str, str]] = (),
 ) -> bytes:
     """The message ``build_eml`` makes for the same arguments, built with ``EmailMessage``
-    (SMTP policy: CRLF line endings, RFC 2047 for non-ASCII headers)."""
+    (SMTP policy: CRLF line endings, RFC 2047 for non-ASCII headers). ``related``: images the
+    HTML shows, as (bytes, media type, Content-ID, file name)."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = Address(from_name or "", addr_spec=from_addr)
     msg["To"] = Address(to_name or "", addr_spec=to_addr)
@@ -71,6 +78,12 @@ def eml_with_email_package(
     msg.set_content(text, charset="utf-8")
     if html is not None:
         msg.add_alternative(html, subtype="html", charset="utf-8")
+        html_part = msg.get_payload()[1]
+        for data, media_type, cid, filename in related:
+            maintype, subtype = media_type.split("/")
+            html_part.add_related(
+                data, maintype, subtype, cid=cid, disposition="inline", filename=filename
+            )
     return msg.as_bytes()
 
 
@@ -86,16 +99,33 @@ def _md() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
+@dataclass(frozen=True)
+class DocxKit:
+    """What a brand's kit puts into a .docx: the default font, heading and link colors
+    (``RRGGBB``), a header picture (PNG bytes and its size in EMU) or the brand's name, and
+    the footer's lines."""
+
+    font: str | None
+    heading_color: str
+    link_color: str
+    name: str
+    logo_png: bytes | None
+    logo_size: tuple[int, int]
+    footer: tuple[str, ...]
+
+
 class _Writer:
     """markdown-it tokens -> python-docx calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, kit: DocxKit | None = None) -> None:
         self.doc = docx.Document()
         styles = self.doc.styles
         for name in EXTRA_PARAGRAPH_STYLES:
             styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         for name in EXTRA_CHARACTER_STYLES:
             styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+        if kit is not None:
+            self._brand(kit)
         self.lists: list[str] = []  # "Bullet" | "Number" per open list
         self.first_in_item: list[bool] = []
         self.quote = 0
@@ -136,6 +166,28 @@ class _Writer:
         out = io.BytesIO()
         self.doc.save(out)
         return out.getvalue()
+
+    def _brand(self, kit: DocxKit) -> None:
+        styles = self.doc.styles
+        if kit.font is not None:
+            styles["Normal"].font.name = kit.font
+        for level in range(1, 7):
+            name = f"Heading {level}"
+            if name not in [s.name for s in styles]:
+                styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            styles[name].font.color.rgb = RGBColor.from_string(kit.heading_color)
+        styles["Hyperlink"].font.color.rgb = RGBColor.from_string(kit.link_color)
+        section = self.doc.sections[0]
+        head = section.header.paragraphs[0]
+        if kit.logo_png is not None:
+            width, height = kit.logo_size
+            head.add_run().add_picture(io.BytesIO(kit.logo_png), Emu(width), Emu(height))
+        else:
+            head.add_run(kit.name).bold = True
+        foot = section.footer.paragraphs[0]
+        for index, line in enumerate(kit.footer):
+            paragraph = foot if index == 0 else section.footer.add_paragraph()
+            paragraph.add_run(line)
 
     def _style(self) -> str | None:
         if self.lists:
@@ -226,6 +278,7 @@ class _Writer:
             link.append(run._r)  # moved from the paragraph into the hyperlink
 
 
-def docx_with_python_docx(markdown: str) -> bytes:
-    """The .docx ``DocxBuilder.render`` makes for ``markdown``, built with python-docx."""
-    return _Writer().write(_md().parse(markdown))
+def docx_with_python_docx(markdown: str, kit: DocxKit | None = None) -> bytes:
+    """The .docx ``DocxBuilder.render`` makes for ``markdown`` (with a brand's ``kit``), built
+    with python-docx."""
+    return _Writer(kit).write(_md().parse(markdown))

@@ -2,8 +2,9 @@
 
     python benchmarks/run.py                 # the full set (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick         # smaller sizes, for a smoke run
-    python benchmarks/run.py --only render   # one of: micro, import, render, language, latency,
-                                             # pdf, docx, million, api, import-pg, workers, upload
+    python benchmarks/run.py --only render   # one of: micro, import, render, language, brand,
+                                             # latency, pdf, pdf-layout, docx, million, api,
+                                             # import-pg, workers, upload
     python benchmarks/run.py --only api --database-url postgresql://user@host/db
 
 api and import-pg also run on PostgreSQL when BRANDLOOM_TEST_DATABASE_URL (or --database-url) is
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = (ROOT / "benchmarks" / "email.html").read_text(encoding="utf-8")
+# A branded letter (Typst layout: letterhead with a logo, columns, a table) and its logo.
+LETTER = (ROOT / "benchmarks" / "letter.typ").read_text(encoding="utf-8")
+LOGO = (ROOT / "benchmarks" / "logo.png").read_bytes()
 LOCALES = ["en-US", "de-DE", "es-ES", "fr-FR", "pt-BR", "zh-CN", "ja-JP", "ar-SA", "hi-IN", "it-IT"]
 FIRST = ["Ann", "Jürgen", "José", "Chloé", "João", "王芳", "花子", "محمد", "प्रिया", "Giulia"]
 
@@ -81,9 +86,10 @@ def write_spec(
     sink: str,
     chunk_size: int = 1000,
     qa: dict[str, Any] | None = None,
+    brand: str | None = None,
 ) -> Path:
     (folder / "email.html").write_text(HTML, encoding="utf-8")
-    spec = {
+    spec: dict[str, Any] = {
         "name": "bench",
         "seed": 1,
         "audience": {"path": "contacts.csv", "key": "email"},
@@ -109,6 +115,95 @@ def write_spec(
             "unsubscribe_url": "https://shop.example.com/u?c={{ customer_id }}",
             "date": "2026-11-01T09:00:00+00:00",
         },
+    }
+    if brand is not None:
+        spec["brand"] = brand
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# The brand the brand-check benchmark lints and scores against: guidelines and a small library
+# in the voice of the benchmark e-mail (rewards, points, picks).
+BRAND_GUIDELINES = {
+    "brand_name": "Example Shop",
+    "banned_terms": ["guaranteed", "act now", "cheap"],
+    "glossary": {"e-mail": "email", "sign in": "log in"},
+    "emoji": "max_1",
+    "exclamation": "max_2",
+    "reading_level": {"max_grade": 10},
+}
+BRAND_LIBRARY = [
+    "Your rewards are here: points waiting for you in your account.",
+    "Fresh picks for you this week, with points on every order.",
+    "Thanks for shopping with Example Shop. Your points keep growing.",
+    "Your gold rewards unlock early access to new arrivals.",
+    "Spend your points on the season's favourites before they go.",
+    "A little thank-you: double points on everything this weekend.",
+    "New in: picks chosen for you, delivered to your door.",
+    "Your points balance is ready. Treat yourself to something new.",
+    "Members get more: free delivery and points on every order.",
+    "See what's new near you and collect points as you shop.",
+]
+
+
+def setup_brand(folder: Path) -> None:
+    """Create the benchmark brand (guidelines + voice) in the job's database, via the CLI."""
+    env = dict(os.environ, BRANDLOOM_DATA_DIR=str(folder / "data"))
+    env.pop("BRANDLOOM_DATABASE_URL", None)
+    (folder / "guidelines.yaml").write_text(yaml.safe_dump(BRAND_GUIDELINES), encoding="utf-8")
+    (folder / "library.txt").write_text("\n".join(BRAND_LIBRARY) + "\n", encoding="utf-8")
+    cli = [sys.executable, "-m", "brandloom.cli.app"]
+    for args in (
+        ["brand", "create", "Example Shop", "--guidelines", str(folder / "guidelines.yaml")],
+        ["voice", "train", "Example Shop", "--input", str(folder / "library.txt")],
+    ):
+        subprocess.run([*cli, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+# The kit of the branded PDF benchmark: a letterhead with the logo, a two-line footer.
+BRAND_KIT = {
+    "colors": {"primary": "#0A6E5C", "link": "#E76F51", "text": "#1D1D1B"},
+    "font": "Noto Sans",
+    "logo": "logo.png",
+    "address": ["Example Shop Ltd", "1 Main Street", "London EC1A 1AA"],
+    "legal_footer": [
+        "Example Shop Ltd · Registered in England and Wales 01234567 · VAT GB123456789"
+    ],
+}
+
+
+def setup_kit_brand(folder: Path) -> None:
+    """Create the benchmark brand with a visual kit (no guidelines), via the CLI."""
+    env = dict(os.environ, BRANDLOOM_DATA_DIR=str(folder / "data"))
+    env.pop("BRANDLOOM_DATABASE_URL", None)
+    (folder / "kit.yaml").write_text(yaml.safe_dump(BRAND_KIT), encoding="utf-8")
+    (folder / "logo.png").write_bytes(LOGO)
+    cli = [sys.executable, "-m", "brandloom.cli.app"]
+    subprocess.run(
+        [*cli, "brand", "create", "Example Shop", "--kit", str(folder / "kit.yaml")],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def write_layout_spec(
+    folder: Path, *, outputs: list[str], sink: str, qa: dict[str, Any] | None = None
+) -> Path:
+    """The spec of a letter job: a typst part and its logo, PDF output."""
+    (folder / "letter.typ").write_text(LETTER, encoding="utf-8")
+    (folder / "logo.png").write_bytes(LOGO)
+    spec = {
+        "name": "bench-letters",
+        "seed": 1,
+        "audience": {"path": "contacts.csv", "key": "email"},
+        "template": {"typst": "letter.typ", "assets": ["logo.png"]},
+        "outputs": outputs,
+        "sink": sink,
+        "chunk_size": 1000,
+        "qa": qa or {},
+        "email": {"date": "2026-11-01T09:00:00+00:00"},
     }
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
@@ -219,11 +314,18 @@ def bench_render(
     label: str,
     qa: dict[str, Any] | None = None,
     locales: list[str] = LOCALES,
+    spec_writer: Callable[..., Path] = write_spec,
+    brand: str | None = None,
+    brand_setup: Callable[[Path], None] = setup_brand,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_audience(folder / "contacts.csv", contacts, locales=locales)
-        spec = write_spec(folder, outputs=outputs, sink=sink, qa=qa)
+        extra: dict[str, Any] = {}
+        if brand is not None:
+            brand_setup(folder)
+            extra["brand"] = brand
+        spec = spec_writer(folder, outputs=outputs, sink=sink, qa=qa, **extra)
         # docs/min comes from the job's own clock (rendering); wall time includes the import.
         report, wall, peak = run_generate(folder, spec, folder / "out", workers)
         docs = sum(report["documents"].values())
@@ -231,6 +333,39 @@ def bench_render(
             f"{label:<12} {contacts:>9,} contacts -> {docs:>9,} docs ({'+'.join(outputs)}, {sink}, "
             f"{workers} workers): {docs / report['elapsed_s'] * 60:>10,.0f} docs/min "
             f"(job {report['elapsed_s']:.1f} s, wall {wall:.1f} s), peak RSS {peak / 2**20:,.0f} MB"
+        )
+
+
+def bench_checks_pair(which: str, contacts: int, workers: int) -> None:
+    """The same html+txt job without and with a group of checks, one after the other.
+
+    ``language``: English copy to English-speaking contacts (every document passes and is
+    written) with ``language_match`` on; detection runs once per distinct masked copy.
+    ``brand``: the guidelines' lint on every part and the voice score of the body, both cached
+    per distinct masked copy.
+    """
+    if which == "language":
+        runs: list[tuple[dict[str, Any], str, str | None]] = [
+            ({}, "html+txt en", None),
+            ({"language_match": True}, "+language", None),
+        ]
+        locales = ["en-US", "en-GB"]
+    else:
+        runs = [
+            ({}, "html+txt", None),
+            ({"brand_rules": True, "voice": {"min_score": 10}}, "+brand", "Example Shop"),
+        ]
+        locales = LOCALES
+    for qa, label, brand in runs:
+        bench_render(
+            contacts,
+            outputs=["html", "txt"],
+            sink="dir",
+            workers=workers,
+            label=label,
+            qa=qa,
+            locales=locales,
+            brand=brand,
         )
 
 
@@ -275,8 +410,10 @@ def main() -> None:
             "import",
             "render",
             "language",
+            "brand",
             "latency",
             "pdf",
+            "pdf-layout",
             "docx",
             "million",
             "api",
@@ -328,21 +465,31 @@ def main() -> None:
             20_000 // scale, outputs=["md", "eml"], sink="dir", workers=args.workers, label="md+eml"
         )
     if args.only in (None, "render", "language"):
-        # The same English copy to English-speaking contacts (so every document passes and is
-        # written), with the language check on: detection runs once per distinct masked copy.
-        for qa, label in (({}, "html+txt en"), ({"language_match": True}, "+language")):
-            bench_render(
-                100_000 // scale,
-                outputs=["html", "txt"],
-                sink="dir",
-                workers=args.workers,
-                label=label,
-                qa=qa,
-                locales=["en-US", "en-GB"],
-            )
+        bench_checks_pair("language", 100_000 // scale, args.workers)
+    if args.only in (None, "brand"):
+        bench_checks_pair("brand", 100_000 // scale, args.workers)
     if args.only in (None, "pdf"):
         bench_render(
             10_000 // scale, outputs=["pdf"], sink="dir", workers=args.workers, label="pdf"
+        )
+        # the same job wearing a brand's kit: letterhead with the logo, footer on every page
+        bench_render(
+            10_000 // scale,
+            outputs=["pdf"],
+            sink="dir",
+            workers=args.workers,
+            label="pdf brand",
+            brand="Example Shop",
+            brand_setup=setup_kit_brand,
+        )
+    if args.only in (None, "pdf-layout"):
+        bench_render(
+            10_000 // scale,
+            outputs=["pdf"],
+            sink="dir",
+            workers=args.workers,
+            label="pdf layout",
+            spec_writer=write_layout_spec,
         )
     if args.only in (None, "docx"):
         bench_render(

@@ -16,7 +16,7 @@ def _key(*scopes: str) -> AuthContext:
 
 
 def test_the_registry_holds_every_route_scope() -> None:
-    for domain in ("audiences", "templates", "jobs", "keys"):
+    for domain in ("audiences", "templates", "jobs", "keys", "brands"):
         assert {f"{domain}:read", f"{domain}:write"} <= set(SCOPES)
 
 

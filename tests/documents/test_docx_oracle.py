@@ -4,18 +4,20 @@
 ``python benchmarks/run.py --only micro``). Its output opened with python-docx must show the
 same paragraphs, styles, list levels, tables, runs (text, bold, italic, strike, character
 style) and hyperlink targets as the same Markdown built with python-docx itself
-(``benchmarks/references.py``, which the micro-benchmark times).
+(``benchmarks/references.py``, which the micro-benchmark times). With a brand's kit, also the
+same default font, heading and link colors, header picture and footer lines.
 """
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
-from benchmarks.references import docx_with_python_docx
+from benchmarks.references import DocxKit, docx_with_python_docx
 from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 
 from brandloom.documents.formats import _docx_parts as parts
 from brandloom.documents.formats.docx import DocxBuilder
+from brandloom.documents.formats.registry import BrandLayout
 from tests.oracle import ORACLE
 
 BUILDER = DocxBuilder(creation_date=datetime(2026, 1, 1, tzinfo=UTC))
@@ -222,3 +225,92 @@ def markdown(draw: st.DrawFn) -> str:
 @given(markdown())
 def test_generated_documents_match_python_docx(document: str) -> None:
     assert_same_as_python_docx(document)
+
+
+# --- a brand's kit ----------------------------------------------------------------------------
+
+LOGO = (Path(__file__).resolve().parents[2] / "benchmarks" / "logo.png").read_bytes()
+KIT = BrandLayout(
+    name="Acme & Sons",
+    colors={"primary": "#0A6E5C", "link": "#E76F51"},
+    font="Noto Sans",
+    logo=LOGO,
+    logo_media_type="image/png",
+    address=("Acme & Sons Ltd", "1 Main Street <x>"),
+    legal_footer=("Registered in England 0123456", "VAT GB123"),
+)
+
+
+def _reference_kit(kit: BrandLayout) -> DocxKit:
+    # the header's logo box is 2.5 x 0.55 inch: a 360 x 120 logo is 0.55 inch high
+    return DocxKit(
+        font=kit.font,
+        heading_color=kit.colors["primary"][1:],
+        link_color=kit.colors["link"][1:],
+        name=kit.name,
+        logo_png=kit.logo,
+        logo_size=(1_508_760, 502_920) if kit.logo else (0, 0),
+        footer=("  \u00b7  ".join(kit.address), *kit.legal_footer),
+    )
+
+
+def kit_of(data: bytes) -> dict[str, Any]:
+    """What a reader sees of the kit: the default font, heading and link colors, the header's
+    pictures (type, bytes, size) and text, the footer's lines."""
+    document = docx.Document(io.BytesIO(data))
+    styles = document.styles
+    font = styles["Normal"].font.name
+    if font is None:  # brandloom sets it as the document default, python-docx on Normal
+        [fonts] = styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts")
+        font = fonts.get(docx.oxml.ns.qn("w:ascii"))
+    section = document.sections[0]
+    header = section.header
+    pictures = [
+        (
+            header.part.related_parts[blip.get(docx.oxml.ns.qn("r:embed"))].content_type,
+            header.part.related_parts[blip.get(docx.oxml.ns.qn("r:embed"))].blob,
+        )
+        for blip in header._element.xpath(".//a:blip")
+    ]
+    extents = [(int(e.get("cx")), int(e.get("cy"))) for e in header._element.xpath(".//wp:extent")]
+    return {
+        "font": font,
+        "headings": {str(styles[f"Heading {n}"].font.color.rgb) for n in range(1, 7)},
+        "link": str(styles["Hyperlink"].font.color.rgb),
+        "pictures": pictures,
+        "extents": extents,
+        "header_text": [p.text for p in header.paragraphs if p.text],
+        "footer": [p.text for p in section.footer.paragraphs],
+    }
+
+
+@pytest.mark.parametrize("markdown", [LETTER, "", "# Only a heading\n\n[a link](https://a.test/)"])
+def test_a_branded_document_matches_python_docx(markdown: str) -> None:
+    builder = DocxBuilder(creation_date=datetime(2026, 1, 1, tzinfo=UTC), brand=KIT)
+    ours = builder.render(markdown, lang="en-US", direction="ltr")
+    reference = docx_with_python_docx(markdown, _reference_kit(KIT))
+    assert blocks(ours) == blocks(reference)  # the body is the unbranded one
+    found = kit_of(ours)
+    assert found == kit_of(reference)
+    assert found["pictures"] == [("image/png", LOGO)]
+    assert found["footer"] == ["Acme & Sons Ltd  ·  1 Main Street <x>", *KIT.legal_footer]
+
+
+def test_a_brand_without_a_logo_names_itself_in_the_header() -> None:
+    bare = BrandLayout(name="Acme & Sons", colors={"primary": "#0A6E5C", "link": "#E76F51"})
+    builder = DocxBuilder(creation_date=datetime(2026, 1, 1, tzinfo=UTC), brand=bare)
+    ours = kit_of(builder.render(LETTER, lang="en-US", direction="ltr"))
+    reference = kit_of(
+        docx_with_python_docx(
+            LETTER,
+            DocxKit(
+                font=None, heading_color="0A6E5C", link_color="E76F51", name=bare.name,
+                logo_png=None, logo_size=(0, 0), footer=(),
+            ),
+        )
+    )  # fmt: skip
+    # python-docx's default template declares its own theme font; ours is Calibri
+    assert ours["font"] == "Calibri"
+    ours["font"] = reference["font"]
+    assert ours == reference
+    assert ours["header_text"] == ["Acme & Sons"] and ours["footer"] == [""]

@@ -5,7 +5,8 @@
 must hold exactly the fields and bodies it was given, and the same ones as the message the
 ``email`` package builds from the same input (``benchmarks/references.py``, which the
 micro-benchmark times). brandloom's messages have no attachments: the parts compared are the
-text and the HTML alternative.
+text and the HTML alternative, and the images a brand's layout shows inline (its logo: the HTML
+alternative becomes multipart/related, the image referenced by ``cid:``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +25,16 @@ from benchmarks.references import eml_with_email_package
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brandloom.documents.formats.eml import EmailSettings, _quoted_printable, build_eml
+from brandloom.documents.formats.eml import (
+    EmailSettings,
+    InlineImage,
+    _quoted_printable,
+    build_eml,
+    inline_image,
+)
 from tests.oracle import ORACLE
+
+LOGO = (Path(__file__).resolve().parents[2] / "benchmarks" / "logo.png").read_bytes()
 
 BASE: dict[str, Any] = {
     "from_addr": "news@shop.example.com",
@@ -40,6 +50,13 @@ BASE: dict[str, Any] = {
     "unsubscribe_url": "https://shop.example.com/u/123",
     "unsubscribe_mailto": "unsubscribe@shop.example.com",
 }
+
+
+def _images(case: dict[str, Any]) -> list[InlineImage]:
+    return [
+        inline_image(data, media_type=media_type, name=name)
+        for data, media_type, name in case.get("related", ())
+    ]
 
 
 def ours(case: dict[str, Any]) -> bytes:
@@ -59,7 +76,18 @@ def ours(case: dict[str, Any]) -> bytes:
         message_id=case["message_id"],
         date=case["date"],
         unsubscribe_url=case["unsubscribe_url"],
+        related=_images(case),
     )
+
+
+def reference(case: dict[str, Any]) -> bytes:
+    """The same message from the ``email`` package (the images with the same Content-IDs)."""
+    args = {k: v for k, v in case.items() if k != "related"}
+    related = [
+        (data, image.media_type, image.content_id, image.filename)
+        for (data, _, _), image in zip(case.get("related", ()), _images(case), strict=True)
+    ]
+    return eml_with_email_package(**args, related=related)
 
 
 def _decoded(raw: str) -> str:
@@ -83,12 +111,25 @@ def fields(data: bytes) -> dict[str, Any]:
     msg = email.message_from_bytes(data, policy=policy.default)
     raw = email.message_from_bytes(data, policy=policy.compat32)
     assert isinstance(msg, EmailMessage)
-    parts = list(msg.iter_parts()) if msg.is_multipart() else [msg]
-    bodies = []
-    for part in parts:
+    bodies: list[Any] = []
+    images = []
+    for part in msg.walk():
         assert isinstance(part, EmailMessage)
-        assert part.get_content_charset() == "utf-8"
-        bodies.append((part.get_content_type(), part.get_content().replace("\r\n", "\n")))
+        if part.is_multipart():
+            continue
+        if part.get_content_maintype() == "text":
+            assert part.get_content_charset() == "utf-8"
+            bodies.append((part.get_content_type(), part.get_content().replace("\r\n", "\n")))
+        else:
+            images.append(
+                (
+                    part.get_content_type(),
+                    part.get_content(),
+                    str(part["Content-ID"]),
+                    part.get_content_disposition(),
+                    part.get_filename(),
+                )
+            )
     unfold = lambda name: " ".join(str(raw[name]).split()) if raw[name] else None  # noqa: E731
     return {
         "From": _mailbox(str(raw["From"])),
@@ -102,7 +143,10 @@ def fields(data: bytes) -> dict[str, Any]:
         "List-Unsubscribe": unfold("List-Unsubscribe"),
         "List-Unsubscribe-Post": unfold("List-Unsubscribe-Post"),
         "Content-Type": msg.get_content_type(),
+        # the tree of content types, multiparts included
+        "structure": [p.get_content_type() for p in msg.walk()],
         "parts": bodies,
+        "images": images,
         "defects": [type(d).__name__ for p in msg.walk() for d in p.defects],
     }
 
@@ -115,9 +159,9 @@ def _ended(body: str) -> str:
 
 def assert_matches_email_package(case: dict[str, Any]) -> dict[str, Any]:
     mine = fields(ours(case))
-    reference = fields(eml_with_email_package(**case))
+    theirs = fields(reference(case))
     mine["parts"] = [(kind, _ended(body)) for kind, body in mine["parts"]]
-    assert mine == reference
+    assert mine == theirs
     # ... and both hold what was given
     assert mine["From"] == (case["from_name"] or "", case["from_addr"])
     assert mine["To"] == (case["to_name"] or "", case["to_addr"])
@@ -127,6 +171,8 @@ def assert_matches_email_package(case: dict[str, Any]) -> dict[str, Any]:
     if case["html"] is not None:
         expected.append(("text/html", case["html"]))
     assert mine["parts"] == [(k, _ended(v.replace("\r\n", "\n"))) for k, v in expected]
+    if case["html"] is not None:
+        assert [image[1] for image in mine["images"]] == [d for d, _, _ in case.get("related", ())]
     assert mine["defects"] == []
     return mine
 
@@ -160,6 +206,32 @@ def test_variations_match_the_email_package(change: dict[str, Any]) -> None:
     assert_matches_email_package({**BASE, **change})
 
 
+def test_an_inline_logo_is_a_related_part_the_html_references() -> None:
+    logo = inline_image(LOGO, media_type="image/png", name="logo")
+    html = f'<p>Hi</p><img src="{logo.src}" alt="Lumen &amp; Loom">'
+    found = assert_matches_email_package(
+        {**BASE, "html": html, "related": [(LOGO, "image/png", "logo")]}
+    )
+    assert found["structure"] == [
+        "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png",
+    ]  # fmt: skip
+    [(media_type, data, cid, disposition, filename)] = found["images"]
+    assert (media_type, data, disposition, filename) == ("image/png", LOGO, "inline", "logo.png")
+    assert logo.src == f"cid:{cid.strip('<>')}" and logo.src in found["parts"][1][1]
+    # the Content-ID follows the logo's bytes: the same in every message and rerun
+    assert (
+        cid == logo.content_id == inline_image(LOGO, media_type="image/png", name="logo").content_id
+    )
+    other = inline_image(LOGO + b"x", media_type="image/png", name="logo")
+    assert other.content_id != logo.content_id
+
+
+def test_related_images_without_html_are_left_out() -> None:
+    case = {**BASE, "html": None, "related": [(LOGO, "image/png", "logo")]}
+    assert ours(case) == ours({**case, "related": []})
+    assert_matches_email_package({**case, "related": []})
+
+
 # --- generated messages ---------------------------------------------------------------------
 
 # Header text as a contact row can hold it: no control characters (build_eml turns those into
@@ -180,9 +252,16 @@ BODY = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_siz
     text=BODY,
     html=st.none() | BODY,
     offset=st.integers(-12 * 60, 14 * 60),
+    logo=st.none() | st.binary(min_size=1, max_size=300),
 )
 def test_generated_messages_match_the_email_package(
-    subject: str, to_name: str, from_name: str, text: str, html: str | None, offset: int
+    subject: str,
+    to_name: str,
+    from_name: str,
+    text: str,
+    html: str | None,
+    offset: int,
+    logo: bytes | None,
 ) -> None:
     date = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(minutes=offset)))
     case = {
@@ -193,6 +272,7 @@ def test_generated_messages_match_the_email_package(
         "text": text,
         "html": html,
         "date": date,
+        "related": [(logo, "image/png", "logo")] if logo is not None else [],
     }
     assert_matches_email_package(case)
 

@@ -105,6 +105,7 @@ def test_mailboxes(value: str, display: str | None, address: str) -> None:
         ("Jörg <jörg@müller.de>", "SMTPUTF8"),
         ("Lumen\r\nBcc: x@evil.com <a@example.com>", "control character"),
         ("Lumen <hello>", "no domain"),
+        ("news@", "nothing after '@'"),
         ("", "empty"),
     ],
 )

@@ -173,13 +173,41 @@ class _TermMatcher:
                 yield m.start(), m.end(), m.group(), found
 
 
-class BrandLinter:
-    """The guidelines compiled once: call :meth:`lint` per text (thread-safe, no I/O)."""
+def zero_digits(text: str) -> str:
+    """``text`` with every decimal digit, of any script (``٣``, ``३``), written as ``0``
+    (lengths and positions unchanged)."""
+    if text.isascii():
+        return text.translate(_ZEROS)
+    # str.translate goes character by character on non-ASCII text; on the UTF-8 bytes it is a
+    # table lookup per byte (ASCII digits never occur inside a multi-byte sequence)
+    text = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_BYTE_ZEROS)
+        .decode("utf-8", "surrogatepass")
+    )
+    return _OTHER_DIGIT.sub("0", text)
 
-    def __init__(self, guidelines: Guidelines) -> None:
+
+_ZEROS = str.maketrans("123456789", "000000000")
+_BYTE_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_OTHER_DIGIT = re.compile(r"[^\D0-9]")  # a digit of another script
+
+
+class BrandLinter:
+    """The guidelines compiled once: call :meth:`lint` per text (thread-safe, no I/O).
+
+    ``digits_as_zero``: the texts linted have their digits written as 0 (bulk jobs do that so
+    documents that differ only in a number share one lint); the terms, name and disclaimers
+    are compared the same way (``100% free`` then matches any three-digit ``% free``).
+    """
+
+    def __init__(self, guidelines: Guidelines, *, digits_as_zero: bool = False) -> None:
         self.guidelines = guidelines
+        self._same = zero_digits if digits_as_zero else _unchanged
         self._matchers: dict[str | None, _TermMatcher] = {}
         name = guidelines.brand_name
+        name = self._same(name) if name else name
+        self._name_text = name
         self._name = (
             re.compile(_term_pattern(name), re.IGNORECASE) if name and len(name) > 1 else None
         )
@@ -200,10 +228,11 @@ class BrandLinter:
         matcher = self._matchers.get(language)
         if matcher is None:
             g = self.guidelines
-            terms = [_Term(t, True, None) for t in g.terms_for(language)]
+            same = self._same
+            terms = [_Term(same(t), True, None) for t in g.terms_for(language)]
             for term, entry in g.glossary_for(language).items():
-                terms.append(_Term(term, False, entry.use))
-                terms.extend(_Term(form, False, use) for form, use in entry.forms.items())
+                terms.append(_Term(same(term), False, entry.use))
+                terms.extend(_Term(same(form), False, use) for form, use in entry.forms.items())
             banned = {_key(t.term) for t in terms if t.banned}
             replacements = {_key(t.term): t.replacement for t in terms if t.replacement}
             terms = [
@@ -217,7 +246,7 @@ class BrandLinter:
         found = self._disclaimers.get(channel)
         if found is None:
             found = self._disclaimers[channel] = [
-                (d, _flat(d)) for d in self.guidelines.disclaimers_for(channel)
+                (d, _flat(self._same(d))) for d in self.guidelines.disclaimers_for(channel)
             ]
         return found
 
@@ -229,6 +258,7 @@ class BrandLinter:
         locale: str | None = None,
         language: str | None = None,
         whole_text: bool = True,
+        reading: bool = True,
     ) -> list[Violation]:
         """The violations in ``text``, sorted by where they start (whole-text ones last).
 
@@ -236,7 +266,8 @@ class BrandLinter:
         ``language`` (ISO 639-1) selects per-language terms and the formality rule; without
         either, every language's terms apply and formality is not checked. ``whole_text``:
         False for a part of a document (a subject line): the disclaimers and the reading
-        level are then left to the body.
+        level are then left to the body. ``reading``: False leaves the reading level out (a
+        caller that caches it apart: :meth:`reading_level`).
         """
         if language is None and locale:
             language = locale.replace("_", "-").split("-", 1)[0].lower() or None
@@ -247,7 +278,8 @@ class BrandLinter:
         self._marks(text, found)
         if whole_text:
             self._disclaimer(text, channel, found)
-            self._reading(text, language, found)
+            if reading:
+                self._reading(text, language, found)
         found.sort(key=lambda v: (v.span is None, v.span or (0, 0), v.code))
         return found
 
@@ -278,8 +310,8 @@ class BrandLinter:
                 )
 
     def _casing(self, text: str, out: list[Violation]) -> None:
-        name = self.guidelines.brand_name
-        if self._name is None or name is None:
+        name, written = self._name_text, self.guidelines.brand_name
+        if self._name is None or name is None or written is None:
             return
         for m in self._name.finditer(text):
             if m.group() != name and re.sub(r"\s+", " ", m.group()) != name:
@@ -287,8 +319,8 @@ class BrandLinter:
                     Violation(
                         "brand.name_casing",
                         m.span(),
-                        f"the brand name is written “{name}”, not “{m.group()}”",
-                        name,
+                        f"the brand name is written “{written}”, not “{m.group()}”",
+                        written,
                         CODES["brand.name_casing"],
                     )
                 )
@@ -354,6 +386,12 @@ class BrandLinter:
                     )
                 )
 
+    def reading_level(self, text: str, *, language: str | None = None) -> list[Violation]:
+        """The reading-level rule alone (``brand.reading_level``, or nothing)."""
+        found: list[Violation] = []
+        self._reading(text, language, found)
+        return found
+
     def _reading(self, text: str, language: str | None, out: list[Violation]) -> None:
         limit = self.guidelines.reading_level.max_grade
         if limit is None:
@@ -372,6 +410,10 @@ class BrandLinter:
                 CODES["brand.reading_level"],
             )
         )
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _exclamation_spans(text: str) -> list[tuple[int, int]]:

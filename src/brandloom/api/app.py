@@ -24,6 +24,7 @@ from brandloom import __version__
 from brandloom.api.errors import install_error_handlers
 from brandloom.api.executor import DistributedExecutor, Executor, JobExecutor
 from brandloom.audiences.router import router as audiences_router
+from brandloom.brands.router import router as brands_router
 from brandloom.cache import open_cache
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.db.migrate import upgrade
@@ -250,6 +251,7 @@ def create_app(
     app.include_router(documents_router)
     app.include_router(keys_router)
     app.include_router(analyze_router)
+    app.include_router(brands_router)
     return app
 
 

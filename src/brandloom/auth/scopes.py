@@ -43,6 +43,10 @@ register_scope("keys:write", "issue and revoke API keys, with scopes the caller 
 register_scope(
     "analyze", "analyse texts: language, sentiment, emotions, readability, spam, culture"
 )
+register_scope(
+    "brands:read", "read brands, their guidelines, kit, library and voice; score and lint texts"
+)
+register_scope("brands:write", "create, change and delete brands; import texts; train voices")
 
 
 def parse_scopes(names: Iterable[str]) -> frozenset[str]:

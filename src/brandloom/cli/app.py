@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from brandloom.cli.brands import brand_app, voice_app
 from brandloom.cli.locales import locales as locales_command
 from brandloom.errors import BrandloomError
 
@@ -46,6 +47,8 @@ messages_app = typer.Typer(
 )
 app.add_typer(messages_app, name="messages")
 app.command("locales")(locales_command)
+app.add_typer(brand_app, name="brand")
+app.add_typer(voice_app, name="voice")
 
 # Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.
 console = Console(soft_wrap=True)
@@ -63,6 +66,19 @@ WorkspaceOpt = Annotated[
     ),
 ]
 SpecArg = Annotated[Path, typer.Argument(help="The job spec (YAML).", show_default=False)]
+
+
+def _workspace_brands(options: Any) -> Any:
+    """The brands a spec names, from the workspace ``BRANDLOOM_WORKSPACE`` names (validate and
+    preview check copy against them as a job would)."""
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+    from brandloom.documents.flows import live_brands
+
+    ctx = app_context()
+    auth = ctx.operator(os.environ.get("BRANDLOOM_WORKSPACE"))
+    with unit_of_work(ctx.factory) as session:
+        return live_brands(session, auth.workspace, options)
 
 
 def _run(fn: Callable[[], T]) -> T:
@@ -362,7 +378,7 @@ def validate(spec: SpecArg) -> None:
     """Check the template and the audience and show three previews; writes nothing."""
     from brandloom.cli.generate import validate as run_validate
 
-    summary = _run(lambda: run_validate(spec))
+    summary = _run(lambda: run_validate(spec, brands=_workspace_brands))
     failed = [p for p in summary.previews if p["qa"]["status"] == "fail"]
     problems = []
     if summary.rejected:
@@ -425,7 +441,7 @@ def preview(
     """Print one contact's document in one format to standard output."""
     from brandloom.cli.generate import preview as run_preview
 
-    item = _run(lambda: run_preview(spec, key=contact))
+    item = _run(lambda: run_preview(spec, key=contact, brands=_workspace_brands))
     data = item["files"].get(fmt)
     if data is None:
         err_console.print(
@@ -636,6 +652,8 @@ def demo(
     from brandloom.cli.context import app_context
     from brandloom.cli.generate import generate as run_generate
     from brandloom.cli.progress import ProgressReporter
+    from brandloom.db.engine import unit_of_work
+    from brandloom.demo.brand import save_demo_brand
     from brandloom.demo.data import write_demo
 
     def go() -> None:
@@ -648,6 +666,9 @@ def demo(
         ctx = app_context()
         auth = ctx.operator(workspace)
         spec_path = write_demo(inputs, count=contacts)
+        with unit_of_work(ctx.factory) as session:
+            # the brand the demo's spec names (its kit dresses the e-mail, PDF and DOCX)
+            save_demo_brand(session, session.merge(auth.workspace), folder=inputs)
         documents = out_dir / "documents"
         console.print(Text(f"demo inputs: {inputs} (contacts.csv, email.html, spec.yaml)"))
         with ProgressReporter(console) as reporter:

@@ -29,9 +29,10 @@ from brandloom.documents.flows import (
     preview_contact,
     preview_renderer,
 )
+from brandloom.documents.kind import JobBrands
 from brandloom.documents.outputs import check_out_dir, clear_out_dir, write_marker
 from brandloom.documents.pipeline import JobRenderer
-from brandloom.documents.spec import SpecError
+from brandloom.documents.spec import RenderOptions, SpecError
 from brandloom.errors import BrandloomError, ConflictError, NotFoundError
 from brandloom.jobs import lifecycle
 from brandloom.jobs.models import Job
@@ -233,6 +234,7 @@ def _create(
             docx=prepared.docx,
             messages=prepared.messages,
             locales=prepared.locales,
+            assets=prepared.assets,
         )
         job = create_render_job(
             session,
@@ -269,7 +271,11 @@ class ValidationSummary:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def file_renderer(spec_file: SpecFile) -> JobRenderer:
+BrandsLoader = Callable[[RenderOptions], JobBrands]
+"""Loads the brands a spec names (validate and preview read them from the workspace)."""
+
+
+def file_renderer(spec_file: SpecFile, brands: BrandsLoader | None = None) -> JobRenderer:
     """The renderer the spec's job would use, dated as a job created now would be; every
     rendered part is kept (a preview shows the body even when no output needs the text)."""
     return preview_renderer(
@@ -277,6 +283,7 @@ def file_renderer(spec_file: SpecFile) -> JobRenderer:
         spec_file.prepared,
         eml_date=eml_date_for(spec_file.spec, datetime.now(UTC)),
         all_parts=True,
+        brands=brands(spec_file.spec) if brands and spec_file.spec.brands().names() else None,
     )
 
 
@@ -288,11 +295,13 @@ def _audience_reader(spec_file: SpecFile) -> Any:
     return reader
 
 
-def validate(spec_path: Path, *, previews: int = 3) -> ValidationSummary:
+def validate(
+    spec_path: Path, *, previews: int = 3, brands: BrandsLoader | None = None
+) -> ValidationSummary:
     """Template and audience checks plus a few rendered previews; nothing is written."""
     spec_file = read_spec_file(spec_path)
     reader = _audience_reader(spec_file)
-    renderer = file_renderer(spec_file)
+    renderer = file_renderer(spec_file, brands)
     localization = spec_file.prepared.localization
     rows_read = accepted = rejected = 0
     by_code: dict[str, int] = {}
@@ -321,11 +330,11 @@ def validate(spec_path: Path, *, previews: int = 3) -> ValidationSummary:
     )
 
 
-def preview(spec_path: Path, *, key: str) -> dict[str, Any]:
+def preview(spec_path: Path, *, key: str, brands: BrandsLoader | None = None) -> dict[str, Any]:
     """Render one contact (by key) of the spec's audience; nothing is written."""
     spec_file = read_spec_file(spec_path)
     reader = _audience_reader(spec_file)
-    renderer = file_renderer(spec_file)
+    renderer = file_renderer(spec_file, brands)
     wanted = key_candidates(key)
     for item in reader:
         if isinstance(item, ContactRow) and item.key in wanted:

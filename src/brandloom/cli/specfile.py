@@ -1,8 +1,8 @@
 """The CLI's edge: a spec file (SPEC.yaml) and the files it names, read and checked once.
 
 What comes out is plain data for the id-based services: the render options, the template's
-parts as text (files read), the Word template's bytes, the audience file and its import
-options. Nothing below the CLI reads a file a spec names.
+parts as text (files read), the Word template's and the assets' bytes, the audience file and its
+import options. Nothing below the CLI reads a file a spec names.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from brandloom.documents.flows import PreparedTemplate, prepare_template
 from brandloom.documents.spec import JobSpec, RenderSpec, SpecError, load_spec, resolve_part
 from brandloom.documents.spec import resolve_path as resolve_spec_path
 from brandloom.kit.hashing import sha256_hex
+from brandloom.templates.assets import ASSET_SUFFIXES, asset_digests
 from brandloom.templates.catalog_files import catalog_suffix, parse_catalog
 
 
@@ -79,6 +80,7 @@ def read_spec_file(path: Path) -> SpecFile:
     messages: dict[str, dict[str, Any]] = {}
     for locale, catalog in (tpl.messages or {}).items():
         messages[locale], origins[f"messages.{locale}"] = read_catalog(catalog, base, locale)
+    assets = read_assets(tpl.assets or [], base)
     prepared = prepare_template(
         spec,
         engine=engine,
@@ -88,6 +90,7 @@ def read_spec_file(path: Path) -> SpecFile:
         origins=origins,
         messages=messages,
         locales=tpl.locales or {},
+        assets=assets,
     )
     aud = spec.audience
     options = ImportOptions(
@@ -112,6 +115,7 @@ def read_spec_file(path: Path) -> SpecFile:
                 "engine": engine,
                 "docx": sha256_hex(docx) if docx is not None else None,
                 **({"messages": messages} if messages else {}),
+                **({"assets": asset_digests(assets)} if assets else {}),
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -140,6 +144,30 @@ def _read_docx(value: str, base: Path, origins: dict[str, str]) -> bytes:
         ) from None
     origins["docx"] = str(docx_path)
     return data
+
+
+def read_assets(paths: list[str], base: Path) -> dict[str, bytes]:
+    """``template.assets``: files, or folders whose image files are taken (not their
+    subfolders); each is named by its file name (``#image("logo.png")``)."""
+    assets: dict[str, bytes] = {}
+    for value in paths:
+        path = resolve_spec_path(value, base)
+        files = (
+            sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in ASSET_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
+        for file in files:
+            if file.name in assets:
+                raise SpecError(f"template.assets: two files are named {file.name}")
+            try:
+                assets[file.name] = file.read_bytes()
+            except OSError as exc:
+                raise SpecError(
+                    f"template.assets: cannot read {file}: {exc.strerror or exc}",
+                    code="spec.file_not_found",
+                ) from None
+    return assets
 
 
 def read_catalog(

@@ -1,5 +1,9 @@
 """Deterministic synthetic data for the demo: contacts in ten locales, one message catalog per
-language, and the job spec."""
+language, the brand's kit and guidelines (``brand.py`` stores them), and the job spec.
+
+The e-mail (``email.html``) is a fragment: the brand's layout wraps it (logo, colors, address and
+legal lines). The letter (the ``markdown`` part) makes the PDF and Word documents: on the
+brand's letterhead, dated, with a greeting, the body, a sign-off and the footer."""
 
 from __future__ import annotations
 
@@ -13,6 +17,26 @@ from typing import Any
 import yaml
 
 BRAND = "Lumen & Loom Coffee"
+#: The brand's files, shipped next to this module and copied into the demo's inputs.
+BRAND_FILES = ("kit.yaml", "guidelines.yaml", "logo.png")
+
+# The letter every contact gets as PDF and Word document (and Markdown), in their language.
+LETTER = """{{ "2026-11-02" | date("long") }}
+
+{{ t.greeting }} {{ first_name | default(t.friend) }},
+
+{{ t.intro }} {{ t.letter_thanks }}
+
+## {{ points | number }} {{ t.points }}
+
+{{ t.last_order }} {{ last_order | date("long") }} · {{ t.saved }} {{ saved | currency(currency) }}
+
+[{{ t.cta }}]({{ 'https://shop.lumenloom.example/autumn' | utm(source='letter', \
+medium='print', campaign='autumn-blend') }})
+
+{{ t.sign_off }}\\
+**{{ t.signature }}**
+"""
 
 # locale -> (first names, last names, currency)
 PEOPLE: dict[str, tuple[list[str], list[str], str]] = {
@@ -55,8 +79,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "You saved",
         "image_alt": "A cup of autumn blend coffee",
         "cta": "Redeem your points",
-        "footer": "Lumen & Loom, 1 Roastery Lane",
         "unsubscribe": "Unsubscribe",
+        "letter_thanks": (
+            "Thank you for sharing another year of good coffee with us. Your points are "
+            "ready to redeem online and in every Lumen & Loom café."
+        ),
+        "sign_off": "Warm regards,",
+        "signature": "Mara Lind, Head Roaster",
     },
     "de": {
         "greeting": "Hallo",
@@ -67,8 +96,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "Gespart",
         "image_alt": "Eine Tasse Herbstmischung",
         "cta": "Punkte einlösen",
-        "footer": "Lumen & Loom, Röstereiweg 1",
         "unsubscribe": "Abmelden",
+        "letter_thanks": (
+            "Danke, dass Sie ein weiteres Jahr guten Kaffee mit uns geteilt haben. Ihre "
+            "Punkte lösen Sie online und in jedem Café von Lumen & Loom ein."
+        ),
+        "sign_off": "Herzliche Grüße",
+        "signature": "Mara Lind, Röstmeisterin",
     },
     "es": {
         "greeting": "Hola",
@@ -79,8 +113,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "Ahorraste",
         "image_alt": "Una taza de mezcla de otoño",
         "cta": "Canjea tus puntos",
-        "footer": "Lumen & Loom, Calle del Tostador 1",
         "unsubscribe": "Darse de baja",
+        "letter_thanks": (
+            "Gracias por compartir otro año de buen café con nosotros. Puedes canjear tus "
+            "puntos en línea y en cualquier cafetería Lumen & Loom."
+        ),
+        "sign_off": "Un cordial saludo,",
+        "signature": "Mara Lind, maestra tostadora",
     },
     "fr": {
         "greeting": "Bonjour",
@@ -91,8 +130,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "Économisé",
         "image_alt": "Une tasse de mélange d'automne",
         "cta": "Utiliser mes points",
-        "footer": "Lumen & Loom, 1 rue de la Torréfaction",
         "unsubscribe": "Se désabonner",
+        "letter_thanks": (
+            "Merci d'avoir partagé une nouvelle année de bon café avec nous. Vos points "
+            "sont à utiliser en ligne et dans tous les cafés Lumen & Loom."
+        ),
+        "sign_off": "Bien chaleureusement,",
+        "signature": "Mara Lind, maître torréfactrice",
     },
     "pt": {
         "greeting": "Olá",
@@ -103,8 +147,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "Você economizou",
         "image_alt": "Uma xícara do blend de outono",
         "cta": "Resgatar pontos",
-        "footer": "Lumen & Loom, Rua da Torrefação 1",
         "unsubscribe": "Cancelar inscrição",
+        "letter_thanks": (
+            "Obrigado por compartilhar mais um ano de bom café conosco. Seus pontos podem "
+            "ser resgatados on-line e em qualquer cafeteria Lumen & Loom."
+        ),
+        "sign_off": "Um abraço,",
+        "signature": "Mara Lind, mestre de torra",
     },
     "zh": {
         "greeting": "您好",
@@ -115,8 +164,12 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "已节省",
         "image_alt": "一杯秋季拼配咖啡",
         "cta": "兑换积分",
-        "footer": "Lumen & Loom，烘焙路1号",
         "unsubscribe": "退订",
+        "letter_thanks": (
+            "感谢您又一年与我们分享好咖啡。您的积分可以在网上商店和每一家 Lumen & Loom 咖啡馆兑换。"
+        ),
+        "sign_off": "此致敬礼，",
+        "signature": "首席烘焙师 Mara Lind",
     },
     "ja": {
         "greeting": "こんにちは",
@@ -127,8 +180,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "節約額",
         "image_alt": "秋のブレンドコーヒー",
         "cta": "ポイントを使う",
-        "footer": "Lumen & Loom 焙煎通り1",
         "unsubscribe": "配信停止",
+        "letter_thanks": (
+            "今年もおいしいコーヒーをご一緒いただき、ありがとうございます。"
+            "ポイントはオンラインストアとすべての Lumen & Loom カフェでご利用いただけます。"
+        ),
+        "sign_off": "心を込めて",
+        "signature": "焙煎責任者 Mara Lind",
     },
     "ar": {
         "greeting": "مرحبًا",
@@ -139,8 +197,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "وفّرت",
         "image_alt": "فنجان من قهوة خلطة الخريف",
         "cta": "استبدل نقاطك",
-        "footer": "لومن آند لوم، شارع المحمصة 1",
         "unsubscribe": "إلغاء الاشتراك",
+        "letter_thanks": (
+            "شكرًا لأنك شاركتنا عامًا آخر من القهوة الطيبة. يمكنك استبدال نقاطك عبر "
+            "الإنترنت وفي جميع مقاهي لومن آند لوم."
+        ),
+        "sign_off": "مع أطيب التحيات،",
+        "signature": "مارا ليند، رئيسة المحمصة",
     },
     "hi": {
         "greeting": "नमस्ते",
@@ -151,8 +214,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "आपने बचाए",
         "image_alt": "ऑटम ब्लेंड कॉफ़ी का एक कप",
         "cta": "पॉइंट्स भुनाएँ",
-        "footer": "Lumen & Loom, रोस्टरी लेन 1",
         "unsubscribe": "सदस्यता छोड़ें",
+        "letter_thanks": (
+            "एक और साल अच्छी कॉफ़ी हमारे साथ बाँटने के लिए धन्यवाद। आप अपने पॉइंट्स ऑनलाइन "
+            "और हर Lumen & Loom कैफ़े में भुना सकते हैं।"
+        ),
+        "sign_off": "शुभकामनाओं सहित,",
+        "signature": "मारा लिंड, हेड रोस्टर",
     },
     "it": {
         "greeting": "Ciao",
@@ -163,8 +231,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "saved": "Hai risparmiato",
         "image_alt": "Una tazza di miscela d'autunno",
         "cta": "Usa i tuoi punti",
-        "footer": "Lumen & Loom, Via della Torrefazione 1",
         "unsubscribe": "Annulla iscrizione",
+        "letter_thanks": (
+            "Grazie per aver condiviso con noi un altro anno di buon caffè. Puoi usare i "
+            "tuoi punti online e in ogni caffetteria Lumen & Loom."
+        ),
+        "sign_off": "Un caro saluto,",
+        "signature": "Mara Lind, mastra torrefattrice",
     },
 }
 
@@ -243,12 +316,17 @@ def write_contacts(path: Path, *, count: int = 10_000, seed: int = 7) -> None:
 
 
 def write_demo(folder: Path, *, count: int = 10_000) -> Path:
-    """Write contacts, the e-mail, one message catalog per language and the spec into
-    ``folder``; returns the spec path."""
+    """Write contacts, the e-mail, the letter, one message catalog per language, the brand's
+    kit, logo and guidelines, and the spec into ``folder``; returns the spec path. The spec
+    names the brand: store it first (:func:`brandloom.demo.brand.save_demo_brand`)."""
     folder.mkdir(parents=True, exist_ok=True)
     write_contacts(folder / "contacts.csv", count=count)
-    html = resources.files("brandloom.demo").joinpath("email.html").read_text(encoding="utf-8")
+    package = resources.files("brandloom.demo")
+    html = package.joinpath("email.html").read_text(encoding="utf-8")
     (folder / "email.html").write_text(html, encoding="utf-8")
+    (folder / "letter.md").write_text(LETTER, encoding="utf-8")
+    for name in BRAND_FILES:
+        (folder / name).write_bytes(package.joinpath(name).read_bytes())
     catalogs = folder / "messages"
     catalogs.mkdir(exist_ok=True)
     for language, messages in MESSAGES.items():
@@ -259,12 +337,15 @@ def write_demo(folder: Path, *, count: int = 10_000) -> Path:
         "name": "autumn-blend",
         "locale": "en-US",
         "seed": 2026,
+        # its kit dresses the e-mail, the PDF letter and the Word document
+        "brand": BRAND,
         "audience": {"path": "contacts.csv", "key": "email"},
         "template": {
             "subject": "{{ t.greeting }} {{ first_name | default(t.friend) }} — "
             "{{ points | number }} {{ t.points }}",
             "preheader": "{{ t.intro }}",
             "html": "email.html",
+            "markdown": "letter.md",
             "sms": BRAND + ": {{ t.intro }} {{ points | number }} {{ t.points }}",
             "messages": {language: f"messages/{language}.yaml" for language in MESSAGES},
             # Japanese puts the name first and addresses the reader with 様.

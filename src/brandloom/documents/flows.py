@@ -21,14 +21,17 @@ from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.service import audience_locales, contact_from_fields, get_audience
 from brandloom.audiences.types import attribute_decoder
 from brandloom.audiences.validation import ContactRow, key_candidates, normalize_locale
+from brandloom.brands.service import JobBrand, brand_for_job
 from brandloom.cache import Cache
 from brandloom.db.base import utcnow
 from brandloom.documents.formats.docx import DocxTemplate, compile_docx
 from brandloom.documents.kind import KIND as RENDER_KIND
 from brandloom.documents.kind import (
+    JobBrands,
     RenderParams,
     check_localized_variables,
     localize,
+    recorded_brands,
     render_settings,
 )
 from brandloom.documents.pipeline import ContactData, JobRenderer, Localization
@@ -40,8 +43,15 @@ from brandloom.jobs.models import Job
 from brandloom.kit.ids import new_id
 from brandloom.settings import Settings
 from brandloom.storage import api_jobs_location, is_remote, join_location
+from brandloom.templates.assets import check_assets
 from brandloom.templates.engine import CompiledTemplate
-from brandloom.templates.service import compile_variants, get_template, save_template
+from brandloom.templates.service import (
+    compile_variants,
+    get_template,
+    save_template,
+    template_assets,
+)
+from brandloom.templates.slots import strip_slots
 from brandloom.workspaces.models import Workspace
 
 
@@ -60,6 +70,7 @@ class PreparedTemplate:
     locales: dict[str, dict[str, str]] = field(default_factory=dict)  # locale -> part overrides
     variant_messages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     localization: Localization | None = None
+    assets: dict[str, bytes] = field(default_factory=dict)  # name -> the image a typst part places
 
     def check_variables(self, available: list[str] | tuple[str, ...]) -> None:
         """Every variable used without a fallback is a column of the audience or a builtin;
@@ -80,6 +91,7 @@ def prepare_template(
     messages: Mapping[str, Mapping[str, Any]] | None = None,
     locales: Mapping[str, Mapping[str, str]] | None = None,
     variant_messages: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    assets: Mapping[str, bytes] | None = None,
 ) -> PreparedTemplate:
     """Check that the template can make every output and compile every variant.
 
@@ -87,25 +99,27 @@ def prepare_template(
     name where each part came from, for error messages (a file, or ``inline``; a catalog's
     origin is under ``messages.<locale>``). ``messages`` (locale -> catalog) and ``locales``
     (locale -> part overrides) make the template multilingual; ``variant_messages`` are the
-    keys each variant overrides (default: the spec's ``variants[].messages``).
+    keys each variant overrides (default: the spec's ``variants[].messages``); ``assets`` are
+    the images the ``typst`` part places (checked here).
     """
     parts = dict(parts)
     origins = dict(origins or {})
     if options.email.unsubscribe_url and "unsubscribe_url" not in parts:
         parts["unsubscribe_url"] = options.email.unsubscribe_url
         origins["unsubscribe_url"] = "email.unsubscribe_url"
-    if not {"html", "text", "markdown", "sms"} & set(parts):
-        raise SpecError("template: give at least one of html, text, markdown or sms")
+    if not {"html", "text", "markdown", "sms", "typst"} & set(parts):
+        raise SpecError("template: give at least one of html, text, markdown, sms or typst")
     for fmt in ("html", "sms"):
         if fmt in options.outputs and fmt not in parts:
             raise SpecError(f"outputs has '{fmt}' but template.{fmt} is missing")
     for fmt in ("pdf", "docx"):
         if fmt not in options.outputs or (fmt == "docx" and docx is not None):
             continue
-        if not {"pdf", "markdown", "html"} & set(parts):
+        own = ("typst", "pdf") if fmt == "pdf" else ("docx",)
+        if not {*own, "markdown", "html"} & set(parts):
             raise SpecError(
-                f"outputs has '{fmt}': give template.{fmt if fmt == 'docx' else 'pdf'}, "
-                "template.markdown or template.html"
+                f"outputs has '{fmt}': give "
+                f"{', '.join(f'template.{p}' for p in own)}, template.markdown or template.html"
             )
     resolved = (
         {name: dict(o) for name, o in variants.items()}
@@ -148,6 +162,7 @@ def prepare_template(
         locales={loc: dict(p) for loc, p in (locales or {}).items()},
         variant_messages=own_messages,
         localization=localization,
+        assets=check_assets(assets),
     )
 
 
@@ -255,10 +270,12 @@ def create_render_job(
         stored = get_template(session, workspace, template_id=spec.template_id, cache=cache)
         engine, parts, docx = stored.engine, dict(stored.parts), stored.docx
         messages, locales = stored.messages or {}, stored.locales or {}
+        assets = template_assets(stored) if "pdf" in spec.outputs else {}
     else:
         assert spec.template is not None
         engine, parts, docx = spec.template.engine or "jinja", spec.template.text_parts(), None
         messages, locales = inline_messages(spec.template.messages), spec.template.locales or {}
+        assets = {}
     prepared = prepare_template(
         spec,
         engine=engine,
@@ -267,6 +284,7 @@ def create_render_job(
         messages=messages,
         locales=locales,
         origins=origins,
+        assets=assets,
     )
     if audience.variables is not None:
         prepared.check_variables(audience.variables)
@@ -291,6 +309,10 @@ def create_render_job(
             params["warnings"] = warnings
     if not ready:
         params["check_variables"] = True  # the audience's columns are known once imported
+    brands = spec_brands(session, workspace, spec)
+    if brands:
+        # the guidelines version and voice the checks use, fixed now: a resume uses the same
+        params["brands"] = {name: ref.to_json() for name, ref in brands.items()}
     return job_service.create_job(
         session,
         workspace,
@@ -312,6 +334,37 @@ def create_render_job(
 # ---------------------------------------------------------------------------------------------
 
 
+def spec_brands(
+    session: Session, workspace: Workspace, options: RenderOptions
+) -> dict[str, JobBrand]:
+    """The brands a spec names, resolved now; a check that needs guidelines or a voice the
+    brand lacks is refused before anything is written (422, naming the command that fixes
+    it)."""
+    use = options.brands()
+    return {
+        name: brand_for_job(
+            session,
+            workspace,
+            name=name,
+            needs_guidelines=guidelines,
+            needs_voice=voice,
+            where="qa.voice" if voice and not guidelines else "brand",
+        )
+        for name, (guidelines, voice) in use.names().items()
+    }
+
+
+def live_brands(session: Session, workspace: Workspace, options: RenderOptions) -> JobBrands:
+    """The brands a spec names as a job created now would load them (previews)."""
+    refs = spec_brands(session, workspace, options)
+    return recorded_brands(
+        session,
+        workspace,
+        {n: r.to_json() for n, r in refs.items()},
+        layout_brand=options.brand,
+    )
+
+
 def preview_renderer(
     options: RenderOptions,
     prepared: PreparedTemplate,
@@ -319,6 +372,7 @@ def preview_renderer(
     eml_date: datetime,
     variant: str | None = None,
     all_parts: bool = False,
+    brands: JobBrands | None = None,
 ) -> JobRenderer:
     """The renderer a job with these options would use (parts kept for the preview).
 
@@ -338,6 +392,10 @@ def preview_renderer(
         qa=options.qa,
         docx_template=prepared.docx_compiled,
         localization=prepared.localization,
+        assets=prepared.assets,
+        brands=brands.checks if brands is not None else None,
+        brand=options.brand,
+        layout=brands.layout if brands is not None else None,
         settings=render_settings(
             name=options.name,
             seed=str(options.seed),
@@ -359,12 +417,15 @@ def preview_contact(renderer: JobRenderer, contact: ContactData) -> dict[str, An
     result = renderer.render_chunk([contact], include_failed=True)
     outcome = result.outcomes[0]
     doc = result.documents[0] if result.documents else None
+    parts = dict(doc.parts) if doc else {}
+    if "typst" in parts:  # shown with its values in place (a job passes them as data)
+        parts["typst"] = strip_slots(parts["typst"])
     return {
         "key": outcome.key,
         "row": outcome.row,
         "variant": outcome.variant,
         "qa": {"status": outcome.qa_status, "issues": outcome.qa_issues},
-        "parts": doc.parts if doc else {},
+        "parts": parts,
         "files": {fmt: data for fmt, (_rel, data) in doc.files.items()} if doc else {},
     }
 
@@ -446,6 +507,7 @@ def preview_template(
         docx=template.docx,
         messages=template.messages,
         locales=template.locales,
+        assets=template_assets(template) if "pdf" in options.outputs else None,
     )
     prepared.check_variables(available)
     if locale is not None:
@@ -460,6 +522,7 @@ def preview_template(
         eml_date=eml_date_for(options, utcnow()),
         variant=variant,
         all_parts=True,
+        brands=live_brands(session, workspace, options),
     )
     shown = preview_contact(renderer, data)
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 from brandloom.audiences.export import write_rejects_csv
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.types import attribute_decoder
+from brandloom.brands.service import JobBrand, LoadedBrand, load_job_brand
 from brandloom.documents.formats.docx import compile_docx
 from brandloom.documents.formats.eml import EmailSettings
+from brandloom.documents.formats.registry import BrandLayout
 from brandloom.documents.outputs import MANIFEST, REJECTED, REPORT
 from brandloom.documents.pipeline import ContactData, JobRenderer, Localization, RenderSettings
-from brandloom.documents.qa import QAConfig
+from brandloom.documents.qa import QABrand, QAConfig
 from brandloom.documents.repository import DocumentRepository
 from brandloom.documents.service import RENDER_KIND
 from brandloom.documents.sinks import PARTS_DIR, STATE_DIR, Sink, make_sink
@@ -46,7 +48,8 @@ from brandloom.templates.messages import (
     variant_catalogs,
 )
 from brandloom.templates.models import Template
-from brandloom.templates.service import compile_localized, compile_variants
+from brandloom.templates.service import compile_localized, compile_variants, template_assets
+from brandloom.workspaces.models import Workspace
 
 KIND = RENDER_KIND
 
@@ -177,7 +180,56 @@ def template_localization(
     )
 
 
-def build_runtime(job: Job, template: Template) -> RenderRuntime:
+@dataclass(frozen=True, slots=True)
+class JobBrands:
+    """The brands a job uses, loaded: for its checks (by name) and its layouts (the spec's
+    ``brand:``)."""
+
+    checks: dict[str, QABrand] = field(default_factory=dict)
+    layout: BrandLayout | None = None
+
+
+def recorded_brands(
+    session: Session,
+    workspace: Workspace | str,
+    recorded: Mapping[str, Any],
+    *,
+    layout_brand: str | None = None,
+) -> JobBrands:
+    """The brands a job recorded when it was created (name -> the guidelines version and voice
+    it named), loaded as plain data; ``layout_brand``'s kit becomes the job's layout."""
+    found = JobBrands()
+    for name, data in recorded.items():
+        loaded = load_job_brand(session, workspace, recorded=JobBrand.from_json(data))
+        found.checks[name] = qa_brand(loaded)
+        if name == layout_brand:
+            found = replace(found, layout=brand_layout(loaded))
+    return found
+
+
+def brand_layout(loaded: LoadedBrand) -> BrandLayout:
+    kit = loaded.kit
+    return BrandLayout(
+        name=loaded.name,
+        colors={k: v for k, v in kit.colors.model_dump().items() if v},
+        font=kit.font,
+        logo=loaded.logo.data if loaded.logo is not None else None,
+        logo_media_type=loaded.logo.media_type if loaded.logo is not None else None,
+        address=tuple(kit.address),
+        legal_footer=tuple(kit.legal_footer),
+    )
+
+
+def qa_brand(loaded: LoadedBrand) -> QABrand:
+    return QABrand(
+        name=loaded.name,
+        guidelines=loaded.guidelines,
+        guidelines_version=loaded.guidelines_version,
+        voice=loaded.voice,
+    )
+
+
+def build_runtime(job: Job, template: Template, brands: JobBrands | None = None) -> RenderRuntime:
     stored = job.params
     spec = stored["spec"]
     email = spec.get("email") or {}
@@ -214,6 +266,11 @@ def build_runtime(job: Job, template: Template) -> RenderRuntime:
         weights=[(w[0], float(w[1])) for w in stored["weights"]],
         qa=QAConfig.model_validate(spec.get("qa") or {}),
         settings=settings,
+        # the images a typst part places, only for jobs that make PDFs (the column loads on read)
+        assets=template_assets(template) if "pdf" in outputs else None,
+        brands=brands.checks if brands is not None else None,
+        brand=spec.get("brand"),
+        layout=brands.layout if brands is not None else None,
     )
     assert job.out_dir is not None and job.audience_id is not None
     sink = make_sink(spec.get("sink") or "dir", open_location(job.out_dir), outputs)
@@ -374,7 +431,13 @@ class RenderKind:
         template = session.get(Template, job.template_id)
         if template is None:
             raise LookupError(f"template {job.template_id} not found")
-        runtime = build_runtime(job, template)
+        brands = recorded_brands(
+            session,
+            job.workspace_id,
+            job.params.get("brands") or {},
+            layout_brand=job.params["spec"].get("brand"),
+        )
+        runtime = build_runtime(job, template, brands)
         audience = AudienceRepository(session, job.workspace_id).get(runtime.audience_id)
         runtime.decode = attribute_decoder(audience.types) if audience is not None else None
         return runtime

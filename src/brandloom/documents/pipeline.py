@@ -15,9 +15,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from brandloom.documents.formats.eml import EmailSettings
-from brandloom.documents.formats.registry import FormatInput, FormatJob, get_format
+from brandloom.documents.formats.registry import (
+    BrandLayout,
+    FormatInput,
+    FormatJob,
+    get_format,
+)
 from brandloom.documents.naming import file_stem, path_for
-from brandloom.documents.qa import QAChecker, QAConfig, QAInput, QAIssue, QAJob, QAResult
+from brandloom.documents.qa import (
+    QABrand,
+    QAChecker,
+    QAConfig,
+    QAInput,
+    QAIssue,
+    QAJob,
+    QAResult,
+)
 from brandloom.documents.sinks import RenderedDocument
 from brandloom.documents.variants import Assigner, SeededHashAssigner
 from brandloom.templates.engine import CompiledTemplate
@@ -119,7 +132,8 @@ class JobRenderer:
     """Renders contacts for one job. Build once per worker process; call per chunk.
 
     ``assigner`` chooses each contact's variant; by default a :class:`SeededHashAssigner` of
-    the settings' seed and ``weights``.
+    the settings' seed and ``weights``. ``assets`` are the template's files (the images its
+    ``typst`` part places).
     """
 
     def __init__(
@@ -132,6 +146,10 @@ class JobRenderer:
         docx_template: DocxTemplate | None = None,
         assigner: Assigner | None = None,
         localization: Localization | None = None,
+        assets: Mapping[str, bytes] | None = None,
+        brands: Mapping[str, QABrand] | None = None,
+        brand: str | None = None,
+        layout: BrandLayout | None = None,
     ) -> None:
         self.templates = dict(templates)
         self.localization = localization
@@ -142,11 +160,15 @@ class JobRenderer:
             QAJob(
                 outputs=settings.outputs,
                 unsubscribe_mailto=bool(settings.email and settings.email.unsubscribe_mailto),
+                brands=brands or {},
+                brand=brand,
             ),
         )
         self.assigner = assigner or SeededHashAssigner(seed=settings.seed, weights=weights)
         formats = [get_format(fmt) for fmt in self.outputs]
-        job = FormatJob(settings=settings, docx_template=docx_template)
+        job = FormatJob(
+            settings=settings, docx_template=docx_template, assets=assets or {}, brand=layout
+        )
         # (format, its writer, its file path from a stem): looked up once, used per document.
         self._writers = [(fmt.name, fmt.writer(job), path_for(fmt.name)) for fmt in formats]
         needed: set[str] = {"subject", "preheader"}

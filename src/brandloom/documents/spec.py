@@ -7,6 +7,7 @@ paths; a value that names a template file by its extension is read from disk.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -31,7 +32,18 @@ from brandloom.kit.locale import parse_locale
 from brandloom.kit.validation import closest, validation_messages
 from brandloom.templates.parts import TEXT_PARTS, check_locale_parts
 
-TEMPLATE_FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".j2", ".jinja", ".jinja2", ".liquid")
+TEMPLATE_FILE_SUFFIXES = (
+    ".html",
+    ".htm",
+    ".txt",
+    ".md",
+    ".typ",
+    ".typst",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".liquid",
+)
 SINKS = ("dir", "zip", "jsonl")
 
 
@@ -69,7 +81,10 @@ class TemplateSpec(_Strict):
     markdown: str | None = None
     sms: str | None = None
     pdf: str | None = None
+    typst: str | None = None  # a full PDF layout: Typst with template tags (letters, statements)
     docx: str | None = None
+    # files (or folders of them) the typst part places: #image("logo.png")
+    assets: list[str] | None = None
     # locale -> a catalog file (YAML, JSON or gettext .po) or the catalog inline (key -> message)
     messages: dict[str, str | dict[str, Any]] | None = None
     # locale -> parts that differ in that locale ({ja: {subject: ...}})
@@ -169,6 +184,31 @@ class EmailSpec(_Strict):
         return value
 
 
+@dataclass(frozen=True, slots=True)
+class BrandUse:
+    """The brands a render spec names: its own ``brand:`` (layouts, ``brand_rules``) and the
+    one ``qa.voice`` scores against."""
+
+    brand: str | None
+    rules: bool
+    voice: bool
+    voice_brand: str | None
+
+    @property
+    def rules_brand(self) -> str | None:
+        return self.brand
+
+    def names(self) -> dict[str, tuple[bool, bool]]:
+        """Each brand named -> (its guidelines are needed, its voice is needed)."""
+        found: dict[str, tuple[bool, bool]] = {}
+        if self.brand:
+            found[self.brand] = (self.rules, False)
+        if self.voice and self.voice_brand:
+            guidelines, _ = found.get(self.voice_brand, (False, False))
+            found[self.voice_brand] = (guidelines, True)
+        return found
+
+
 class RenderOptions(_Strict):
     """How a render job renders: everything but where its audience and template come from.
 
@@ -186,6 +226,7 @@ class RenderOptions(_Strict):
     seed: int | str = 0
     chunk_size: int = Field(default=1000, ge=10, le=100_000)
     error_threshold: ErrorThreshold | None = Field(default_factory=ErrorThreshold)
+    brand: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("name")
     @classmethod
@@ -220,7 +261,26 @@ class RenderOptions(_Strict):
             raise ValueError("variant names must be unique")
         if "eml" in self.outputs and not self.email.from_:
             raise ValueError("output 'eml' needs email.from")
+        brands = self.brands()
+        if brands.rules and not brands.rules_brand:
+            raise ValueError("qa.brand_rules needs a brand: name it with brand: NAME")
+        if brands.voice and not brands.voice_brand:
+            raise ValueError("qa.voice needs a brand: qa.voice.brand or the spec's brand")
         return self
+
+    def brands(self) -> BrandUse:
+        """Which brands the spec names and what its checks need of them."""
+        from brandloom.documents.qa import brand as brand_checks
+
+        rules = self.qa.settings_for(brand_checks.RULES_CHECK).brand_rules
+        voice = self.qa.settings_for(brand_checks.VOICE_CHECK)
+        scored = voice.min_score is not None or voice.fail_below is not None
+        return BrandUse(
+            brand=self.brand,
+            rules=rules,
+            voice=scored,
+            voice_brand=voice.brand or self.brand,
+        )
 
     def options(self) -> dict[str, Any]:
         """The render options alone, as JSON (what a job stores as its spec)."""
@@ -252,6 +312,8 @@ class RenderSpec(RenderOptions):
             raise ValueError("give exactly one of template_id or template (inline parts)")
         if self.template is not None and self.template.docx is not None:
             raise ValueError("template.docx: upload Word templates through a stored template")
+        if self.template is not None and self.template.assets:
+            raise ValueError("template.assets: upload assets with a stored template")
         return self
 
 

@@ -210,7 +210,10 @@ def parse_mailbox(value: str) -> Mailbox:
         raise InvalidAddress("it is empty")
     if _CONTROL(text) is not None:
         raise InvalidAddress("it contains a line break or another control character")
-    parsed = _HEADERS("from", text)  # a BaseHeader that is an AddressHeader too
+    try:
+        parsed = _HEADERS("from", text)  # a BaseHeader that is an AddressHeader too
+    except IndexError:  # the standard library's parser fails on "news@" (nothing after '@')
+        raise InvalidAddress("it is not an RFC 5322 mailbox (nothing after '@')") from None
     header = cast(AddressHeader, parsed)
     defects = [d for d in parsed.defects if not isinstance(d, NonASCIILocalPartDefect)]
     groups = header.groups

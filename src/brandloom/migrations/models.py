@@ -4,6 +4,7 @@ It lives here, above every domain, because it imports them all: ``db`` stays bel
 """
 
 from brandloom.audiences.models import Audience, AudienceReject, Contact
+from brandloom.brands.models import Brand, BrandGuidelines, BrandText, BrandVoice
 from brandloom.db.base import Base
 from brandloom.documents.models import DocumentRecord
 from brandloom.jobs.models import Job, JobChunk
@@ -16,6 +17,10 @@ __all__ = [
     "Audience",
     "AudienceReject",
     "Base",
+    "Brand",
+    "BrandGuidelines",
+    "BrandText",
+    "BrandVoice",
     "Contact",
     "DocumentRecord",
     "Job",

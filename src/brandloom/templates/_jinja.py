@@ -62,12 +62,19 @@ from markupsafe import escape
 from brandloom import __version__ as brandloom_version
 from brandloom.cache import LocalCache
 from brandloom.templates import filters as F
-from brandloom.templates._types import ESCAPE_HTML, ESCAPE_MARKDOWN, ESCAPE_NONE, VariableUse
+from brandloom.templates._types import (
+    ESCAPE_HTML,
+    ESCAPE_MARKDOWN,
+    ESCAPE_NONE,
+    ESCAPE_SLOTS,
+    VariableUse,
+)
 from brandloom.templates.errors import (
     TemplateRenderError,
     TemplateSecurityError,
     TemplateSyntaxError,
 )
+from brandloom.templates.slots import check_slot_marks, slot
 
 # --- limits ----------------------------------------------------------------------------
 
@@ -537,11 +544,23 @@ def _finalize_markdown(value: Any) -> str:
     return F.markdown_escape(_finalize(value))
 
 
+def _finalize_slot(value: Any) -> str:
+    """Every output of a slotted part is one slot (see ``templates.slots``)."""
+    value = _finalize(value)
+    return slot(value if value.__class__ is str else str(value))
+
+
+_FINALIZE: dict[str, Callable[[Any], Any]] = {
+    ESCAPE_MARKDOWN: _finalize_markdown,
+    ESCAPE_SLOTS: _finalize_slot,
+}
+
+
 def _build_env(escaping: str) -> Sandbox:
     env = Sandbox(
         autoescape=escaping == ESCAPE_HTML,
         undefined=TrackingUndefined,
-        finalize=_finalize_markdown if escaping == ESCAPE_MARKDOWN else _finalize,
+        finalize=_FINALIZE.get(escaping, _finalize),
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=0,
@@ -728,6 +747,20 @@ def validate(
             if not isinstance(target, nodes.Getattr) or target.attr not in CALLABLE_NAMES:
                 label = _callee_label(target)
                 fail(node, label, f"calling {label!r} is not allowed")
+
+
+def _validate_slotted(tree: nodes.Template, source: str, part: str, origin: str | None) -> None:
+    # A filter block rewrites rendered text, values included: it could cut a slot in two.
+    for node in tree.find_all(nodes.FilterBlock):
+        line = node.lineno or 1
+        raise TemplateSyntaxError(
+            f"'filter' blocks are not allowed in the {part} part: filter each value instead "
+            "({{ name | upper }})",
+            part=part,
+            line=line,
+            column=column_of(source, line, "filter", word=True),
+            origin=origin,
+        )
 
 
 def _callee_label(node: nodes.Node) -> str:
@@ -1075,6 +1108,8 @@ def compile_part(
     """
     env = environment(escaping)
     source = normalize_newlines(source)
+    if escaping == ESCAPE_SLOTS:
+        check_slot_marks(source, part, origin)
     key = ""
     if cache is not None:
         key = code_cache_key(source, escaping)
@@ -1087,6 +1122,8 @@ def compile_part(
     except JinjaSyntaxError as exc:
         raise syntax_error(env, source, exc, part, origin) from None
     validate(tree, source, part, origin, env)
+    if escaping == ESCAPE_SLOTS:
+        _validate_slotted(tree, source, part, origin)
     uses = analyze(tree, part)
     streamed = harden(tree, env)
     code = _generate(env, tree, source, part, origin)

@@ -39,12 +39,13 @@ from liquid.token import Token
 from liquid.undefined import UNDEFINED, Undefined
 
 from brandloom.templates import filters as F
-from brandloom.templates._types import ESCAPE_HTML, ESCAPE_MARKDOWN, VariableUse
+from brandloom.templates._types import ESCAPE_HTML, ESCAPE_MARKDOWN, ESCAPE_SLOTS, VariableUse
 from brandloom.templates.errors import (
     TemplateRenderError,
     TemplateSecurityError,
     TemplateSyntaxError,
 )
+from brandloom.templates.slots import check_slot_marks, slot
 
 LOOP_LIMIT = 10_000
 MAX_OUTPUT = 2_000_000
@@ -191,6 +192,33 @@ class _MarkdownEcho(EchoTag):
     node_class = _MarkdownEchoNode
 
 
+# --- slotted output (see templates.slots) -----------------------------------------------------
+
+
+class _SlotOutputNode(OutputNode):
+    def render_to_output(self, context: RenderContext, buffer: Any) -> int:
+        value = to_liquid_string(self.expression.evaluate(context), False)
+        return int(buffer.write(slot(value)))
+
+
+class _SlotOutput(Output):
+    node_class = _SlotOutputNode
+
+
+class _SlotEchoNode(EchoNode):
+    def render_to_output(self, context: RenderContext, buffer: Any) -> int:
+        value = to_liquid_string(self.expression.evaluate(context), False)
+        return int(buffer.write(slot(value)))
+
+
+class _SlotEcho(EchoTag):
+    node_class = _SlotEchoNode
+
+
+# Tags that write values past the output tags: in a slotted part a value must be a slot.
+_UNSLOTTED_TAGS = ("cycle", "tablerow")
+
+
 # --- environment -------------------------------------------------------------------------------
 
 
@@ -247,6 +275,11 @@ def _build_env(escaping: str) -> LiquidEnv:
     if escaping == ESCAPE_MARKDOWN:
         env.add_tag(_MarkdownOutput)
         env.add_tag(_MarkdownEcho)
+    elif escaping == ESCAPE_SLOTS:
+        env.add_tag(_SlotOutput)
+        env.add_tag(_SlotEcho)
+        for tag in _UNSLOTTED_TAGS:
+            env.tags.pop(tag, None)
     return env
 
 
@@ -446,6 +479,8 @@ def compile_part(
     part: str, source: str, escaping: str, origin: str | None
 ) -> tuple[LiquidPart, list[VariableUse]]:
     env = environment(escaping)
+    if escaping == ESCAPE_SLOTS:
+        check_slot_marks(source, part, origin)
     try:
         template = env.from_string(source)
     except LiquidError as exc:

@@ -14,6 +14,7 @@ PART_NAMES: tuple[str, ...] = (
     "markdown",
     "sms",
     "pdf",
+    "typst",
     "unsubscribe_url",
 )
 ENGINES: tuple[str, ...] = ("jinja", "liquid")
@@ -22,6 +23,8 @@ ENGINES: tuple[str, ...] = ("jinja", "liquid")
 ESCAPE_HTML = "html"
 ESCAPE_MARKDOWN = "markdown"
 ESCAPE_NONE = "raw"
+# Expression output kept apart from template text (see ``templates.slots``): the typst part.
+ESCAPE_SLOTS = "slots"
 PART_ESCAPING: Mapping[str, str] = MappingProxyType(
     {
         "subject": ESCAPE_NONE,
@@ -31,6 +34,7 @@ PART_ESCAPING: Mapping[str, str] = MappingProxyType(
         "markdown": ESCAPE_MARKDOWN,
         "sms": ESCAPE_NONE,
         "pdf": ESCAPE_MARKDOWN,
+        "typst": ESCAPE_SLOTS,
         "unsubscribe_url": ESCAPE_NONE,
     }
 )

@@ -7,7 +7,9 @@ sandbox forbids, records every top-level variable use, derives ``text``/``markdo
 :meth:`~CompiledTemplate.render` does no per-document work beyond the engine itself.
 
 Escaping per part: ``html`` is HTML-autoescaped; ``markdown`` and ``pdf`` Markdown-escape
-expression output; everything else is raw text. Contact data is never re-rendered.
+expression output; ``typst`` keeps every expression output apart from the template text (see
+:mod:`brandloom.templates.slots`), so its renderer passes values as data; everything else is
+raw text. Contact data is never re-rendered.
 
 Template text embedded in a document of another format (the tags of a Word template) is
 compiled with :func:`compile_fragment`: the same sandbox, checks and hardening as a part.

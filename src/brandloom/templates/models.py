@@ -28,5 +28,8 @@ class Template(Base):
     locales: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONText(), nullable=True)
     # A Word template (.docx with Jinja tags) is binary and small; workers anywhere read it here.
     docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    # Images the typst part may place (file name -> base64, see ``templates.assets``); loaded
+    # only when read, like the Word document.
+    assets: Mapped[dict[str, str] | None] = mapped_column(JSONText(), nullable=True, deferred=True)
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

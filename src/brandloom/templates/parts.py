@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Text parts, in the order they are shown and stored.
-TEXT_PARTS = ("subject", "preheader", "html", "text", "markdown", "sms", "pdf")
+TEXT_PARTS = ("subject", "preheader", "html", "text", "markdown", "sms", "pdf", "typst")
 
 
 def check_locale_parts(value: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]] | None:

@@ -5,6 +5,7 @@ Previews render documents, so they live with the renderer (``documents.router``)
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -77,6 +78,11 @@ async def upload_template(
     markdown: PartFile = None,
     sms: PartFile = None,
     pdf: PartFile = None,
+    typst: PartFile = None,
+    assets: Annotated[
+        list[UploadFile] | None,
+        File(description="Images the typst part places, by file name: logo.png, seal.svg."),
+    ] = None,
     messages: Annotated[
         list[UploadFile] | None,
         File(description="Catalog files named by locale: en.yaml, de.po, pt-BR.json."),
@@ -99,15 +105,19 @@ async def upload_template(
         ("markdown", markdown),
         ("sms", sms),
         ("pdf", pdf),
+        ("typst", typst),
     ):
         if upload is not None:
             parts[part] = decode_text(await _read(upload, part), part, upload.filename)
     if not parts:
         raise ValidationFailed(
-            "give at least one part (html, text, markdown, sms, pdf as files; subject, "
+            "give at least one part (html, text, markdown, sms, pdf, typst as files; subject, "
             "preheader as text)",
             code="template.invalid",
         )
+    files = [(PurePath(f.filename or "").name, await _read(f, "assets")) for f in assets or []]
+    if len({name for name, _ in files}) != len(files):
+        raise ValidationFailed("assets: two files have the same name", code="template.asset")
     catalogs = uploaded_messages([(f.filename, await _read(f, "messages")) for f in messages or []])
     overrides = (
         uploaded_locales(await _read(locales, "locales"), locales.filename) if locales else {}
@@ -123,6 +133,7 @@ async def upload_template(
                 parts=parts,
                 messages=catalogs,
                 locales=overrides,
+                assets=dict(files),
                 cache=state.cache,
             )
             return TemplateRead.model_validate(template)

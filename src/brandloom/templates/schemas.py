@@ -62,7 +62,16 @@ class TemplateRead(BaseModel):
     parts: dict[str, str]
     messages: dict[str, dict[str, Any]] | None = None
     locales: dict[str, dict[str, str]] | None = None
+    assets: list[str] = Field(
+        default_factory=list,
+        description="the file names of its assets (images the typst part places)",
+    )
     created_at: datetime
+
+    @field_validator("assets", mode="before")
+    @classmethod
+    def _asset_names(cls, value: Any) -> Any:
+        return sorted(value) if isinstance(value, dict) else value or []
 
 
 class TemplateSummary(BaseModel):

@@ -15,6 +15,7 @@ from brandloom.cache.session import attach, set_after_commit
 from brandloom.errors import NotFoundError
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.ids import new_id
+from brandloom.templates.assets import asset_digests, check_assets, decode_assets, encode_assets
 from brandloom.templates.engine import (
     CompiledTemplate,
     TemplateSource,
@@ -43,17 +44,26 @@ def content_digest(
     docx: bytes | None,
     messages: Mapping[str, Any] | None = None,
     locales: Mapping[str, Any] | None = None,
+    assets: Mapping[str, bytes] | None = None,
 ) -> str:
     payload: dict[str, Any] = {
         "engine": engine,
         "parts": dict(sorted(parts.items())),
         "docx": sha256_hex(docx) if docx is not None else None,
     }
-    if not messages and not locales:  # a template without them keeps the digest it always had
+    if not messages and not locales and not assets:
+        # a template without them keeps the digest it always had
         return sha256_hex(orjson.dumps(payload))
     payload["messages"] = messages or None
     payload["locales"] = locales or None
+    if assets:
+        payload["assets"] = asset_digests(assets)
     return sha256_hex(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
+
+
+def template_assets(template: Template) -> dict[str, bytes]:
+    """A stored template's assets (file name -> bytes); reading them loads the column."""
+    return decode_assets(template.assets)
 
 
 def save_template(
@@ -66,12 +76,14 @@ def save_template(
     docx: bytes | None = None,
     messages: Mapping[str, Mapping[str, Any]] | None = None,
     locales: Mapping[str, Mapping[str, str]] | None = None,
+    assets: Mapping[str, bytes] | None = None,
     cache: Cache | None = None,
 ) -> Template:
     """Compile-check and store a template; identical content in the workspace is reused.
 
     ``messages`` (locale -> catalog) and ``locales`` (locale -> part overrides) are stored
-    with it, after :func:`check_languages`.
+    with it, after :func:`check_languages`; so are ``assets`` (file name -> bytes, the images
+    its ``typst`` part places), after ``templates.assets.check_assets``.
 
     A ``cache`` keeps the compiled parts for the jobs and previews that follow in this process.
     A Word source (``docx``) is stored as given: the documents flows, which own the Word
@@ -81,7 +93,8 @@ def save_template(
     check_languages(engine=engine, parts=parts, messages=messages, locales=locales, cache=cache)
     stored_messages = {loc: dict(m) for loc, m in (messages or {}).items()} or None
     stored_locales = {loc: dict(p) for loc, p in (locales or {}).items()} or None
-    digest = content_digest(engine, parts, docx, stored_messages, stored_locales)
+    checked_assets = check_assets(assets)
+    digest = content_digest(engine, parts, docx, stored_messages, stored_locales, checked_assets)
     repo = TemplateRepository(session, workspace)
     existing = repo.find_by_content(digest)
     if existing is not None:
@@ -95,6 +108,7 @@ def save_template(
             messages=stored_messages,
             locales=stored_locales,
             docx=docx,
+            assets=encode_assets(checked_assets),
             content_sha256=digest,
         )
     )
@@ -190,9 +204,10 @@ def get_template(
 ) -> Template:
     """A template of the workspace; ``NotFoundError`` when the workspace has no such template.
 
-    With a ``cache``, the row (without its Word document, which loads on first access) is
-    served from the cache for ``ttl`` seconds. Stored templates never change: saving different
-    content creates a new template, so a cached row can only be stale if it was deleted.
+    With a ``cache``, the row (without its Word document and assets, which load on first
+    access) is served from the cache for ``ttl`` seconds. Stored templates never change: saving
+    different content creates a new template, so a cached row can only be stale if it was
+    deleted.
     """
     ws_id = workspace if isinstance(workspace, str) else workspace.id
     key = template_cache_key(ws_id, template_id)

@@ -78,7 +78,7 @@ def test_builtin_checks_run_in_their_order() -> None:
     names = [d.name for d in registered_checks()]
     assert names == [
         "variables", "filters", "consent", "contacts", "envelope", "sms", "phrases", "links",
-        "images", "unsubscribe", "spam", "text",
+        "images", "unsubscribe", "spam", "text", "brand_rules", "voice",
     ]  # fmt: skip
     assert {code for d in registered_checks() for code in d.codes} == set(ISSUE_CODES)
 

@@ -16,13 +16,18 @@ __all__ = [
     "APP_XML",
     "CONTENT_TYPES_XML",
     "ROOT_RELS_XML",
+    "BrandStyle",
     "LangInfo",
     "PageInfo",
+    "branded_content_types_xml",
     "core_xml",
     "document_rels_xml",
     "font_table_xml",
+    "footer_xml",
+    "header_xml",
     "lang_info",
     "numbering_xml",
+    "part_rels_xml",
     "settings_xml",
     "styles_xml",
 ]
@@ -127,12 +132,34 @@ def _lang_element(info: LangInfo, element: str = "w:lang") -> str:
     return f"<{element}{attrs}/>"
 
 
-def _rfonts(info: LangInfo) -> str:
-    ea = info.east_asia_font[0] if info.east_asia_font else LATIN_FONT
+@dataclass(frozen=True, slots=True)
+class BrandStyle:
+    """What a brand's kit changes in the styles: the default font (the kit's, for Latin text
+    and, when it is one of those, for complex-script or East Asian text), the headings' and
+    the links' colors (``RRGGBB``)."""
+
+    font: str | None
+    heading_color: str
+    link_color: str
+
+
+#: Kit fonts for the complex scripts (``w:cs``) and East Asian text (``w:eastAsia``).
+_CS_KIT_FONTS = frozenset(
+    {"Noto Naskh Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari", "Noto Sans Thai"}
+)
+_EA_KIT_FONTS = frozenset({"Noto Sans CJK SC"})
+
+
+def _rfonts(info: LangInfo, font: str | None = None) -> str:
+    latin = font or LATIN_FONT
+    ea = info.east_asia_font[0] if info.east_asia_font else latin
+    if font in _EA_KIT_FONTS:
+        ea = font
+    cs = font if font in _CS_KIT_FONTS else info.cs_font
     hint = ' w:hint="eastAsia"' if info.east_asia_font else ""
     return (
-        f'<w:rFonts w:ascii="{LATIN_FONT}" w:eastAsia="{xml_attr(ea)}" w:hAnsi="{LATIN_FONT}"'
-        f' w:cs="{xml_attr(info.cs_font)}"{hint}/>'
+        f'<w:rFonts w:ascii="{xml_attr(latin)}" w:eastAsia="{xml_attr(ea)}"'
+        f' w:hAnsi="{xml_attr(latin)}" w:cs="{xml_attr(cs)}"{hint}/>'
     )
 
 
@@ -186,9 +213,10 @@ _DOC_RELS_HEAD = (
 )
 
 
-def document_rels_xml(links: list[str]) -> str:
-    """``word/_rels/document.xml.rels``; hyperlink ``i`` (0-based) gets id ``rIdL{i+1}``."""
-    parts = [_DOC_RELS_HEAD]
+def document_rels_xml(links: list[str], extra: str = "") -> str:
+    """``word/_rels/document.xml.rels``; hyperlink ``i`` (0-based) gets id ``rIdL{i+1}``;
+    ``extra``: more relationships (a brand's header and footer)."""
+    parts = [_DOC_RELS_HEAD, extra]
     for index, target in enumerate(links, 1):
         parts.append(
             f'<Relationship Id="rIdL{index}" Type="{REL_TYPE}hyperlink"'
@@ -241,11 +269,13 @@ def _font(name: str, alt: str | None, charset: str, family: str, pitch: str) -> 
     )
 
 
-def font_table_xml(info: LangInfo) -> str:
+def font_table_xml(info: LangInfo, font: str | None = None) -> str:
     fonts = [
         _font(LATIN_FONT, None, "00", "swiss", "variable"),
         _font(CODE_FONT, None, "00", "modern", "fixed"),
     ]
+    if font is not None and font not in (LATIN_FONT, CODE_FONT):
+        fonts.append(_font(font, None, "00", "swiss", "variable"))
     if info.cs_font not in (LATIN_FONT, CODE_FONT):
         cs_charset = {"ar": "B2", "fa": "B2", "ur": "B2", "he": "B1", "yi": "B1", "th": "DE"}
         primary = (info.tag or "").split("-")[0]
@@ -268,9 +298,11 @@ def _heading(level: int, size: int, *, color: str, before: int, after: int) -> s
     )
 
 
-def styles_xml(info: LangInfo) -> str:
+def styles_xml(info: LangInfo, brand: BrandStyle | None = None) -> str:
+    heading_color = brand.heading_color if brand is not None else "1F3763"
+    link_color = brand.link_color if brand is not None else "0563C1"
     headings = "".join(
-        _heading(level, size, color="1F3763", before=before, after=80)
+        _heading(level, size, color=heading_color, before=before, after=80)
         for level, size, before in (
             (1, 36, 360),
             (2, 30, 240),
@@ -284,7 +316,7 @@ def styles_xml(info: LangInfo) -> str:
     return (
         XML_DECL + f'<w:styles xmlns:w="{W_NS}">'
         "<w:docDefaults><w:rPrDefault><w:rPr>"
-        f"{_rfonts(info)}"
+        f"{_rfonts(info, brand.font if brand is not None else None)}"
         '<w:sz w:val="22"/><w:szCs w:val="22"/>'
         f"{_lang_element(info)}"
         "</w:rPr></w:rPrDefault>"
@@ -328,7 +360,7 @@ def styles_xml(info: LangInfo) -> str:
         '<w:pPr><w:spacing w:before="40" w:after="40"/></w:pPr></w:style>'
         '<w:style w:type="character" w:styleId="Hyperlink"><w:name w:val="Hyperlink"/>'
         '<w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/>'
-        '<w:unhideWhenUsed/><w:rPr><w:color w:val="0563C1"/><w:u w:val="single"/></w:rPr>'
+        f'<w:unhideWhenUsed/><w:rPr><w:color w:val="{link_color}"/><w:u w:val="single"/></w:rPr>'
         "</w:style>"
         '<w:style w:type="character" w:styleId="VerbatimChar"><w:name w:val="Verbatim Char"/>'
         '<w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/>'
@@ -395,3 +427,147 @@ def numbering_xml(restarts: list[tuple[int, int, int]] | None = None) -> str:
         for num_id, ilvl, start in restarts or ()
     )
     return _NUMBERING_HEAD + _NUMBERING_BASE + extra + "</w:numbering>"
+
+
+# --- a brand's page header and footer --------------------------------------------------------
+
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+_SVG_BLIP_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # Office 2016+: an SVG picture
+_ASVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+_HDR_FTR_NS = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
+_HDR_NS = f'{_HDR_FTR_NS} xmlns:wp="{WP_NS}" xmlns:a="{A_NS}" xmlns:pic="{PIC_NS}"'
+
+
+def branded_content_types_xml(
+    *, header: bool, footer: bool, images: tuple[tuple[str, str], ...]
+) -> str:
+    """``[Content_Types].xml`` with the brand's header, footer and image types
+    (``images``: (extension, media type))."""
+    extra = "".join(f'<Default Extension="{ext}" ContentType="{ct}"/>' for ext, ct in images)
+    overrides = list(_CT_OVERRIDES)
+    if header:
+        overrides.append(("/word/header1.xml", _WML_CT + "header+xml"))
+    if footer:
+        overrides.append(("/word/footer1.xml", _WML_CT + "footer+xml"))
+    return (
+        XML_DECL
+        + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        + f'<Default Extension="rels" ContentType="{_OOXML_CT}package.relationships+xml"/>'
+        + '<Default Extension="xml" ContentType="application/xml"/>'
+        + extra
+        + "".join(f'<Override PartName="{n}" ContentType="{t}"/>' for n, t in overrides)
+        + "</Types>"
+    )
+
+
+def part_rels_xml(rels: list[tuple[str, str, str]]) -> str:
+    """A part's relationships: (id, type name, target)."""
+    return (
+        XML_DECL
+        + f'<Relationships xmlns="{PKG_RELS_NS}">'
+        + "".join(
+            f'<Relationship Id="{rid}" Type="{REL_TYPE}{kind}" Target="{xml_attr(target)}"/>'
+            for rid, kind, target in rels
+        )
+        + "</Relationships>"
+    )
+
+
+def _picture(
+    *, rid: str, svg_rid: str | None, size: tuple[int, int], name: str, filename: str
+) -> str:
+    """An inline picture run (``size`` in EMU); with ``svg_rid``, the SVG Word 2016+ shows,
+    over the PNG of ``rid`` the others show."""
+    cx, cy = size
+    svg = (
+        f'<a:extLst><a:ext uri="{_SVG_BLIP_EXT}"><asvg:svgBlip xmlns:asvg="{_ASVG_NS}"'
+        f' r:embed="{svg_rid}"/></a:ext></a:extLst>'
+        if svg_rid
+        else ""
+    )
+    descr = xml_attr(name)
+    return (
+        f'<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
+        f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="1" name="Logo" descr="{descr}"/>'
+        '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/>'
+        "</wp:cNvGraphicFramePr><a:graphic>"
+        f'<a:graphicData uri="{PIC_NS}"><pic:pic>'
+        f'<pic:nvPicPr><pic:cNvPr id="0" name="{xml_attr(filename)}" descr="{descr}"/>'
+        "<pic:cNvPicPr/></pic:nvPicPr>"
+        f'<pic:blipFill><a:blip r:embed="{rid}">{svg}</a:blip><a:stretch><a:fillRect/>'
+        "</a:stretch></pic:blipFill>"
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+        "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
+
+
+def _direction(text_rtl: bool) -> tuple[str, str]:
+    """(paragraph property, run property) of kit text in its own direction."""
+    return ("<w:bidi/>", "<w:rtl/>") if text_rtl else ("", "")
+
+
+def _align(rtl: bool, text_rtl: bool) -> str:
+    """Left-to-right kit text in a right-to-left document: at the document's start (right)."""
+    return '<w:jc w:val="right"/>' if rtl and not text_rtl else ""
+
+
+def header_xml(
+    *,
+    name: str,
+    primary: str,
+    rtl: bool,
+    picture: tuple[str, str | None, tuple[int, int], str] | None,
+    name_rtl: bool = False,
+) -> str:
+    """``word/header1.xml``: the logo (``picture``: PNG rel id, SVG rel id or None, size in EMU,
+    file name) or the brand's name (in its own direction) in bold primary, over a rule in the
+    primary color; at the start side of the page (right in right-to-left text)."""
+    if picture is not None:
+        rid, svg_rid, size, filename = picture
+        content = _picture(rid=rid, svg_rid=svg_rid, size=size, name=name, filename=filename)
+        bidi, jc = ("<w:bidi/>" if rtl else ""), ""
+    else:
+        bidi, rtl_run = _direction(name_rtl)
+        jc = _align(rtl, name_rtl)
+        content = (
+            f'<w:r><w:rPr><w:b/><w:bCs/><w:color w:val="{primary}"/><w:sz w:val="34"/>'
+            f'<w:szCs w:val="34"/>{rtl_run}</w:rPr>'
+            f'<w:t xml:space="preserve">{xml_text(name)}</w:t></w:r>'
+        )
+    return (
+        XML_DECL + f"<w:hdr {_HDR_NS}><w:p><w:pPr>"
+        f'<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="6" w:color="{primary}"/></w:pBdr>'
+        f'{bidi}<w:spacing w:after="240"/>{jc}</w:pPr>{content}</w:p></w:hdr>'
+    )
+
+
+def footer_xml(
+    *, address: tuple[str, ...], legal: tuple[str, ...], rtl: bool, text_rtl: bool = False
+) -> str:
+    """``word/footer1.xml``: the address on one line, then each legal line, in small gray text
+    under a thin rule; in the lines' own direction (``text_rtl``), at the document's start
+    side."""
+    bidi, rtl_run = _direction(text_rtl)
+    jc = _align(rtl, text_rtl)
+    rpr = (
+        '<w:rPr><w:color w:val="6B6B6B"/><w:sz w:val="15"/><w:szCs w:val="15"/>'
+        + rtl_run
+        + "</w:rPr>"
+    )
+    lines = (["  \u00b7  ".join(address)] if address else []) + list(legal)
+    paragraphs = []
+    for index, line in enumerate(lines):
+        border = (
+            '<w:pBdr><w:top w:val="single" w:sz="4" w:space="6" w:color="BFBFBF"/></w:pBdr>'
+            if index == 0
+            else ""
+        )
+        paragraphs.append(
+            f'<w:p><w:pPr>{border}{bidi}<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
+            f'{jc}</w:pPr><w:r>{rpr}<w:t xml:space="preserve">{xml_text(line)}</w:t></w:r></w:p>'
+        )
+    return XML_DECL + f"<w:ftr {_HDR_FTR_NS}>" + "".join(paragraphs) + "</w:ftr>"

@@ -18,6 +18,12 @@ it loading its template package and serializing its object tree per document. py
 the reference: ``tests/documents/test_docx_oracle.py`` opens the output with it and checks the
 same paragraphs, styles, list levels, tables, runs and links as python-docx builds.
 
+With a brand (the spec's ``brand:``), the builder's fixed parts carry its kit: the kit's font as
+the default font, headings in the primary color, links in the link color, a page header with
+the logo (a PNG picture; an SVG logo is shown as SVG by Word 2016+ over a PNG drawn from it for
+the others) or the brand's name over a rule in the primary color, and a page footer with the
+address and legal lines. They are built and compressed once per builder, like the rest.
+
 All text that comes from data is XML-escaped exactly once and characters XML 1.0 forbids are
 dropped. The same input always gives the same bytes (fixed zip timestamps and entry order,
 property dates from ``creation_date``, no random ids).
@@ -32,13 +38,14 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2.runtime import Undefined
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from brandloom.documents.formats import _docx_parts as parts
+from brandloom.documents.formats._brand import KitView, fit, kit_view, logo_size, png_of_svg
 from brandloom.documents.formats._docx_template import (
     PartError,
     PreparedPart,
@@ -59,6 +66,9 @@ from brandloom.documents.formats.builtin import DOCX_MEDIA_TYPE
 from brandloom.kit.locale import text_direction
 from brandloom.templates.engine import MAX_OUTPUT, JinjaFragment, VariableUse, compile_fragment
 from brandloom.templates.errors import TemplateError, TemplateSyntaxError
+
+if TYPE_CHECKING:
+    from brandloom.documents.formats.registry import BrandLayout
 
 __all__ = ["DOCX_MEDIA_TYPE", "DocxBuilder", "DocxTemplate", "compile_docx"]
 
@@ -86,12 +96,21 @@ class _Variant:
 
     __slots__ = ("core", "font_table", "page", "settings", "styles")
 
-    def __init__(self, info: parts.LangInfo, *, title: str | None, created: str) -> None:
+    def __init__(
+        self,
+        info: parts.LangInfo,
+        *,
+        title: str | None,
+        created: str,
+        brand: parts.BrandStyle | None = None,
+    ) -> None:
         self.page = info.page
-        self.styles = make_entry("word/styles.xml", _b(parts.styles_xml(info)), _STATIC_LEVEL)
+        styles = parts.styles_xml(info, brand)
+        self.styles = make_entry("word/styles.xml", _b(styles), _STATIC_LEVEL)
         self.settings = make_entry("word/settings.xml", _b(parts.settings_xml(info)), _STATIC_LEVEL)
+        font = brand.font if brand is not None else None
         self.font_table = make_entry(
-            "word/fontTable.xml", _b(parts.font_table_xml(info)), _STATIC_LEVEL
+            "word/fontTable.xml", _b(parts.font_table_xml(info, font)), _STATIC_LEVEL
         )
         core = parts.core_xml(title=title, created=created, language=info.tag)
         self.core = make_entry("docProps/core.xml", _b(core), _STATIC_LEVEL)
@@ -101,35 +120,165 @@ def _b(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+#: The logo's box in the page header (EMU: 914,400 an inch): at most 2.5 x 0.55 inch.
+_LOGO_BOX_EMU = (2_286_000, 502_920)
+#: An SVG logo's PNG for Word versions without SVG pictures (pixels high).
+_LOGO_PNG_PX = 160
+_HEADER_RID = "rIdBrandH"
+_FOOTER_RID = "rIdBrandF"
+
+
+class _Brand:
+    """A brand's fixed parts (built once per builder): the header and footer per direction,
+    the logo's media, the relationships and content types that name them."""
+
+    __slots__ = (
+        "_kit",
+        "_picture",
+        "content_types",
+        "doc_rels",
+        "footer",
+        "header_rels",
+        "media",
+        "parts",
+        "section_refs",
+        "style",
+    )
+
+    def __init__(self, kit: KitView) -> None:
+        self._kit = kit
+        self.style = parts.BrandStyle(
+            font=kit.font, heading_color=kit.primary[1:], link_color=kit.link[1:]
+        )
+        media: list[tuple[str, bytes]] = []  # (file name, bytes): PNG first
+        png, svg = None, None
+        if kit.logo is not None and kit.logo_media_type == "image/png":
+            png = kit.logo
+        elif kit.logo is not None:
+            svg = kit.logo
+            png = png_of_svg(kit.logo, _LOGO_PNG_PX)  # Word needs a PNG beside an SVG
+        rels: list[tuple[str, str, str]] = []
+        self._picture: tuple[str, str | None, tuple[int, int], str] | None = None
+        if png is not None:
+            media.append(("logo.png", png))
+            rels.append(("rIdLogo", "image", "media/logo.png"))
+            if svg is not None:
+                media.append(("logo.svg", svg))
+                rels.append(("rIdLogoSvg", "image", "media/logo.svg"))
+            size = kit.logo_size if svg is not None else logo_size(png, "image/png")
+            self._picture = (
+                "rIdLogo",
+                "rIdLogoSvg" if svg is not None else None,
+                fit(size, *_LOGO_BOX_EMU),
+                "logo.svg" if svg is not None else "logo.png",
+            )
+        has_footer = bool(kit.address or kit.legal_footer)
+        self.media = [make_entry(f"word/media/{name}", data, _STATIC_LEVEL) for name, data in media]
+        self.header_rels = (
+            make_entry("word/_rels/header1.xml.rels", _b(parts.part_rels_xml(rels)), _STATIC_LEVEL)
+            if rels
+            else None
+        )
+        images = tuple(
+            (ext, media_type)
+            for ext, media_type in (("png", "image/png"), ("svg", "image/svg+xml"))
+            if any(name.endswith(f".{ext}") for name, _ in media)
+        )
+        self.content_types = make_entry(
+            "[Content_Types].xml",
+            _b(parts.branded_content_types_xml(header=True, footer=has_footer, images=images)),
+            _STATIC_LEVEL,
+        )
+        doc_rels = [(_HEADER_RID, "header", "header1.xml")]
+        refs = f'<w:headerReference w:type="default" r:id="{_HEADER_RID}"/>'
+        if has_footer:
+            doc_rels.append((_FOOTER_RID, "footer", "footer1.xml"))
+            refs += f'<w:footerReference w:type="default" r:id="{_FOOTER_RID}"/>'
+        self.doc_rels = "".join(
+            f'<Relationship Id="{rid}" Type="{parts.REL_TYPE}{kind}" Target="{target}"/>'
+            for rid, kind, target in doc_rels
+        )
+        self.section_refs = refs
+        self.parts: dict[bool, list[ZipEntry]] = {}
+        self.footer = has_footer
+
+    def entries(self, rtl: bool) -> list[ZipEntry]:
+        """The header, footer, their relationships and the media, for one direction."""
+        found = self.parts.get(rtl)
+        if found is None:
+            kit = self._kit
+            header = parts.header_xml(
+                name=kit.name,
+                primary=kit.primary[1:],
+                rtl=rtl,
+                picture=self._picture,
+                name_rtl=kit.name_dir == "rtl",
+            )
+            found = [make_entry("word/header1.xml", _b(header), _STATIC_LEVEL)]
+            if self.footer:
+                footer = parts.footer_xml(
+                    address=kit.address,
+                    legal=kit.legal_footer,
+                    rtl=rtl,
+                    text_rtl=kit.footer_dir == "rtl",
+                )
+                found.append(make_entry("word/footer1.xml", _b(footer), _STATIC_LEVEL))
+            if self.header_rels is not None:
+                found.append(self.header_rels)
+            found.extend(self.media)
+            self.parts[rtl] = found
+        return found
+
+
 class DocxBuilder:
     """Generated documents: Markdown -> DOCX. Built once per job per process.
 
-    ``render`` is thread-safe and pure: the same arguments give the same bytes.
+    ``render`` is thread-safe and pure: the same arguments give the same bytes. ``brand``:
+    the kit the documents wear (see the module doc).
     """
 
-    def __init__(self, *, creation_date: datetime, title: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        creation_date: datetime,
+        title: str | None = None,
+        brand: BrandLayout | None = None,
+    ) -> None:
         self.creation_date = creation_date
         self.title = title
+        self.brand = brand
+        self._brand = _Brand(kit_view(brand)) if brand is not None else None
         self._created = w3cdtf(creation_date)
         self._md = _md_parser()
-        self._content_types = make_entry(
-            "[Content_Types].xml", _b(parts.CONTENT_TYPES_XML), _STATIC_LEVEL
+        self._content_types = (
+            self._brand.content_types
+            if self._brand is not None
+            else make_entry("[Content_Types].xml", _b(parts.CONTENT_TYPES_XML), _STATIC_LEVEL)
         )
         self._root_rels = make_entry("_rels/.rels", _b(parts.ROOT_RELS_XML), _STATIC_LEVEL)
         self._app = make_entry("docProps/app.xml", _b(parts.APP_XML), _STATIC_LEVEL)
         self._numbering = make_entry("word/numbering.xml", _b(parts.numbering_xml()), _STATIC_LEVEL)
+        self._brand_rels = self._brand.doc_rels if self._brand is not None else ""
+        self._section_refs = self._brand.section_refs if self._brand is not None else ""
         self._doc_rels = make_entry(
-            "word/_rels/document.xml.rels", _b(parts.document_rels_xml([])), _STATIC_LEVEL
+            "word/_rels/document.xml.rels",
+            _b(parts.document_rels_xml([], self._brand_rels)),
+            _STATIC_LEVEL,
         )
         self._variants: dict[str, _Variant] = {}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_make_builder, (self.creation_date, self.title))
+        return (_make_builder, (self.creation_date, self.title, self.brand))
 
     def _variant(self, lang: str) -> _Variant:
         variant = self._variants.get(lang)
         if variant is None:
-            variant = _Variant(parts.lang_info(lang), title=self.title, created=self._created)
+            variant = _Variant(
+                parts.lang_info(lang),
+                title=self.title,
+                created=self._created,
+                brand=self._brand.style if self._brand is not None else None,
+            )
             if len(self._variants) >= _MAX_VARIANTS:
                 self._variants.clear()
             self._variants[lang] = variant
@@ -138,16 +287,20 @@ class DocxBuilder:
     def document_xml(self, markdown: str, *, lang: str, direction: str) -> str:
         """Just ``word/document.xml`` (for tests and debugging)."""
         variant = self._variant(lang)
-        body = _Body(rtl=_is_rtl(direction, lang), page=variant.page)
+        body = _Body(rtl=_is_rtl(direction, lang), page=variant.page, refs=self._section_refs)
         return body.convert(self._md.parse(markdown))
 
     def render(self, markdown: str, *, lang: str, direction: str) -> bytes:
         """The .docx for ``markdown``; ``direction`` is ``"ltr"``, ``"rtl"`` or ``"auto"``."""
         variant = self._variant(lang)
-        body = _Body(rtl=_is_rtl(direction, lang), page=variant.page)
+        rtl = _is_rtl(direction, lang)
+        body = _Body(rtl=rtl, page=variant.page, refs=self._section_refs)
         document = body.convert(self._md.parse(markdown))
         doc_rels = (
-            make_entry("word/_rels/document.xml.rels", _b(parts.document_rels_xml(body.links)))
+            make_entry(
+                "word/_rels/document.xml.rels",
+                _b(parts.document_rels_xml(body.links, self._brand_rels)),
+            )
             if body.links
             else self._doc_rels
         )
@@ -156,24 +309,27 @@ class DocxBuilder:
             if body.restarts
             else self._numbering
         )
-        return build_zip(
-            (
-                self._content_types,
-                self._root_rels,
-                self._app,
-                variant.core,
-                make_entry("word/document.xml", _b(document), _LEVEL),
-                doc_rels,
-                variant.font_table,
-                numbering,
-                variant.settings,
-                variant.styles,
-            )
-        )
+        entries = [
+            self._content_types,
+            self._root_rels,
+            self._app,
+            variant.core,
+            make_entry("word/document.xml", _b(document), _LEVEL),
+            doc_rels,
+            variant.font_table,
+            numbering,
+            variant.settings,
+            variant.styles,
+        ]
+        if self._brand is not None:
+            entries.extend(self._brand.entries(rtl))
+        return build_zip(entries)
 
 
-def _make_builder(creation_date: datetime, title: str | None) -> DocxBuilder:
-    return DocxBuilder(creation_date=creation_date, title=title)
+def _make_builder(
+    creation_date: datetime, title: str | None, brand: BrandLayout | None = None
+) -> DocxBuilder:
+    return DocxBuilder(creation_date=creation_date, title=title, brand=brand)
 
 
 def _is_rtl(direction: str, lang: str | None) -> bool:
@@ -185,9 +341,10 @@ def _is_rtl(direction: str, lang: str | None) -> bool:
 class _Body:
     """Markdown-it tokens -> ``word/document.xml`` (one instance per document)."""
 
-    def __init__(self, *, rtl: bool, page: parts.PageInfo) -> None:
+    def __init__(self, *, rtl: bool, page: parts.PageInfo, refs: str = "") -> None:
         self.rtl = rtl
         self.page = page
+        self.refs = refs  # the section's header and footer references
         self.out: list[str] = [_W_DOC_OPEN]
         self.links: list[str] = []
         self._link_ids: dict[str, int] = {}
@@ -259,7 +416,7 @@ class _Body:
             out.append(f"<w:p>{self._ppr()}</w:p>")
         page = self.page
         out.append(
-            f'<w:sectPr><w:pgSz w:w="{page.width}" w:h="{page.height}"/>'
+            f'<w:sectPr>{self.refs}<w:pgSz w:w="{page.width}" w:h="{page.height}"/>'
             f'<w:pgMar w:top="{page.margin}" w:right="{page.margin}" w:bottom="{page.margin}"'
             f' w:left="{page.margin}" w:header="720" w:footer="720" w:gutter="0"/>'
             f'<w:cols w:space="720"/>{self._bidi}<w:docGrid w:linePitch="360"/></w:sectPr>'

@@ -14,7 +14,11 @@ its parser and checks the same headers and bodies as ``EmailMessage`` gives for 
 - bodies are UTF-8 with quoted-printable (base64 when that is shorter, e.g. CJK text),
   line endings normalized to CRLF;
 - ``multipart/alternative`` (text/plain, then text/html) with a boundary derived from the
-  Message-ID, so the same inputs always give the same bytes (no randomness, no clock).
+  Message-ID, so the same inputs always give the same bytes (no randomness, no clock);
+- images the HTML shows inline (a brand's logo, :func:`inline_image`) make the HTML
+  alternative a ``multipart/related`` (RFC 2387): the HTML, then each image (base64, encoded
+  once per job) with a ``Content-ID`` derived from its bytes' SHA-256, which the HTML
+  references as ``cid:...`` (RFC 2392).
 
 ``List-Unsubscribe`` (RFC 2369) is written when an unsubscribe URL or ``mailto:`` address is
 given (both, when both are); ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058)
@@ -27,7 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,7 +40,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from brandloom.errors import BrandloomError
 from brandloom.kit.address import InvalidAddress, ascii_address, domain_to_ascii, parse_mailbox
 
-__all__ = ["EmailBuildError", "EmailSettings", "build_eml", "message_id_for"]
+__all__ = [
+    "EmailBuildError",
+    "EmailSettings",
+    "InlineImage",
+    "build_eml",
+    "inline_image",
+    "message_id_for",
+]
 
 
 class EmailBuildError(BrandloomError):
@@ -349,6 +360,48 @@ def _text_part_headers(subtype: str, cte: str) -> str:
     )
 
 
+# --- inline images ------------------------------------------------------------------------------
+
+_IMAGE_EXTENSIONS = {"image/png": "png", "image/svg+xml": "svg", "image/jpeg": "jpg"}
+
+
+@dataclass(frozen=True, slots=True)
+class InlineImage:
+    """An image shown by the HTML (``<img src="{src}">``): its MIME part, built once."""
+
+    content_id: str  # <...>
+    media_type: str
+    filename: str
+    #: The whole MIME part: headers, blank line, base64 body (CRLF lines, no final CRLF).
+    part: bytes
+
+    @property
+    def src(self) -> str:
+        """What the HTML writes in ``src``: ``cid:`` and the Content-ID without brackets."""
+        return f"cid:{self.content_id[1:-1]}"
+
+
+def inline_image(data: bytes, *, media_type: str, name: str) -> InlineImage:
+    """The part of an image the HTML references by ``cid:``; its Content-ID is derived from
+    the bytes (``<name-SHA256PREFIX@brandloom>``), so every message of a job, and a rerun,
+    carries the same one. ``name`` is a plain ASCII word (the file name's stem)."""
+    if not name.isascii() or not name.replace("-", "").isalnum():
+        raise ValueError(f"an inline image's name is an ASCII word, not {name!r}")
+    extension = _IMAGE_EXTENSIONS.get(media_type)
+    if extension is None:
+        raise ValueError(f"not an image type an e-mail shows: {media_type!r}")
+    content_id = f"<{name}-{hashlib.sha256(data).hexdigest()[:32]}@brandloom>"
+    filename = f"{name}.{extension}"
+    body = base64.encodebytes(data).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    head = (
+        f"Content-Type: {media_type}{_CRLF}"
+        f"Content-Transfer-Encoding: base64{_CRLF}"
+        f"Content-ID: {content_id}{_CRLF}"
+        f'Content-Disposition: inline; filename="{filename}"{_CRLF}{_CRLF}'
+    )
+    return InlineImage(content_id, media_type, filename, head.encode("ascii") + body)
+
+
 # --- public API ---------------------------------------------------------------------------------
 
 
@@ -405,8 +458,11 @@ def build_eml(
     date: datetime,
     unsubscribe_url: str | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    related: Sequence[InlineImage] = (),
 ) -> bytes:
     """The complete message as bytes (CRLF line endings), identical for identical inputs.
+
+    ``related``: images the HTML shows by ``cid:`` (ignored without ``html``).
 
     ``date`` without a timezone is taken as UTC. Raises :class:`EmailBuildError` for an invalid
     recipient/sender/reply-to address (``eml.invalid_address``), Message-ID
@@ -447,9 +503,24 @@ def build_eml(
             text_body += b"=\r\n"  # soft line break: ends with CRLF, adds no newline
         return head.encode("ascii") + text_body
 
-    boundary = "=_bl_" + hashlib.sha256(mid.encode("ascii")).hexdigest()[:32]
+    digest = hashlib.sha256(mid.encode("ascii")).hexdigest()
+    boundary = "=_bl_" + digest[:32]
     headers.append(f'Content-Type: multipart/alternative;{_CRLF} boundary="{boundary}"')
     html_cte, html_body = _body(html)
+    html_part = (_text_part_headers("html", html_cte) + _CRLF).encode("ascii") + html_body
+    if related:
+        # The HTML and its images; the boundary differs from the outer one in its first
+        # characters, so neither is a prefix of the other (RFC 2046).
+        inner = "=_blr_" + digest[32:64]
+        html_part = b"".join(
+            (
+                f'Content-Type: multipart/related;{_CRLF} boundary="{inner}";'
+                f' type="text/html"{_CRLF}{_CRLF}--{inner}{_CRLF}'.encode("ascii"),
+                html_part,
+                *(f"{_CRLF}--{inner}{_CRLF}".encode("ascii") + image.part for image in related),
+                f"{_CRLF}--{inner}--".encode("ascii"),
+            )
+        )
     # The CRLF before each delimiter belongs to the delimiter, not to the part's content.
     return b"".join(
         (
@@ -458,8 +529,7 @@ def build_eml(
             (_text_part_headers("plain", text_cte) + _CRLF).encode("ascii"),
             text_body,
             f"{_CRLF}--{boundary}{_CRLF}".encode("ascii"),
-            (_text_part_headers("html", html_cte) + _CRLF).encode("ascii"),
-            html_body,
+            html_part,
             f"{_CRLF}--{boundary}--{_CRLF}".encode("ascii"),
         )
     )

@@ -1,4 +1,5 @@
-"""Finishing of rendered HTML emails: CSS inlining, head essentials, lang/dir and preheader.
+"""Finishing of rendered HTML emails: CSS inlining, head essentials, lang/dir and preheader,
+and the brand's layout around a fragment.
 
 Everything per document is string work on the (already rendered and escaped) HTML plus one call
 into css-inline (Rust); no Python-level HTML parsing. The output is deterministic.
@@ -8,12 +9,17 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import TYPE_CHECKING
 
 import css_inline
 
+from brandloom.documents.formats._brand import fit
 from brandloom.kit.locale import nearest_locale
 
-__all__ = ["HtmlFinisher"]
+if TYPE_CHECKING:
+    from brandloom.documents.formats._brand import KitView
+
+__all__ = ["BrandFrame", "HtmlFinisher"]
 
 _DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
 
@@ -49,10 +55,131 @@ _PREHEADER_OPEN = (
 )
 
 
-class HtmlFinisher:
-    """Built once per job; :meth:`finish` is called per document on rendered (escaped) HTML."""
+#: An ``<a`` start tag without a ``style`` attribute (``<abbr>``, ``<area>`` are other tags).
+_A_UNSTYLED_RE = re.compile(r"<a(?=[\s>/])(?![^>]*\sstyle\s*=)", re.IGNORECASE)
+#: A heading's start tag without a ``style`` attribute.
+_H_UNSTYLED_RE = re.compile(r"<(h[1-6])(?=[\s>/])(?![^>]*\sstyle\s*=)", re.IGNORECASE)
+_LOGO_MAX = (200, 56)  # the header's logo box in CSS pixels (width, height)
+_OUTER_BACKGROUND = "#F4F4F4"
+_FOOTER_TEXT = "#6B6B6B"
+_RULE = "#E3E3E3"
 
-    def __init__(self) -> None:
+
+class BrandFrame:
+    """A brand's e-mail layout, built once per job (see :meth:`HtmlFinisher.finish`).
+
+    The usual e-mail-safe shape: a full-width table with a 600 px centered one inside (a
+    conditional table holds Outlook's Word engine to 600 px; others take ``max-width``, and
+    a narrow screen gets the whole width), a header with the logo (``alt``: the brand's name)
+    or the name, a rule in the primary color, the content cell in the kit's text color and font
+    stack, and a footer with the address and legal lines. Kit text is data: it is HTML-escaped
+    here. ``logo_src`` is how the logo is reached: a ``data:`` URI in standalone HTML, a
+    ``cid:`` reference in an e-mail; None leaves the logo out (the name stands there).
+    """
+
+    __slots__ = ("_closes", "_heading_style", "_link_style", "_opens", "logo_src")
+
+    def __init__(self, kit: KitView, *, logo_src: str | None) -> None:
+        self.logo_src = logo_src
+        self._link_style = f'<a style="color:{kit.link};text-decoration:underline;"'
+        self._heading_style = rf'<\1 style="color:{kit.primary};"'
+        self._opens = {
+            direction: _frame_open(kit, logo_src, direction) for direction in _DIRECTIONS
+        }
+        self._closes = {direction: _frame_close(kit, direction) for direction in _DIRECTIONS}
+
+    def wrap(self, fragment: str, direction: str) -> str:
+        """``fragment`` inside the layout: a complete document, its links in the link color
+        and its headings in the primary color (one with its own ``style`` keeps it)."""
+        if "<a" in fragment or "<A" in fragment:
+            fragment = _A_UNSTYLED_RE.sub(self._link_style, fragment)
+        if "<h" in fragment or "<H" in fragment:
+            fragment = _H_UNSTYLED_RE.sub(self._heading_style, fragment)
+        return self._opens[direction] + fragment + self._closes[direction]
+
+    def wrap_styled(self, fragment: str, direction: str) -> str:
+        """For a fragment with its own ``<style>``, inlined with the layout: the layout's rules
+        for links and headings come first, so the fragment's own rules win."""
+        return self._opens[direction] + fragment + self._closes[direction]
+
+
+def _frame_open(kit: KitView, logo_src: str | None, direction: str) -> str:
+    side = "right" if direction == "rtl" else "left"
+    font = kit.font_stack
+    if logo_src is not None:
+        width, height = fit(kit.logo_size, *_LOGO_MAX)
+        brand = (
+            f'<img src="{escape(logo_src)}" alt="{escape(kit.name)}" width="{width}"'
+            f' height="{height}" style="display:inline-block;border:0;outline:none;'
+            f'text-decoration:none;width:{width}px;height:{height}px;max-width:100%;">'
+        )
+    else:
+        brand = (
+            f'<span dir="{kit.name_dir}" style="font-family:{font};font-size:22px;'
+            f'line-height:28px;font-weight:bold;color:{kit.primary};">{escape(kit.name)}</span>'
+        )
+    pad = "padding-left:32px;padding-right:32px;"
+    return (
+        "<!DOCTYPE html><html><head>"
+        f"{_META_CHARSET}{_META_VIEWPORT}"
+        '<meta name="x-apple-disable-message-reformatting">'
+        '<meta name="format-detection" content="telephone=no,address=no,email=no,date=no">'
+        "<title></title>"
+        f"<style>a{{color:{kit.link};}}h1,h2,h3,h4,h5,h6{{color:{kit.primary};}}"
+        "@media (max-width:620px){.bl-pad{padding-left:16px !important;"
+        "padding-right:16px !important;}}</style></head>"
+        f'<body style="margin:0;padding:0;word-spacing:normal;'
+        f'background-color:{_OUTER_BACKGROUND};">'
+        f'<div role="article" aria-roledescription="email" aria-label="{escape(kit.name)}"'
+        f' style="background-color:{_OUTER_BACKGROUND};">'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"'
+        f' style="width:100%;border-collapse:collapse;background-color:{_OUTER_BACKGROUND};">'
+        '<tr><td align="center" style="padding:24px 0;">'
+        '<!--[if mso]><table role="presentation" width="600" cellpadding="0" cellspacing="0"'
+        ' border="0" align="center"><tr><td><![endif]-->'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"'
+        ' style="width:100%;max-width:600px;border-collapse:collapse;'
+        f'background-color:{kit.background};">'
+        f'<tr><td class="bl-pad" align="{side}" style="{pad}padding-top:24px;'
+        f"padding-bottom:16px;text-align:{side};border-bottom:3px solid {kit.primary};"
+        f'line-height:1;">{brand}</td></tr>'
+        f'<tr><td class="bl-pad" style="{pad}padding-top:24px;padding-bottom:24px;'
+        f'font-family:{font};font-size:16px;line-height:1.5;color:{kit.text};">'
+    )
+
+
+def _frame_close(kit: KitView, direction: str) -> str:
+    lines = []
+    if kit.address:
+        lines.append(" &middot; ".join(escape(line) for line in kit.address))
+    lines.extend(escape(line) for line in kit.legal_footer)
+    # the kit's text in its own direction, at the document's start side
+    side = "right" if direction == "rtl" else "left"
+    footer = (
+        f'<tr><td class="bl-pad" dir="{kit.footer_dir}" align="{side}"'
+        ' style="padding:16px 32px 24px 32px;'
+        f"border-top:1px solid {_RULE};font-family:{kit.font_stack};font-size:12px;"
+        f'line-height:1.5;color:{_FOOTER_TEXT};text-align:{side};">'
+        + "<br>".join(lines)
+        + "</td></tr>"
+        if lines
+        else ""
+    )
+    return (
+        f"</td></tr>{footer}</table>"
+        "<!--[if mso]></td></tr></table><![endif]-->"
+        "</td></tr></table></div></body></html>"
+    )
+
+
+class HtmlFinisher:
+    """Built once per job; :meth:`finish` is called per document on rendered (escaped) HTML.
+
+    ``brand``: the layout a fragment is wrapped in (else the minimal skeleton).
+    """
+
+    def __init__(self, brand: BrandFrame | None = None) -> None:
+        self._brand = brand
         self._inliner = css_inline.CSSInliner(
             inline_style_tags=True,
             keep_style_tags=False,
@@ -76,7 +203,8 @@ class HtmlFinisher:
         - ``<style>`` rules are inlined into ``style`` attributes; at-rules (``@media`` ...) are
           kept in a ``<style>`` block; ``<link>`` stylesheets are dropped, never fetched.
         - A fragment (no ``<html>``/``<head>``/``<body>``) is wrapped in a minimal responsive
-          skeleton.
+          skeleton, or in the brand's layout when the finisher has one (a whole document is the
+          author's layout and is left as it is).
         - ``<!DOCTYPE html>``, ``<meta charset="utf-8">`` and the viewport meta are ensured.
         - ``lang`` (a locale tag, written in its BCP 47 form; one CLDR does not know is ignored
           and the document's own kept) and ``dir`` are set on ``<html>``.
@@ -89,8 +217,15 @@ class HtmlFinisher:
         head_tag = _HEAD_OPEN_RE.search(html)
         body_tag = _BODY_OPEN_RE.search(html)
         if html_tag is None and head_tag is None and body_tag is None:
-            wrapped = f"{_SKELETON_HEAD}{html}{_SKELETON_TAIL}"
-            out = wrapped if _CSS_RE.search(html) is None else self._inliner.inline(wrapped)
+            styled = _CSS_RE.search(html) is not None
+            brand = self._brand
+            if brand is None:
+                wrapped = f"{_SKELETON_HEAD}{html}{_SKELETON_TAIL}"
+                out = self._inliner.inline(wrapped) if styled else wrapped
+            elif styled:
+                out = self._inliner.inline(brand.wrap_styled(html, direction))
+            else:
+                out = brand.wrap(html, direction)
         elif html_tag is None or head_tag is None or body_tag is None or _CSS_RE.search(html):
             # css-inline always serializes a complete html/head/body document.
             out = self._inliner.inline(html)

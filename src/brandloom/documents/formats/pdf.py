@@ -23,6 +23,15 @@ the paragraph direction; numbers and Latin runs inside Arabic stay left-to-right
 each used font as a subset. Characters no shipped font covers are drawn as the font's
 ``.notdef`` box; that never raises.
 
+With a brand (the spec's ``brand:``), the same template lays the document out as the brand's
+letter: a letterhead with the logo (at the start side: left, right in right-to-left text) or
+the brand's name, a rule in the primary color, headings in the primary color, links in the link
+color, the kit's font first in the font list, and on every page a footer with the address and
+legal lines. The kit reaches Typst as data too (``doc.json``'s ``brand``: strings placed as
+text); the logo is a file written once into the renderer's private project folder, under a name
+the renderer chooses. Without a brand ``doc.json`` has no ``brand`` and the template takes
+exactly its unbranded path.
+
 Output is byte-identical for identical input: creation/modification dates come from
 ``creation_date``, the document ID from ``doc_id``; nothing reads the clock or a random source.
 """
@@ -31,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -41,14 +51,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 import typst
 
+from brandloom.documents.formats._brand import KitView, fit, kit_view
 from brandloom.documents.formats._markdown_blocks import Block, MarkdownBlocks
 from brandloom.errors import BrandloomError
 from brandloom.kit.locale import nearest_locale, text_direction
+
+if TYPE_CHECKING:
+    from brandloom.documents.formats.registry import BrandLayout
 
 __all__ = ["FONT_DIR", "PAGE_SIZES", "PdfRenderError", "PdfRenderer", "font_families"]
 
@@ -165,7 +179,12 @@ class PdfRenderer:
     """
 
     def __init__(
-        self, *, creation_date: datetime, title: str | None = None, page_size: str = "a4"
+        self,
+        *,
+        creation_date: datetime,
+        title: str | None = None,
+        page_size: str = "a4",
+        brand: BrandLayout | None = None,
     ) -> None:
         paper = PAGE_SIZES.get(page_size.strip().lower())
         if paper is None:
@@ -182,6 +201,8 @@ class PdfRenderer:
         self._root = Path(tempfile.mkdtemp(prefix="brandloom-pdf-"))
         for name in ("main.typ", "lib.typ"):
             shutil.copyfile(TEMPLATE_DIR / name, self._root / name)
+        self._kit = kit_view(brand) if brand is not None else None
+        self._brand = _brand_data(self._kit, self._root) if self._kit is not None else None
         # Rewritten in place for every document: truncating open() costs ~1 ms on ext4.
         self._data = (self._root / "doc.json").open("w+b")
         self._finalizer = weakref.finalize(self, _cleanup, self._data, self._root)
@@ -195,7 +216,15 @@ class PdfRenderer:
             ignore_system_fonts=True,
         )
         # The first compile loads fonts and evaluates the template; pay for it here.
-        self.render(_WARMUP, lang="en", direction="ltr", doc_id="warm-up")
+        try:
+            self.render(_WARMUP, lang="en", direction="ltr", doc_id="warm-up")
+        except PdfRenderError:
+            if self._brand is None or self._brand["logo"] is None:
+                raise
+            # A logo Typst cannot draw (an SVG without a size, which the kit's check lets
+            # through): the letterhead names the brand instead of failing every document.
+            self._brand = {**self._brand, "logo": None}
+            self.render(_WARMUP, lang="en", direction="ltr", doc_id="warm-up")
 
     def close(self) -> None:
         """Remove the private project folder (also done when the renderer is collected)."""
@@ -226,16 +255,60 @@ class PdfRenderer:
         typst_lang, region, _ = _parse_lang(lang)
         if direction not in ("ltr", "rtl"):
             direction = text_direction(lang)
+        fonts = font_families(lang)
         doc: dict[str, Any] = {
             "title": self._title,
             "paper": self._paper,
             "lang": typst_lang,
             "region": region,
             "dir": direction,
-            "fonts": font_families(lang),
+            "fonts": fonts,
             "blocks": blocks,
         }
+        if self._brand is not None:
+            doc["brand"] = self._brand
+            font = self._kit.font if self._kit is not None else None
+            if font is not None and fonts[0] != font:
+                doc["fonts"] = (font, *(f for f in fonts if f != font))
         return orjson.dumps(doc)
+
+
+#: The logo's box in the letterhead (mm).
+_LOGO_BOX = (70.0, 14.0)
+#: The footer's text per line at 7.5 pt on an A4 text width (a rough count, to make room).
+_FOOTER_CHARS_PER_LINE = 115
+
+
+def _brand_data(kit: KitView, root: Path) -> dict[str, Any]:
+    """The kit as ``doc.json`` carries it; the logo written into the project folder."""
+    logo = None
+    width = height = 0
+    if kit.logo is not None:
+        logo = (
+            "brandloom-logo.svg" if kit.logo_media_type == "image/svg+xml" else "brandloom-logo.png"
+        )
+        (root / logo).write_bytes(kit.logo)
+        width, height = fit(kit.logo_size, _LOGO_BOX[0] * 10, _LOGO_BOX[1] * 10)  # 0.1 mm
+    address = "  ·  ".join(kit.address)
+    lines = sum(
+        max(1, math.ceil(len(line) / _FOOTER_CHARS_PER_LINE))
+        for line in ([address] if address else []) + list(kit.legal_footer)
+    )
+    return {
+        "name": kit.name,
+        "primary": kit.primary,
+        "link": kit.link,
+        "text": kit.text,
+        "logo": logo,
+        "logo-w": width / 10,
+        "logo-h": height / 10,
+        "name-dir": kit.name_dir,
+        "address": list(kit.address),
+        "legal": list(kit.legal_footer),
+        "footer-dir": kit.footer_dir,
+        # room for the footer: its rule, then 3.9 mm a line, under 5 mm of descent
+        "bottom": max(24.0, round(16.0 + 3.9 * lines, 1)) if lines else 24.0,
+    }
 
 
 def _cleanup(data: IO[bytes], root: Path) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MEDIA_TYPES",
+    "BrandLayout",
     "FormatDefinition",
     "FormatInput",
     "FormatJob",
@@ -33,12 +34,38 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class BrandLayout:
+    """A brand's visual kit as the writers use it (the spec's ``brand:``): plain data.
+
+    Colors are ``#RRGGBB``; ``font`` is one of the shipped font families; the logo is PNG or
+    SVG bytes (``logo_media_type``); ``address`` and ``legal_footer`` are lines of text.
+    """
+
+    name: str
+    colors: Mapping[str, str] = field(default_factory=dict)
+    font: str | None = None
+    logo: bytes | None = None
+    logo_media_type: str | None = None
+    address: tuple[str, ...] = ()
+    legal_footer: tuple[str, ...] = ()
+
+    def color(self, role: str, default: str) -> str:
+        """The palette's ``role`` color (primary, secondary, accent, text, background,
+        link), else ``default``."""
+        return self.colors.get(role) or default
+
+
+@dataclass(frozen=True, slots=True)
 class FormatJob:
     """What a job gives its format writers to prepare from (once per job, not per document)."""
 
     settings: RenderSettings
     #: The job's Word template, for the formats that render one (docx).
     docx_template: DocxTemplate | None = None
+    #: The template's assets (file name -> bytes): the images a ``typst`` part places (pdf).
+    assets: Mapping[str, bytes] = field(default_factory=dict)
+    #: The spec's brand kit: the layouts html, eml, pdf (from Markdown) and docx wear.
+    brand: BrandLayout | None = None
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from brandloom.analysis.spam_rules import load_spam_phrases
 from brandloom.documents.qa import (
+    brand,
     consent,
     contacts,
     envelope,
@@ -31,6 +32,7 @@ from brandloom.documents.qa import (
 from brandloom.documents.qa.base import (
     NO_ISSUES,
     IssueLevel,
+    QABrand,
     QACheck,
     QACheckDefinition,
     QADocument,
@@ -58,6 +60,7 @@ __all__ = [
     "ISSUE_CODES",
     "NO_ISSUES",
     "IssueLevel",
+    "QABrand",
     "QACheck",
     "QACheckDefinition",
     "QAChecker",
@@ -98,3 +101,6 @@ _BUILTIN = (
 for _module in _BUILTIN:
     register_check(_module.CHECK)
 del _module
+# the brand's checks: its guidelines as rules, then its voice (both need the job's brand)
+register_check(brand.RULES_CHECK)
+register_check(brand.VOICE_CHECK)

@@ -4,13 +4,17 @@ the check protocol and the definition a check module registers."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Generic, Literal, Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
 from brandloom.documents.qa._html import NO_FACTS, HtmlFacts, HtmlReader, parse_html
 from brandloom.kit.text import TextScan, scan, strip_html
+
+if TYPE_CHECKING:
+    from brandloom.analysis.guidelines import Guidelines
+    from brandloom.analysis.voice import VoiceProfile
 
 __all__ = [
     "NO_ISSUES",
@@ -85,12 +89,30 @@ class QAJob:
     outputs: tuple[str, ...] = ()
     #: The spec's ``email.unsubscribe_mailto``: every eml carries a ``List-Unsubscribe`` header.
     unsubscribe_mailto: bool = False
+    #: The brands the job's checks may name (loaded by the render kind's runtime, by name),
+    #: and the spec's own ``brand:``.
+    brands: Mapping[str, QABrand] = field(default_factory=dict)
+    brand: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QABrand:
+    """A brand as the checks see it: its guidelines (the version the job recorded) and its
+    voice profile, as plain data (checks never query)."""
+
+    name: str
+    guidelines: Guidelines | None = None
+    guidelines_version: int | None = None
+    voice: VoiceProfile | None = None
 
 
 #: What a check returns when it found nothing (shared: no allocation per document).
 NO_ISSUES: tuple[QAIssue, ...] = ()
 
 _SCANNED = ("subject", "preheader")
+
+
+T = TypeVar("T")
 
 
 class QADocument:
@@ -107,6 +129,7 @@ class QADocument:
         "_body",
         "_chunks",
         "_facts",
+        "_memo",
         "_reader",
         "_scans",
         "consent",
@@ -141,6 +164,19 @@ class QADocument:
         self._reader = reader
         self._facts: HtmlFacts | None = None
         self._scans: dict[str, TextScan] | None = None
+        self._memo: dict[str, Any] | None = None
+
+    def memo(self, key: str, compute: Callable[[QADocument], T]) -> T:
+        """A view of this document several checks read (``compute(self)``, at most once per
+        document and ``key``)."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        try:
+            return cast(T, memo[key])
+        except KeyError:
+            value = memo[key] = compute(self)
+            return value
 
     @property
     def body(self) -> tuple[str, str | None]:
