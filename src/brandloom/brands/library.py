@@ -37,6 +37,7 @@ from markdown_it import MarkdownIt
 from brandloom.brands.errors import LibraryError
 from brandloom.kit.hashing import sha256_hex
 from brandloom.kit.locale import parse_locale
+from brandloom.kit.text import decode_utf8
 
 __all__ = [
     "EXTENSIONS",
@@ -154,14 +155,7 @@ def check_locale(value: str | None, *, where: str = "locale") -> str | None:
 
 
 def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LibraryError(
-            f"{source}, line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file "
-            "as UTF-8"
-        ) from None
+    return decode_utf8(data, source, error=LibraryError)
 
 
 def read_library(

@@ -31,7 +31,7 @@ from brandloom.brands.models import Brand, BrandGuidelines, BrandText, BrandVoic
 from brandloom.brands.repository import BrandRepository
 from brandloom.db.base import utcnow
 from brandloom.errors import BrandloomError, NotFoundError, ValidationFailed
-from brandloom.insights.service import MAX_TEXT_CHARS, MAX_TEXTS, MAX_TOTAL_CHARS
+from brandloom.insights.service import check_limits as text_limits
 from brandloom.kit.ids import new_id
 from brandloom.workspaces.models import Workspace
 
@@ -483,17 +483,7 @@ def list_voices(session: Session, workspace: Workspace) -> list[tuple[Brand, Bra
 def check_limits(texts: Sequence[str]) -> None:
     """Refuse (413 ``brand.too_large``) a request over the limits of ``POST /v1/analyze``,
     naming the text and the limit."""
-    if len(texts) > MAX_TEXTS:
-        raise TooLarge(f"texts: {len(texts):,} texts; at most {MAX_TEXTS:,} per request")
-    total = 0
-    for index, text in enumerate(texts):
-        if len(text) > MAX_TEXT_CHARS:
-            raise TooLarge(
-                f"texts[{index}]: {len(text):,} characters; at most {MAX_TEXT_CHARS:,} per text"
-            )
-        total += len(text)
-    if total > MAX_TOTAL_CHARS:
-        raise TooLarge(f"texts: {total:,} characters in all; at most {MAX_TOTAL_CHARS:,}")
+    text_limits(texts, error=TooLarge)
 
 
 def check_options(*, channel: str | None, locale: str | None) -> tuple[str | None, str | None]:

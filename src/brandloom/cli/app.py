@@ -17,6 +17,7 @@ from rich.text import Text
 
 from brandloom.cli.brands import brand_app, voice_app
 from brandloom.cli.locales import locales as locales_command
+from brandloom.cli.options import WorkspaceOpt
 from brandloom.errors import BrandloomError
 
 if TYPE_CHECKING:
@@ -56,15 +57,6 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        envvar="BRANDLOOM_WORKSPACE",
-        help="Workspace to work in (default: 'default', created on first use).",
-    ),
-]
 SpecArg = Annotated[Path, typer.Argument(help="The job spec (YAML).", show_default=False)]
 
 

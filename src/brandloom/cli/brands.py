@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from brandloom.cli.options import WorkspaceOpt
 from brandloom.errors import BrandloomError
 
 T = TypeVar("T")
@@ -36,15 +37,6 @@ voice_app = typer.Typer(
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        envvar="BRANDLOOM_WORKSPACE",
-        help="Workspace to work in (default: 'default', created on first use).",
-    ),
-]
 NameArg = Annotated[str, typer.Argument(help="The brand's name.", show_default=False)]
 GuidelinesOpt = Annotated[
     Path | None,
@@ -81,6 +73,11 @@ def _run(fn: Callable[[], T]) -> T:
             f"[bold red]error[/] ({exc.code}): {escape(exc.message)}", highlight=False
         )
         raise typer.Exit(2) from None
+
+
+def _print_jsonl(rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        sys.stdout.write(orjson.dumps(row).decode() + "\n")
 
 
 def _say(line: str) -> None:
@@ -213,8 +210,7 @@ def brand_list(as_json: JsonOpt = False, workspace: WorkspaceOpt = None) -> None
 
     rows = _run(go)
     if as_json:
-        for row in rows:
-            sys.stdout.write(orjson.dumps(row).decode() + "\n")
+        _print_jsonl(rows)
         return
     table = Table(highlight=False)
     for column in ("id", "name", "guidelines", "logo", "voice", "created"):
@@ -409,8 +405,7 @@ def voice_list(as_json: JsonOpt = False, workspace: WorkspaceOpt = None) -> None
 
     rows = _run(go)
     if as_json:
-        for row in rows:
-            sys.stdout.write(orjson.dumps(row).decode() + "\n")
+        _print_jsonl(rows)
         return
     table = Table(highlight=False)
     for column in ("brand", "voice", "texts", "guidelines", "trained"):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from brandloom.errors import ValidationFailed
+from brandloom.kit.text import decode_utf8
 
 STDIN = "-"
 
@@ -24,14 +25,7 @@ class TextInputError(ValidationFailed):
 
 
 def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise TextInputError(
-            f"{source}, line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8"
-        ) from None
+    return decode_utf8(data, source, error=TextInputError)
 
 
 def read_texts(path: str) -> Iterator[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from brandloom.analysis.analyzer import AnalyzeOptions, analyze
 from brandloom.analysis.language import DEFAULT_LANGUAGES
-from brandloom.errors import ValidationFailed
+from brandloom.errors import BrandloomError, ValidationFailed
 
 MAX_TEXTS = 1_000
 """Texts per API request (the CLI streams files in batches of this size)."""
@@ -38,19 +38,20 @@ def options(
     ).checked()
 
 
-def check_limits(texts: Sequence[str]) -> None:
-    """Refuse (413) a request over the count or size limits, naming the text and the limit."""
+def check_limits(texts: Sequence[str], *, error: type[BrandloomError] = TooLarge) -> None:
+    """Refuse (413, ``error``) a request over the count or size limits, naming the text and
+    the limit (the text endpoints of every domain share these limits)."""
     if len(texts) > MAX_TEXTS:
-        raise TooLarge(f"texts: {len(texts):,} texts; at most {MAX_TEXTS:,} per request")
+        raise error(f"texts: {len(texts):,} texts; at most {MAX_TEXTS:,} per request")
     total = 0
     for index, text in enumerate(texts):
         if len(text) > MAX_TEXT_CHARS:
-            raise TooLarge(
+            raise error(
                 f"texts[{index}]: {len(text):,} characters; at most {MAX_TEXT_CHARS:,} per text"
             )
         total += len(text)
     if total > MAX_TOTAL_CHARS:
-        raise TooLarge(f"texts: {total:,} characters in all; at most {MAX_TOTAL_CHARS:,}")
+        raise error(f"texts: {total:,} characters in all; at most {MAX_TOTAL_CHARS:,}")
 
 
 def analyze_texts(texts: Sequence[str], *, checked: AnalyzeOptions) -> list[dict[str, Any]]:

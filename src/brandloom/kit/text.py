@@ -26,10 +26,15 @@ from dataclasses import dataclass
 from functools import reduce
 from html import unescape
 from operator import or_
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from brandloom.errors import BrandloomError
 
 __all__ = [
     "PhraseMatcher",
     "TextScan",
+    "decode_utf8",
     "fast_lower",
     "has_unspaced_script",
     "is_word_char",
@@ -253,3 +258,16 @@ def fast_lower(text: str) -> str:
     if others.lower() != others:
         return text.lower()
     return data.lower().decode("utf-8", "surrogatepass")
+
+
+def decode_utf8(data: bytes, source: str, *, error: type[BrandloomError]) -> str:
+    """``data`` as UTF-8 text (a byte-order mark dropped); ``error`` naming ``source`` and the
+    line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{source}, line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
