@@ -172,6 +172,9 @@ def test_tone_uses_the_sentiment_model() -> None:
     profile = VoiceProfile(tone=True).fit(PLAYFUL[:6], locales=["en"] * 6)
     dims = profile.score(["This is terrible and we hate it."], locale="en")[0].dimensions
     assert "tone" in dims and dims["tone"]["explanation"].startswith("sentiment -")
+    # left out on request (bulk jobs): vocabulary and style only
+    without = profile.score(["This is terrible and we hate it."], locale="en", tone=False)[0]
+    assert "tone" not in without.dimensions and "vocabulary" in without.dimensions
 
 
 @settings(max_examples=60, deadline=None)

@@ -541,18 +541,21 @@ class VoiceProfile:
         linter: BrandLinter | None = None,
         channel: str | None = None,
         locale: str | None = None,
+        tone: bool = True,
     ) -> list[VoiceScore]:
         """One :class:`VoiceScore` per text, in order (see the module documentation).
 
         ``guidelines`` (or an already compiled ``linter``) adds the rule violations;
         ``channel`` picks the required disclaimers and ``locale`` the language's rules.
+        ``tone``: False leaves the tone dimension out even when the profile has one (it runs
+        the emotion encoder per text); the overall score is then vocabulary and style.
         """
         if linter is None and guidelines is not None:
             linter = BrandLinter(guidelines)
         cleaned = [clean_text(t) for t in texts]
         languages = _languages(cleaned, [locale] * len(cleaned))
         tones: np.ndarray | None = None
-        if self.tone and any(v.tone_mean is not None for v in self.voices_.values()):
+        if tone and self.tone and any(v.tone_mean is not None for v in self.voices_.values()):
             scorable = [i for i, t in enumerate(cleaned) if _WORD_RE.search(t)]
             tones = np.zeros(len(cleaned))
             if scorable:

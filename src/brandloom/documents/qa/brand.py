@@ -10,7 +10,8 @@ spec turns them on:
   Formality and per-language terms follow the contact's locale.
 - ``voice: {brand: acme, min_score: 60, fail_below: 40}`` -- the body's voice score against the
   brand's stored profile: ``voice.below_min`` (warn) under ``min_score``, ``voice.below_fail``
-  (fail) under ``fail_below``.
+  (fail) under ``fail_below``. The tone dimension (the emotion encoder, per distinct copy, in
+  every worker) is left out unless ``tone: true``.
 
 Like the text checks, each part is read with the contact's own field values masked and the
 results are cached on that masked text: documents that share their copy are linted and scored
@@ -77,6 +78,9 @@ class VoiceConfig(BaseModel):
     )
     fail_below: float | None = Field(
         default=None, ge=0, le=100, description="fail when the body's voice score is lower"
+    )
+    tone: bool = Field(
+        default=False, description="include the tone dimension (runs the emotion model)"
     )
 
 
@@ -181,6 +185,7 @@ class VoiceCheck:
         self._min = config.min_score if found["voice.below_min"] != "off" else None
         self._fail = config.fail_below if found["voice.below_fail"] != "off" else None
         self._levels = found
+        self._tone = config.tone
         self._cache = _Cache()  # (language, text as scored) -> result
         self._seen = _Cache()  # (locale, masked body) -> result: skips the number folding
 
@@ -215,7 +220,7 @@ class VoiceCheck:
         return self._cache.get((language, text), partial(self._score, text, language))
 
     def _score(self, text: str, locale: str | None) -> tuple[float, str]:
-        result = self._voice.score([text], locale=locale)[0]
+        result = self._voice.score([text], locale=locale, tone=self._tone)[0]
         dims: dict[str, Any] = result.dimensions
         weakest = min(dims.items(), key=lambda kv: kv[1]["score"], default=None)
         note = f"; weakest: {weakest[0]} ({weakest[1]['explanation']})" if weakest else ""
