@@ -34,6 +34,7 @@ from typing import Any
 from brandloom.analysis import culture
 from brandloom.analysis.guidelines import ALL, Guidelines
 from brandloom.analysis.readability import readability
+from brandloom.kit.text import zero_digits
 
 __all__ = ["CODES", "BrandLinter", "Violation", "count_emoji", "emoji_spans"]
 
@@ -171,26 +172,6 @@ class _TermMatcher:
             found = self._by_key.get(_key(m.group()))
             if found is not None:
                 yield m.start(), m.end(), m.group(), found
-
-
-def zero_digits(text: str) -> str:
-    """``text`` with every decimal digit, of any script (``٣``, ``३``), written as ``0``
-    (lengths and positions unchanged)."""
-    if text.isascii():
-        return text.translate(_ZEROS)
-    # str.translate goes character by character on non-ASCII text; on the UTF-8 bytes it is a
-    # table lookup per byte (ASCII digits never occur inside a multi-byte sequence)
-    text = (
-        text.encode("utf-8", "surrogatepass")
-        .translate(_BYTE_ZEROS)
-        .decode("utf-8", "surrogatepass")
-    )
-    return _OTHER_DIGIT.sub("0", text)
-
-
-_ZEROS = str.maketrans("123456789", "000000000")
-_BYTE_ZEROS = bytes.maketrans(b"123456789", b"000000000")
-_OTHER_DIGIT = re.compile(r"[^\D0-9]")  # a digit of another script
 
 
 class BrandLinter:

@@ -42,6 +42,7 @@ __all__ = [
     "scan",
     "strip_html",
     "words",
+    "zero_digits",
 ]
 
 _ASCII_NONWORD_BYTES = bytes(
@@ -271,3 +272,23 @@ def decode_utf8(data: bytes, source: str, *, error: type[BrandloomError]) -> str
             f"{source}, line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); "
             "save the file as UTF-8"
         ) from None
+
+
+def zero_digits(text: str) -> str:
+    """``text`` with every decimal digit, of any script (``٣``, ``३``), written as ``0``
+    (lengths and positions unchanged)."""
+    if text.isascii():
+        return text.translate(_ZEROS)
+    # str.translate goes character by character on non-ASCII text; on the UTF-8 bytes it is a
+    # table lookup per byte (ASCII digits never occur inside a multi-byte sequence)
+    text = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_BYTE_ZEROS)
+        .decode("utf-8", "surrogatepass")
+    )
+    return _OTHER_DIGIT.sub("0", text)
+
+
+_ZEROS = str.maketrans("123456789", "000000000")
+_BYTE_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_OTHER_DIGIT = re.compile(r"[^\D0-9]")  # a digit of another script

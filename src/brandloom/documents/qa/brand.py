@@ -27,7 +27,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brandloom.analysis.brand_rules import zero_digits
 from brandloom.documents.qa.base import (
     NO_ISSUES,
     IssueLevel,
@@ -41,6 +40,7 @@ from brandloom.documents.qa.base import (
     shorten,
 )
 from brandloom.documents.qa.text import _Cache, _masked, _personal_values
+from brandloom.kit.text import zero_digits
 
 RULE_CODES: dict[str, IssueLevel] = {
     "brand.banned_term": "fail",
