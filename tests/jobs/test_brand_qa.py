@@ -224,3 +224,12 @@ def test_validate_previews_run_the_brand_checks(
         summary = validate(spec, brands=loader)
     codes = {i["code"] for p in summary.previews for i in p["qa"]["issues"]}
     assert {"brand.banned_term", "brand.glossary", "brand.disclaimer_missing"} <= codes
+
+
+def test_rules_and_voice_read_the_copy_in_its_own_language() -> None:
+    from brandloom.documents.qa.brand import copy_language
+
+    body = "Our weavers finish every wool throw by hand, in small batches, for calm rooms."
+    assert copy_language(body, "de-DE") == "en"  # English copy to a German contact
+    assert copy_language("Neu: Decken", "de-DE") == "de"  # too short to tell: the contact's
+    assert copy_language("Unsere Weber stellen jede Decke von Hand her.", "en-US") == "de"

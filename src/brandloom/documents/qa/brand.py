@@ -59,6 +59,7 @@ VOICE_CODES: dict[str, IssueLevel] = {
 _PARTS = ("subject", "preheader", "sms")
 _NUMBER = re.compile(r"0(?:[0.,:/\u00a0\u202f\u066b\u066c' -]*0)*")
 _EMAIL_OUTPUTS = frozenset({"html", "eml", "txt"})
+_MIN_LETTERS = 20  # shorter copy is read in the contact's language (as language_match does)
 
 
 class BrandRulesConfig(BaseModel):
@@ -91,6 +92,21 @@ def channel_of(outputs: Sequence[str]) -> str | None:
     if "sms" in outputs:
         return "sms"
     return None
+
+
+def _language_of(locale: str | None) -> str | None:
+    return locale.replace("_", "-").split("-", 1)[0].lower() if locale else None
+
+
+def copy_language(text: str, locale: str | None) -> str | None:
+    """The language the copy is written in (the contact's locale as a prior): rules and the
+    voice read English copy as English even when it goes to a German contact (that mismatch is
+    ``language_match``'s to report)."""
+    from brandloom.analysis.language import detect
+
+    if sum(1 for ch in text if ch.isalpha()) < _MIN_LETTERS:
+        return _language_of(locale)  # a short subject line says too little: the contact's
+    return detect(text, locale=locale).language or _language_of(locale)
 
 
 def _texts(doc: QADocument) -> dict[str, tuple[str, str]]:
@@ -157,17 +173,19 @@ class BrandRules:
     def _lint(
         self, text: str, locale: str | None, whole: bool
     ) -> list[tuple[str, tuple[int, int] | None, str, str | None]]:
+        language = copy_language(text, locale)
         found = self._linter.lint(
             text,
             channel=self._channel if whole else None,
-            locale=locale,
+            # the locale's register rules only for copy in the locale's language
+            locale=locale if language == _language_of(locale) else language,
+            language=language,
             whole_text=whole,
             reading=False,
         )
         if whole and self._reading:
             # the reading level does not depend on the numbers: one per copy, however its
             # numbers are written (it is the costly rule)
-            language = locale.replace("_", "-").split("-", 1)[0].lower() if locale else None
             folded = _NUMBER.sub("0", text)
             found = found + self._readings.get(
                 (language, folded), partial(self._linter.reading_level, folded, language=language)
@@ -216,7 +234,7 @@ class VoiceCheck:
         # a voice has no spans to keep: every number reads as one 0, whatever its length or
         # format, and the contact's language (not the region) picks the voice
         text = _NUMBER.sub("0", text)
-        language = locale.replace("_", "-").split("-", 1)[0].lower() if locale else None
+        language = copy_language(text, locale)
         return self._cache.get((language, text), partial(self._score, text, language))
 
     def _score(self, text: str, locale: str | None) -> tuple[float, str]:
