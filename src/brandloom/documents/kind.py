@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.orm import Session
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from brandloom.audiences.export import write_rejects_csv
 from brandloom.audiences.repository import AudienceRepository
 from brandloom.audiences.types import attribute_decoder
-from brandloom.brands.service import JobBrand, LoadedBrand, load_job_brand
 from brandloom.documents.formats.docx import compile_docx
 from brandloom.documents.formats.eml import EmailSettings
 from brandloom.documents.formats.registry import BrandLayout
@@ -50,6 +49,9 @@ from brandloom.templates.messages import (
 from brandloom.templates.models import Template
 from brandloom.templates.service import compile_localized, compile_variants, template_assets
 from brandloom.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from brandloom.brands.service import LoadedBrand
 
 KIND = RENDER_KIND
 
@@ -199,6 +201,11 @@ def recorded_brands(
     """The brands a job recorded when it was created (name -> the guidelines version and voice
     it named), loaded as plain data; ``layout_brand``'s kit becomes the job's layout."""
     found = JobBrands()
+    if not recorded:
+        return found
+    # imported here: a job without a brand loads no brand or voice code (nor numpy)
+    from brandloom.brands.service import JobBrand, load_job_brand
+
     for name, data in recorded.items():
         loaded = load_job_brand(session, workspace, recorded=JobBrand.from_json(data))
         found.checks[name] = qa_brand(loaded)
