@@ -16,8 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from brandloom.cli.brands import brand_app, voice_app
+from brandloom.cli.common import WorkspaceOpt, err_console
+from brandloom.cli.common import run_or_exit as _run
 from brandloom.cli.locales import locales as locales_command
-from brandloom.cli.options import WorkspaceOpt
 from brandloom.errors import BrandloomError
 
 if TYPE_CHECKING:
@@ -53,7 +54,6 @@ app.add_typer(voice_app, name="voice")
 
 # Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 
@@ -71,17 +71,6 @@ def _workspace_brands(options: Any) -> Any:
     auth = ctx.operator(os.environ.get("BRANDLOOM_WORKSPACE"))
     with unit_of_work(ctx.factory) as session:
         return live_brands(session, auth.workspace, options)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Turn expected errors into a clear message and exit code 2."""
-    try:
-        return fn()
-    except BrandloomError as exc:
-        err_console.print(
-            f"[bold red]error[/] ({exc.code}): {escape(exc.message)}", highlight=False
-        )
-        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -8,7 +8,7 @@ in one unit of work: a command that fails changes nothing.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from brandloom.cli.options import WorkspaceOpt
-from brandloom.errors import BrandloomError
+from brandloom.cli.common import WorkspaceOpt, err_console
+from brandloom.cli.common import run_or_exit as _run
 
 T = TypeVar("T")
 
@@ -35,7 +35,6 @@ voice_app = typer.Typer(
 )
 
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 NameArg = Annotated[str, typer.Argument(help="The brand's name.", show_default=False)]
 GuidelinesOpt = Annotated[
@@ -62,17 +61,6 @@ TextInputOpt = Annotated[
 JsonlOpt = Annotated[
     bool, typer.Option("--jsonl", help="One JSON object per text instead of a table.")
 ]
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Expected errors as a clear message and exit code 2 (as every brandloom command)."""
-    try:
-        return fn()
-    except BrandloomError as exc:
-        err_console.print(
-            f"[bold red]error[/] ({exc.code}): {escape(exc.message)}", highlight=False
-        )
-        raise typer.Exit(2) from None
 
 
 def _print_jsonl(rows: Iterable[dict[str, Any]]) -> None:

@@ -39,7 +39,7 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
-from brandloom.documents.qa.text import _Cache, _masked, _personal_values
+from brandloom.documents.qa.text import _Cache, masked_parts
 from brandloom.kit.text import zero_digits
 
 RULE_CODES: dict[str, IssueLevel] = {
@@ -56,7 +56,6 @@ VOICE_CODES: dict[str, IssueLevel] = {
     "voice.below_min": "warn",
     "voice.below_fail": "fail",
 }
-_PARTS = ("subject", "preheader", "sms")
 _NUMBER = re.compile(r"0(?:[0.,:/\u00a0\u202f\u066b\u066c' -]*0)*")
 _EMAIL_OUTPUTS = frozenset({"html", "eml", "txt"})
 _MIN_LETTERS = 20  # shorter copy is read in the contact's language (as language_match does)
@@ -114,18 +113,7 @@ def _texts(doc: QADocument) -> dict[str, tuple[str, str]]:
     values masked, and the same with every digit written as 0 (formatted numbers and dates
     differ per contact and say nothing of the brand): documents that differ only in
     personalization share one key. Positions are the same in both."""
-    personal = _personal_values(doc.personal)
-    texts = {}
-    for name in _PARTS:
-        value = doc.parts.get(name)
-        if value and value.strip():
-            masked = _masked(value, personal)
-            texts[name] = (masked, zero_digits(masked))
-    body_name, body = doc.body
-    if body and body.strip():
-        masked = _masked(body, personal)
-        texts[body_name] = (masked, zero_digits(masked))
-    return texts
+    return {name: (m, zero_digits(m)) for name, m in doc.memo("masked", masked_parts).items()}
 
 
 def _missing_brand(check: str, name: str | None) -> LookupError:

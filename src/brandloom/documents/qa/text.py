@@ -126,6 +126,22 @@ def _masked(text: str, values: Sequence[str]) -> str:
     return text
 
 
+def masked_parts(doc: QADocument) -> dict[str, str]:
+    """The subject, preheader, body and SMS with the contact's own values masked, by part name
+    (empty ones left out); the text and brand checks share it (``doc.memo("masked", ...)``)."""
+    personal = _personal_values(doc.personal)
+    texts = {}
+    parts = doc.parts
+    for name in _PARTS:
+        value = parts.get(name)
+        if value and value.strip():
+            texts[name] = _masked(value, personal)
+    body_name, body = doc.body
+    if body and body.strip():
+        texts[body_name] = _masked(body, personal)
+    return texts
+
+
 # Formatted numbers ("12,345 points") differ per contact even after masking the raw values;
 # they say nothing about the language, so detection reads every digit as 0 (on the UTF-8 bytes:
 # bytes.translate is a table lookup per byte, many times faster than str.translate).
@@ -163,7 +179,7 @@ class TextChecks:
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
         locale = doc.contact_locale
-        texts = self._texts(doc)
+        texts = doc.memo("masked", masked_parts)
         if not texts:
             return NO_ISSUES
         issues: list[QAIssue] = []
@@ -174,20 +190,6 @@ class TextChecks:
         if self._sentiment_min is not None or self._spam_max is not None:
             issues.extend(self._check_scores(doc, texts, locale))
         return issues or NO_ISSUES
-
-    def _texts(self, doc: QADocument) -> dict[str, str]:
-        """The masked subject, preheader, body and SMS, by part name (empty ones left out)."""
-        personal = _personal_values(doc.personal)
-        texts = {}
-        parts = doc.parts
-        for name in _PARTS:
-            value = parts.get(name)
-            if value and value.strip():
-                texts[name] = _masked(value, personal)
-        body_name, body = doc.body
-        if body and body.strip():
-            texts[body_name] = _masked(body, personal)
-        return texts
 
     def _detect(self, text: str, language: str) -> tuple[int, Detection]:
         key = text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
