@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -144,3 +146,32 @@ def test_any_text_gives_the_documented_shape(text: str) -> None:
 def test_long_text_is_fine() -> None:
     found = detect(LINES["it"] * 2_000)
     assert found.language == "it"
+
+
+def test_the_unpacked_model_cache_gives_the_same_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first process keeps the unpacked model in the cache directory; a later one reads it
+    back array for array, and an unreadable cache file is replaced, never trusted."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from brandloom.analysis import language
+
+    monkeypatch.setenv("BRANDLOOM_CACHE_DIR", str(tmp_path))
+    source = MODEL_DIR / MODEL_FILE
+    unpacked = language._model_arrays(source)
+    (cached,) = tmp_path.glob("py3langid-*.npz")
+    again = language._model_arrays(source)
+    for first, second in zip(unpacked, again, strict=True):
+        assert type(first) is type(second)
+        if hasattr(first, "dtype"):
+            assert first.dtype == second.dtype
+            assert (first == second).all()
+        else:
+            assert first == second
+    cached.write_bytes(b"not an archive")
+    assert language._model_arrays(source)[2] == unpacked[2]
+    assert cached.stat().st_size > 1_000_000  # rewritten
+
+    monkeypatch.setenv("BRANDLOOM_CACHE_DIR", "")  # set empty: no cache at all
+    assert language._model_arrays(source)[2] == unpacked[2]

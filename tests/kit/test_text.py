@@ -162,3 +162,18 @@ def test_lower_matches_str_lower(text: str) -> None:
 def test_lower_edge_cases() -> None:
     for text in ("", "ABC", "Jürgen <A HREF=X>", "İMG", "ÜBER <IMG>", "ΣΑΣ x", "\ud800A", "·A·"):
         assert fast_lower(text) == text.lower()
+
+
+def test_zero_digits_every_script() -> None:
+    """Every decimal digit Unicode knows becomes 0, whatever else the text holds."""
+    import sys
+    import unicodedata
+
+    from brandloom.kit.text import zero_digits
+
+    digits = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Nd"]
+    for digit in digits:
+        for text in (f"Größe {digit}", f"{digit}€ – „x“", digit):
+            assert zero_digits(text) == text.replace(digit, "0"), repr(digit)
+    assert zero_digits("Grüße – 12,50 € „bis 31.03.“") == "Grüße – 00,00 € „bis 00.00.“"
+    assert zero_digits("Preis ٣٫٥ — ग्राहक ३") == "Preis 0٫0 — ग्राहक 0"

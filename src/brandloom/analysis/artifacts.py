@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import threading
 import zipfile
@@ -33,6 +34,17 @@ from brandloom.errors import BrandloomError
 _META_KEY = "__meta__"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+\.v[0-9]+$")
 _FILE_PATTERN = re.compile(r"^([a-z][a-z0-9_]*\.[a-z0-9_]+\.v[0-9]+)\.[a-z.]+$")
+
+
+def cache_dir() -> Path | None:
+    """Where brandloom keeps files it can always rebuild (unpacked models): ``BRANDLOOM_CACHE_DIR``,
+    else the user's cache directory; None when the variable is set empty (no cache)."""
+    configured = os.environ.get("BRANDLOOM_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("brandloom", appauthor=False))
 
 
 class ArtifactError(BrandloomError):

@@ -14,12 +14,17 @@ confidence 0. Mixed-language text reports its main language (the one most of its
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from brandloom.errors import ValidationFailed
 
@@ -54,9 +59,81 @@ class Detection:
 
 @cache
 def _identifier() -> _Identifier:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ptc, pc, classes, nextmove, row, output = _model_arrays(MODEL_DIR / MODEL_FILE)
+    return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
+
+
+def _model_arrays(source: Path) -> tuple[Any, ...]:
+    """py3langid's model: ``(ptc, pc, classes, nextmove, row, output)`` as its loader returns it.
+
+    The wheel ships the model LZMA-compressed: unpacking it takes about 0.6 s, paid by every
+    process that detects a language (each bulk worker). The first one keeps the plain archive in
+    the cache directory (``BRANDLOOM_CACHE_DIR``, 68 MB, named after the package version), from
+    which later processes read it in about 50 ms. Without a writable cache directory every
+    process unpacks the model itself.
+    """
+    from array import array
+
+    import numpy as np
+    from py3langid import modelio
+
+    from brandloom.analysis.artifacts import cache_dir
+
+    cache = cache_dir()
+    stat = source.stat()
+    cached = cache / f"py3langid-{_package_version()}-{stat.st_size}.npz" if cache else None
+    if cached is not None and cached.is_file():
+        try:
+            with np.load(cached, allow_pickle=False) as data:
+                ints = {2: "H", 4: "I", 8: "Q"}
+                return (
+                    data["ptc"],
+                    data["pc"],
+                    data["classes"].tolist(),
+                    array(ints[data["nextmove"].itemsize], data["nextmove"].tobytes()),
+                    array(ints[data["nextmove_row"].itemsize], data["nextmove_row"].tobytes()),
+                    data["out_feat"].tolist(),
+                )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            pass  # unreadable: unpack again and replace it
+    arrays = modelio.load_model(source)
+    if cached is not None:
+        _store(cached, arrays)
+    return arrays  # type: ignore[no-any-return]
+
+
+def _store(path: Path, arrays: tuple[Any, ...]) -> None:
+    import numpy as np
+
+    ptc, pc, classes, nextmove, row, output = arrays
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return  # no writable cache: every process unpacks the model itself
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez(
+                out,
+                ptc=ptc,
+                pc=pc,
+                classes=np.asarray(classes),
+                nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+                nextmove_row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
+                out_feat=np.asarray(output, dtype=np.int32),
+            )
+        os.replace(temporary, path)  # atomic: a concurrent worker never reads half a file
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _package_version() -> str:
+    from importlib.metadata import version
+
+    return version("py3langid")
 
 
 def supported_languages() -> tuple[str, ...]:

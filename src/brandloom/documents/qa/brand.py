@@ -101,11 +101,20 @@ def copy_language(text: str, locale: str | None) -> str | None:
     """The language the copy is written in (the contact's locale as a prior): rules and the
     voice read English copy as English even when it goes to a German contact (that mismatch is
     ``language_match``'s to report)."""
-    from brandloom.analysis.language import detect
-
     if sum(1 for ch in text if ch.isalpha()) < _MIN_LETTERS:
         return _language_of(locale)  # a short subject line says too little: the contact's
+    # numbers say nothing of the language: copy that differs only in them is detected once
+    folded = _NUMBER.sub("0", text)
+    return _LANGUAGES.get((folded, locale), partial(_detect, folded, locale))
+
+
+def _detect(text: str, locale: str | None) -> str | None:
+    from brandloom.analysis.language import detect
+
     return detect(text, locale=locale).language or _language_of(locale)
+
+
+_LANGUAGES = _Cache()  # (copy with numbers folded, locale) -> language, for every check
 
 
 def _texts(doc: QADocument) -> dict[str, tuple[str, str]]:
