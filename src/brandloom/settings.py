@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # Redis visibility timeout for unacknowledged task messages (Redis broker only).
     broker_visibility_timeout: int = 3600
 
+    # Copy from a brief: the Fernet key (urlsafe base64, 32 bytes) that encrypts the LLM
+    # provider keys a workspace stores. Without it the embedded mode (SQLite) generates one into
+    # the data dir on first use; a server with a configured database refuses to store keys.
+    secret_key: SecretStr | None = None
+
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL: the configured one, or the embedded SQLite file in the data dir."""
         if self.database_url:

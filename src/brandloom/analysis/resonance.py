@@ -33,7 +33,14 @@ from brandloom.analysis.motivators import MOTIVATORS
 from brandloom.errors import ValidationFailed
 from brandloom.kit.validation import closest
 
-__all__ = ["EMOTIONS", "EMOTION_CLEAR", "TARGETS", "UnknownTargetError", "resonance"]
+__all__ = [
+    "EMOTIONS",
+    "EMOTION_CLEAR",
+    "TARGETS",
+    "UnknownTargetError",
+    "canonical_targets",
+    "resonance",
+]
 
 EMOTIONS: tuple[str, ...] = GOEMOTIONS_LABELS
 TARGETS: frozenset[str] = frozenset(EMOTIONS) | frozenset(MOTIVATORS)
@@ -77,6 +84,12 @@ def resonance(
         per_target[name] = round(value, 4)
     score = sum(per_target.values()) / len(per_target) if per_target else 0.0
     return {"score": round(score, 4), "targets": per_target}
+
+
+def canonical_targets(targets: Sequence[str]) -> list[str]:
+    """The targets in their canonical spelling, each once, in order; raises
+    :class:`UnknownTargetError` (with a suggestion) for a name outside :data:`TARGETS`."""
+    return _canonical(targets)
 
 
 def _canonical(targets: Sequence[str]) -> list[str]:

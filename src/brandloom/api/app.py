@@ -31,6 +31,7 @@ from brandloom.db.migrate import upgrade
 from brandloom.db.reads import QuickReads
 from brandloom.documents.router import router as documents_router
 from brandloom.documents.router import templates_router as template_previews_router
+from brandloom.generation.router import router as generation_router
 from brandloom.insights.router import router as analyze_router
 from brandloom.jobs.models import JOB_STATES
 from brandloom.jobs.repository import count_jobs_by_state
@@ -252,6 +253,7 @@ def create_app(
     app.include_router(keys_router)
     app.include_router(analyze_router)
     app.include_router(brands_router)
+    app.include_router(generation_router)
     return app
 
 

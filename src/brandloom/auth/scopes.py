@@ -47,6 +47,9 @@ register_scope(
     "brands:read", "read brands, their guidelines, kit, library and voice; score and lint texts"
 )
 register_scope("brands:write", "create, change and delete brands; import texts; train voices")
+register_scope("write", "write copy from a brief (POST /v1/write), spending the LLM budget")
+register_scope("providers:read", "read the workspace's LLM providers and usage (never their keys)")
+register_scope("providers:write", "store LLM provider keys and settings, the default and budget")
 
 
 def parse_scopes(names: Iterable[str]) -> frozenset[str]:

@@ -254,6 +254,11 @@ def _guidelines_of(row: BrandGuidelines, brand: Brand) -> Guidelines:
     return parse_guidelines(row.data, source=f"brand '{brand.name}' guidelines v{row.version}")
 
 
+def guidelines_of(session: Session, workspace: Workspace, *, brand: Brand) -> Guidelines:
+    """The brand's current guidelines, parsed; ``brand.no_guidelines`` (404) without."""
+    return _guidelines_of(current_guidelines(session, workspace, brand=brand), brand)
+
+
 # -- kit ---------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from brandloom.cli.brands import brand_app, voice_app
 from brandloom.cli.common import WorkspaceOpt, err_console
 from brandloom.cli.common import run_or_exit as _run
 from brandloom.cli.locales import locales as locales_command
+from brandloom.cli.write import brief_writer_for, provider_app, write_command
 from brandloom.errors import BrandloomError
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ app.add_typer(messages_app, name="messages")
 app.command("locales")(locales_command)
 app.add_typer(brand_app, name="brand")
 app.add_typer(voice_app, name="voice")
+app.add_typer(provider_app, name="provider")
+app.command("write")(write_command)
 
 # Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.
 console = Console(soft_wrap=True)
@@ -106,9 +109,31 @@ def generate(
             help="With a broker: enqueue the job, print its id and return at once.",
         ),
     ] = False,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            "-p",
+            help="Who writes a `brief:` spec's template: offline, openai or anthropic (default: "
+            "the spec's provider:, the brief's, the workspace's, else offline).",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="The provider's model (brief: specs).")
+    ] = None,
+    regenerate: Annotated[
+        bool,
+        typer.Option(
+            "--regenerate", help="Write a `brief:` spec's template anew instead of reusing it."
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Render every contact of the spec's audience into documents under --out.
+
+    A spec with `brief:` instead of `template:` has its template (parts and one message
+    catalog per locale of the brief) written first by the provider, with a handful of calls,
+    and stored in the workspace: a rerun reuses it (`llm_calls: 0` in report.json).
 
     Without BRANDLOOM_BROKER_URL the job renders here on --workers processes. With it, the job's
     chunks are enqueued for `brandloom worker` processes and this command follows the job until
@@ -144,6 +169,14 @@ def generate(
                 dispatcher=dispatcher,
                 detach=detach,
                 housekeeping=housekeeping,
+                settings=ctx.settings,
+                brief_writer=brief_writer_for(
+                    ctx,
+                    auth.workspace.name,
+                    provider=provider,
+                    model=model,
+                    regenerate=regenerate,
+                ),
             )
         if result.detached:
             console.print(result.job_id)

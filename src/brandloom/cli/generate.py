@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from brandloom.audiences.reader import ContactRow, open_audience
 from brandloom.audiences.service import import_audience
 from brandloom.audiences.validation import key_candidates
-from brandloom.cli.specfile import SpecFile, read_spec_file
+from brandloom.cli.specfile import BriefWriter, SpecFile, read_spec_file
 from brandloom.db.engine import unit_of_work
 from brandloom.documents.flows import (
     catalog_warnings,
@@ -76,6 +76,7 @@ def generate(
     detach: bool = False,
     housekeeping: Callable[[], object] | None = None,
     settings: Settings | None = None,
+    brief_writer: BriefWriter | None = None,
 ) -> GenerateResult:
     """Create (or resume) the job for a spec file and run it.
 
@@ -83,11 +84,12 @@ def generate(
     one, its chunks are enqueued for workers; ``detach`` returns right after, otherwise the job
     is followed until it stops (``housekeeping`` recovers work of dead workers meanwhile).
     ``force`` starts a new job in an ``out_dir`` that holds another's outputs (deleted first;
-    an unfinished job there is cancelled).
+    an unfinished job there is cancelled). ``brief_writer`` writes the template of a spec with
+    ``brief:`` (single-query bulk).
     """
     if resume and force:
         raise BrandloomError("give --resume or --force, not both", code="cli.usage")
-    spec_file = read_spec_file(spec_path)
+    spec_file = read_spec_file(spec_path, brief_writer=brief_writer)
     out_dir = _output_location(out_dir)
     runner = runner or InProcessRunner(database_url, workers=workers)
     audience_reused = False
@@ -244,6 +246,7 @@ def _create(
             settings=settings,
             digest=spec_file.digest,
             origins=spec_file.origins,
+            generation=spec_file.generation,
         )
         if isinstance(out_dir, Path):
             out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from brandloom.cli.specfile import read_catalog
-from brandloom.documents.spec import JobSpec, load_spec, resolve_part
+from brandloom.documents.spec import JobSpec, SpecError, load_spec, resolve_part
 from brandloom.templates.catalog_files import write_pot
 from brandloom.templates.messages import Catalogs, locale_key, no_catalogs_message, used_keys
 
@@ -53,6 +53,12 @@ def _sources(
     """The spec, every part's text by where it is used, the catalogs and their files."""
     spec, base = load_spec(spec_path)
     tpl = spec.template
+    if tpl is None:
+        raise SpecError(
+            "this spec has a brief: its template and catalogs are written by `brandloom "
+            "generate` (see the stored template)",
+            code="spec.brief_template",
+        )
     sources: dict[str, str] = {}
     for name, value in tpl.text_parts().items():
         sources[name] = resolve_part(value, base, part=name)[0]

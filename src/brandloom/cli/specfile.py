@@ -7,7 +7,7 @@ import options. Nothing below the CLI reads a file a spec names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,13 @@ import orjson
 
 from brandloom.audiences.reader import ImportOptions
 from brandloom.documents.flows import PreparedTemplate, prepare_template
-from brandloom.documents.spec import JobSpec, RenderSpec, SpecError, load_spec, resolve_part
+from brandloom.documents.spec import (
+    JobSpec,
+    RenderSpec,
+    SpecError,
+    load_spec,
+    resolve_part,
+)
 from brandloom.documents.spec import resolve_path as resolve_spec_path
 from brandloom.kit.hashing import sha256_hex
 from brandloom.templates.assets import ASSET_SUFFIXES, asset_digests
@@ -34,6 +40,8 @@ class SpecFile:
     audience_path: Path | None
     options: ImportOptions
     digest: str  # identifies every input: a ``--resume`` must be given the same
+    # a ``brief:`` spec: the template written for it and its cost (for report.json)
+    generation: dict[str, Any] | None = None
 
     def render_spec(self, *, audience_id: str, template_id: str) -> RenderSpec:
         """The resolved spec the services take: the audience and template by id."""
@@ -56,10 +64,28 @@ class SpecFile:
         )
 
 
-def read_spec_file(path: Path) -> SpecFile:
-    """Read SPEC.yaml and the files it names; compile the template (syntax errors raise here)."""
+BriefWriter = Callable[[JobSpec, Path, ImportOptions], tuple[JobSpec, dict[str, Any]]]
+"""Turns a spec with ``brief:`` into one with its template (inline parts and catalogs, and the
+variants it defines) and what to report of it (``report.json``: template id, LLM calls,
+tokens, cost)."""
+
+
+def read_spec_file(path: Path, *, brief_writer: BriefWriter | None = None) -> SpecFile:
+    """Read SPEC.yaml and the files it names; compile the template (syntax errors raise here).
+
+    A spec with ``brief:`` gets its template from ``brief_writer`` first."""
     spec, base = load_spec(path)
+    generation: dict[str, Any] | None = None
+    if spec.brief is not None:
+        if brief_writer is None:
+            raise SpecError(
+                "brief: this command reads a template; `brandloom generate` writes one from a "
+                "brief",
+                code="spec.brief_template",
+            )
+        spec, generation = brief_writer(spec, base, import_options(spec))
     tpl = spec.template
+    assert tpl is not None
     parts: dict[str, str] = {}
     origins: dict[str, str] = {}
     for name, value in tpl.text_parts().items():
@@ -93,19 +119,7 @@ def read_spec_file(path: Path) -> SpecFile:
         assets=assets,
     )
     aud = spec.audience
-    options = ImportOptions(
-        key=aud.key,
-        columns=dict(aud.columns),
-        required=tuple(aud.required),
-        format=aud.format,
-        delimiter=aud.delimiter,
-        encoding=aud.encoding,
-        sheet=aud.sheet,
-        types=dict(aud.types),
-        locale=aud.locale,
-        date_format=aud.date_format,
-        datetime_format=aud.datetime_format,
-    )
+    options = import_options(spec)
     digest = sha256_hex(
         orjson.dumps(
             {
@@ -128,6 +142,25 @@ def read_spec_file(path: Path) -> SpecFile:
         audience_path=resolve_spec_path(aud.path, base) if aud.path else None,
         options=options,
         digest=digest,
+        generation=generation,
+    )
+
+
+def import_options(spec: JobSpec) -> ImportOptions:
+    """How the spec's audience file is read."""
+    aud = spec.audience
+    return ImportOptions(
+        key=aud.key,
+        columns=dict(aud.columns),
+        required=tuple(aud.required),
+        format=aud.format,
+        delimiter=aud.delimiter,
+        encoding=aud.encoding,
+        sheet=aud.sheet,
+        types=dict(aud.types),
+        locale=aud.locale,
+        date_format=aud.date_format,
+        datetime_format=aud.datetime_format,
     )
 
 

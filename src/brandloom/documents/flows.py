@@ -251,6 +251,7 @@ def create_render_job(
     job_id: str | None = None,
     cache: Cache | None = None,
     origins: Mapping[str, str] | None = None,
+    generation: Mapping[str, Any] | None = None,
 ) -> Job:
     """Validate a render spec fully (template, variables) and record its job.
 
@@ -258,6 +259,8 @@ def create_render_job(
     importing makes the job wait for the import: its variables are checked when it starts.
     ``digest`` identifies the inputs for a later resume (the CLI's ``--resume``); ``origins``
     name the files the parts and catalogs came from, for messages (the CLI's spec file).
+    ``generation``: what wrote a ``brief:`` spec's template (template id, LLM calls, tokens,
+    cost, ``warnings``), carried into ``report.json``.
     """
     audience = get_audience(session, workspace, audience_id=spec.audience_id)
     if audience.state == AudienceState.FAILED:
@@ -307,6 +310,12 @@ def create_render_job(
         warnings = catalog_warnings(prepared.localization, contact_locales)
         if warnings:
             params["warnings"] = warnings
+    if generation:
+        extra = dict(generation)
+        written_warnings = extra.pop("warnings", None) or []
+        params["generation"] = extra
+        if written_warnings:
+            params["warnings"] = [*params.get("warnings", []), *written_warnings]
     if not ready:
         params["check_variables"] = True  # the audience's columns are known once imported
     brands = spec_brands(session, workspace, spec)

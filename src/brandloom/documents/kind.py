@@ -595,6 +595,8 @@ class RenderKind:
             },
             "locales": dict(sorted(locales.items())),
             **({"warnings": job.params["warnings"]} if job.params.get("warnings") else {}),
+            # a brief: spec: the template written for it and what the writing cost
+            **(job.params.get("generation") or {}),
             "sink": spec.get("sink") or "dir",
             "elapsed_s": elapsed,
             "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,

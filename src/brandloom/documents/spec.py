@@ -287,6 +287,13 @@ class RenderOptions(_Strict):
         return self.model_dump(mode="json", by_alias=True, include=set(RenderOptions.model_fields))
 
 
+class ProviderSpec(_Strict):
+    """Who writes a ``brief:``'s template: offline, openai or anthropic, and the model."""
+
+    name: Literal["offline", "openai", "anthropic"]
+    model: str | None = Field(default=None, max_length=200)
+
+
 class JobSpec(RenderOptions):
     """The spec file (SPEC.yaml): the audience as a file, template parts inline or as files.
 
@@ -295,7 +302,17 @@ class JobSpec(RenderOptions):
     """
 
     audience: AudienceSpec
-    template: TemplateSpec
+    template: TemplateSpec | None = None
+    # Single-query bulk: a brief (a YAML/JSON file or inline) the provider writes the template
+    # from (``generation.flows``), instead of ``template``.
+    brief: str | dict[str, Any] | None = None
+    provider: ProviderSpec | None = None
+
+    @model_validator(mode="after")
+    def _template_or_brief(self) -> Self:
+        if (self.template is None) == (self.brief is None):
+            raise ValueError("give exactly one of template (the parts) or brief (to write them)")
+        return self
 
 
 class RenderSpec(RenderOptions):

@@ -7,6 +7,7 @@ from brandloom.audiences.models import Audience, AudienceReject, Contact
 from brandloom.brands.models import Brand, BrandGuidelines, BrandText, BrandVoice
 from brandloom.db.base import Base
 from brandloom.documents.models import DocumentRecord
+from brandloom.generation.models import LLMProvider, LLMSettings, LLMUsage
 from brandloom.jobs.models import Job, JobChunk
 from brandloom.templates.models import Template
 from brandloom.workers.models import WorkerHeartbeat
@@ -25,6 +26,9 @@ __all__ = [
     "DocumentRecord",
     "Job",
     "JobChunk",
+    "LLMProvider",
+    "LLMSettings",
+    "LLMUsage",
     "Template",
     "WorkerHeartbeat",
     "Workspace",

@@ -31,6 +31,15 @@ class TemplateRepository:
             )
         )
 
+    def find_by_name(self, name: str) -> Template | None:
+        """The newest template of that name."""
+        return self.session.scalar(
+            select(Template)
+            .where(Template.workspace_id == self.workspace_id, Template.name == name)
+            .order_by(Template.created_at.desc(), Template.id.desc())
+            .limit(1)
+        )
+
     def add(self, template: Template) -> Template:
         template.workspace_id = self.workspace_id
         self.session.add(template)

@@ -1,0 +1,105 @@
+"""``POST /v1/write`` and ``/v1/providers``: scopes, workspace isolation, keys never returned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from brandloom.api.app import create_app
+from brandloom.auth import AuthContext
+from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+from brandloom.settings import Settings
+from brandloom.workspaces.service import create_workspace, issue_key
+
+BRIEF = {
+    "product": "Acme Trail Runner 2",
+    "offer": "20% off until Sunday",
+    "channels": ["email", "sms"],
+    "locales": ["en-US", "de-DE"],
+    "n": 2,
+}
+
+SECRET = "d8GrWxJq0B2M6qzYzQ2m3cE8k7R2F1hV5a9sX0tL4yU="  # a Fernet key for the tests
+
+
+@pytest.fixture
+def api(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    engine = make_engine(database_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        acme = create_workspace(session, name="acme")
+        globex = create_workspace(session, name="globex")
+        operator = AuthContext.operator(acme.workspace)
+        keys = {
+            "a": acme.api_key,
+            "b": globex.api_key,
+            "write": issue_key(session, operator, name="w", scopes=["write"]).api_key,
+            "read": issue_key(session, operator, name="r", scopes=["providers:read"]).api_key,
+        }
+    engine.dispose()
+    app = create_app(
+        Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=SECRET),
+        workers=1,
+    )
+    with TestClient(app) as client:
+        yield client, {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+
+
+def test_write_returns_candidates_best_and_usage(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, h = api
+    resp = client.post("/v1/write", headers=h["write"], json={"brief": BRIEF})
+    assert resp.status_code == 200, resp.text
+    data = resp.json()
+    assert len(data["candidates"]) == 2 * 2 * 2
+    assert set(data["best"]) == {"email|en-US", "email|de-DE", "sms|en-US", "sms|de-DE"}
+    assert data["usage"]["calls"] == 0
+    first = data["candidates"][data["best"]["email|de-DE"]]
+    assert set(first["content"]) == {"subject", "preheader", "body"}
+    assert first["scores"]["language"] == "de"
+
+    bad = client.post("/v1/write", headers=h["write"], json={"brief": {**BRIEF, "n": 99}})
+    assert bad.status_code == 422 and "brief: n" in bad.json()["error"]["message"]
+    denied = client.post("/v1/write", headers=h["read"], json={"brief": BRIEF})
+    assert denied.status_code == 403
+    none = client.post(
+        "/v1/write", headers=h["write"], json={"brief": BRIEF, "provider": "anthropic"}
+    )
+    assert none.status_code == 503 and none.json()["error"]["code"] == "provider.unavailable"
+
+
+def test_provider_keys_are_never_returned_and_stay_in_their_workspace(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, h = api
+    secret = "sk-secret-value-123"
+    put = client.put(
+        "/v1/providers/openai",
+        headers=h["a"],
+        json={"api_key": secret, "model": "gpt-4o-mini", "prices": {"input_per_mtok": 0.15}},
+    )
+    assert put.status_code == 200, put.text
+    assert secret not in put.text and put.json()["has_key"] is True
+    listed = client.get("/v1/providers", headers=h["read"])
+    assert listed.status_code == 200 and secret not in listed.text
+    assert [p["name"] for p in listed.json()["providers"]] == ["openai"]
+    assert client.get("/v1/providers", headers=h["b"]).json()["providers"] == []
+    assert client.delete("/v1/providers/openai", headers=h["b"]).status_code == 404
+    assert client.put("/v1/providers/openai", headers=h["read"], json={}).status_code == 403
+    unknown = client.put("/v1/providers/gpt", headers=h["a"], json={})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "provider.unknown"
+    patched = client.patch(
+        "/v1/providers",
+        headers=h["a"],
+        json={"default_provider": "openai", "monthly_budget_usd": 5},
+    )
+    assert patched.json()["default_provider"] == "openai"
+    assert patched.json()["monthly_budget_usd"] == 5
+    assert client.delete("/v1/providers/openai", headers=h["a"]).status_code == 204
+    after = client.get("/v1/providers", headers=h["a"]).json()
+    assert after["providers"] == [] and after["default_provider"] is None
