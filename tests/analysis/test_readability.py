@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -213,3 +215,31 @@ def test_any_text_returns_the_documented_shape(text: str, language: str | None) 
 )
 def test_mixed_scripts_never_crash(text: str) -> None:
     assert set(readability(text, None)) == KEYS
+
+
+def test_the_parsed_patterns_cache_gives_the_same_hyphenation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first process keeps a language's parsed patterns in the cache directory; a later
+    one (here: pyphen's in-memory cache emptied) reads them back and hyphenates alike."""
+    import pyphen
+
+    from brandloom.analysis import readability as mod
+
+    monkeypatch.setenv("BRANDLOOM_CACHE_DIR", str(tmp_path))
+    path = pyphen.LANGUAGES["de_DE"]
+    monkeypatch.delitem(pyphen.hdcache, path, raising=False)
+    mod._load_patterns("de_DE")
+    parsed = pyphen.hdcache.pop(path)
+    (cached,) = tmp_path.glob("pyphen-*-de_DE-*.json")
+    mod._load_patterns("de_DE")
+    assert pyphen.hdcache[path].patterns == parsed.patterns
+    words = ["Silbentrennung", "Donaudampfschifffahrt", "Rücksendung", "schön"]
+    fresh = pyphen.Pyphen(lang="de_DE")
+    assert [fresh.positions(w) for w in words] == [
+        [i for i in parsed.positions(w) if 2 <= i <= len(w) - 2] for w in words
+    ]
+    cached.write_text("{not json")
+    pyphen.hdcache.pop(path)
+    mod._load_patterns("de_DE")  # unreadable: parsed again
+    assert pyphen.hdcache[path].patterns == parsed.patterns

@@ -73,6 +73,16 @@ ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("GET", "/v1/brands/{brand_id}/voice", "brands:read", {}),
     ("POST", "/v1/brands/{brand_id}/score", "brands:read", {"json": {"texts": ["hi"]}}),
     ("POST", "/v1/brands/{brand_id}/lint", "brands:read", {"json": {"texts": ["hi"]}}),
+    (
+        "POST",
+        "/v1/write",
+        "write",
+        {"json": {"brief": {"product": "Acme", "channels": ["sms"], "n": 1}}},
+    ),
+    ("GET", "/v1/providers", "providers:read", {}),
+    ("PUT", "/v1/providers/{name}", "providers:write", {"json": {"model": "m"}}),
+    ("DELETE", "/v1/providers/{name}", "providers:write", {}),
+    ("PATCH", "/v1/providers", "providers:write", {"json": {}}),
 ]
 
 

@@ -14,9 +14,11 @@ Artifacts are read lazily and once per process (``load``); a command that needs 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import tempfile
 import re
 import threading
 import zipfile
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar, cast
 
 import numpy as np
 
@@ -45,6 +47,23 @@ def cache_dir() -> Path | None:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("brandloom", appauthor=False))
+
+
+def write_cache_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a cache file atomically (a temporary file renamed over it: a concurrent reader
+    never sees half a file); a cache that cannot be written is no error, only slower."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 class ArtifactError(BrandloomError):

@@ -14,10 +14,7 @@ confidence 0. Mixed-language text reports its main language (the one most of its
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -107,27 +104,21 @@ def _model_arrays(source: Path) -> tuple[Any, ...]:
 def _store(path: Path, arrays: tuple[Any, ...]) -> None:
     import numpy as np
 
+    from brandloom.analysis.artifacts import write_cache_file
+
     ptc, pc, classes, nextmove, row, output = arrays
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    except OSError:
-        return  # no writable cache: every process unpacks the model itself
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(
-                out,
-                ptc=ptc,
-                pc=pc,
-                classes=np.asarray(classes),
-                nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
-                nextmove_row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
-                out_feat=np.asarray(output, dtype=np.int32),
-            )
-        os.replace(temporary, path)  # atomic: a concurrent worker never reads half a file
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    write_cache_file(
+        path,
+        lambda out: np.savez(
+            out,
+            ptc=ptc,
+            pc=pc,
+            classes=np.asarray(classes),
+            nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+            nextmove_row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
+            out_feat=np.asarray(output, dtype=np.int32),
+        ),
+    )
 
 
 def _package_version() -> str:

@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
 
+import orjson
 import pyphen
 
 from brandloom.analysis._segment import base_language, is_unspaced_unit, sentences, words
@@ -202,7 +203,48 @@ def _dictionary(lang: str) -> pyphen.Pyphen | None:
     name = pyphen.language_fallback(lang)
     if name is None:
         return None
+    _load_patterns(name)
     return pyphen.Pyphen(lang=name)
+
+
+def _load_patterns(name: str) -> None:
+    """Put a language's parsed patterns in pyphen's own cache.
+
+    Parsing a hyphenation dictionary takes 0.1-0.2 s per language, paid by every process that
+    measures readability (each bulk worker). The first process keeps the parsed patterns as
+    JSON in the cache directory (``BRANDLOOM_CACHE_DIR``), which later ones read in a fraction
+    of that. Dictionaries with non-standard hyphenation (their values are not plain numbers)
+    are always parsed.
+    """
+    from brandloom.analysis.artifacts import cache_dir, write_cache_file
+
+    path = pyphen.LANGUAGES[name]
+    if path in pyphen.hdcache:
+        return
+    folder = cache_dir()
+    cached = (
+        folder / f"pyphen-{pyphen.__version__}-{name}-{path.stat().st_size}.json"
+        if folder is not None
+        else None
+    )
+    if cached is not None and cached.is_file():
+        try:
+            data = orjson.loads(cached.read_bytes())
+            parsed = pyphen.HyphDict.__new__(pyphen.HyphDict)
+            parsed.patterns = {key: (start, tuple(values)) for key, (start, values) in data.items()}
+            parsed.cache = {}
+            parsed.maxlen = max(len(key) for key in parsed.patterns)
+            pyphen.hdcache[path] = parsed
+            return
+        except (OSError, ValueError, TypeError):
+            pass  # unreadable: parse again and replace it
+    parsed = pyphen.HyphDict(path)
+    pyphen.hdcache[path] = parsed
+    if cached is not None and all(
+        type(value) is int for _, values in parsed.patterns.values() for value in values
+    ):
+        data = {key: [start, list(values)] for key, (start, values) in parsed.patterns.items()}
+        write_cache_file(cached, lambda out: out.write(orjson.dumps(data)))
 
 
 @lru_cache(maxsize=65536)
