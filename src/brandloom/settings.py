@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     # Redis visibility timeout for unacknowledged task messages (Redis broker only).
     broker_visibility_timeout: int = 3600
 
+    # Files brandloom can always rebuild (the language model unpacked once, parsed hyphenation
+    # patterns): unset is the platform's user cache folder, empty is none. The analysis models
+    # read BRANDLOOM_CACHE_DIR themselves (analysis.artifacts.cache_dir), in every process that
+    # loads them; the setting documents it here with the others.
+    cache_dir: str | None = None
+
     # Copy from a brief: the Fernet key (urlsafe base64, 32 bytes) that encrypts the LLM
     # provider keys a workspace stores. Without it the embedded mode (SQLite) generates one into
     # the data dir on first use; a server with a configured database refuses to store keys.

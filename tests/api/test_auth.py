@@ -79,6 +79,13 @@ ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
         "write",
         {"json": {"brief": {"product": "Acme", "channels": ["sms"], "n": 1}}},
     ),
+    ("POST", "/v1/templates/{template_id}/localize", "write", {"json": {"to": ["de-DE"]}}),
+    (
+        "POST",
+        "/v1/templates/from-brief",
+        "write",
+        {"json": {"brief": {"product": "Acme", "locales": ["en-US"]}}},
+    ),
     ("GET", "/v1/providers", "providers:read", {}),
     ("PUT", "/v1/providers/{name}", "providers:write", {"json": {"model": "m"}}),
     ("DELETE", "/v1/providers/{name}", "providers:write", {}),

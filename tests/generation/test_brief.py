@@ -85,3 +85,45 @@ def test_files_name_themselves(tmp_path: Path) -> None:
     assert load_brief_file(json_path).channels == ["sms"]
     with pytest.raises(BriefError, match="cannot read"):
         load_brief_file(tmp_path / "missing.yaml")
+
+
+def test_translations_give_the_briefs_texts_per_language() -> None:
+    brief = parse_brief(
+        {
+            **ACME,
+            "translations": {
+                "de-DE": {"offer": "20 % Rabatt bis Sonntag", "cta": "Jetzt ansehen"},
+                "fr": {"key_messages": ["80 g plus léger"]},
+            },
+        }
+    )
+    german = brief.localized("de")
+    assert german.offer == "20 % Rabatt bis Sonntag" and german.cta == "Jetzt ansehen"
+    assert german.product == brief.product  # not translated: the default
+    assert brief.localized("fr").key_messages == ["80 g plus léger"]
+    assert brief.localized("es") is brief
+    with pytest.raises(BriefError, match="translations"):
+        parse_brief({**ACME, "translations": {"de": {"price": "x"}}})
+
+
+def test_offline_copy_uses_the_translated_texts() -> None:
+    import asyncio
+
+    from brandloom.generation.writer import WriterChoice, write_copy
+
+    brief = parse_brief(
+        {
+            "product": "Acme Trail Runner 2",
+            "offer": "20% off until Sunday",
+            "channels": ["email"],
+            "locales": ["en-US", "de-DE"],
+            "n": 1,
+            "translations": {"de": {"offer": "20 % Rabatt bis Sonntag"}},
+        }
+    )
+    result = asyncio.run(write_copy(brief, choice=WriterChoice("offline")))
+    german = result["candidates"][result["best"]["email|de-DE"]]
+    english = result["candidates"][result["best"]["email|en-US"]]
+    assert "20 % Rabatt bis Sonntag" in " ".join(german["content"].values())
+    assert "20% off until Sunday" not in " ".join(german["content"].values())
+    assert "20% off until Sunday" in " ".join(english["content"].values())

@@ -103,3 +103,27 @@ def test_provider_keys_are_never_returned_and_stay_in_their_workspace(
     assert client.delete("/v1/providers/openai", headers=h["a"]).status_code == 204
     after = client.get("/v1/providers", headers=h["a"]).json()
     assert after["providers"] == [] and after["default_provider"] is None
+
+
+def test_a_template_from_a_brief_is_stored_once(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, h = api
+    body = {
+        "brief": {**BRIEF, "url": "https://acme.example/tr2"},
+        "variables": ["email", "first_name", "locale"],
+        "unsubscribe_url": "https://acme.example/u?c={{ key }}",
+    }
+    first = client.post("/v1/templates/from-brief", headers=h["write"], json=body)
+    assert first.status_code == 200, first.text
+    made = first.json()
+    assert made["llm_calls"] == 0 and made["template_reused"] is False
+    assert made["writer"] == {"provider": "offline", "model": None}
+    assert set(made["variants"]) == {"a", "b"}
+    again = client.post("/v1/templates/from-brief", headers=h["write"], json=body).json()
+    assert again["template_reused"] is True and again["template_id"] == made["template_id"]
+    stored = client.get(f"/v1/templates/{made['template_id']}", headers=h["a"]).json()
+    assert set(stored["messages"]) == {"en", "de"}
+    assert "{% if first_name %}" in stored["parts"]["html"]
+    other = client.get(f"/v1/templates/{made['template_id']}", headers=h["b"])
+    assert other.status_code == 404

@@ -18,8 +18,8 @@ import contextlib
 import io
 import json
 import os
-import tempfile
 import re
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Hashable

@@ -19,6 +19,7 @@ from brandloom.cli.brands import brand_app, voice_app
 from brandloom.cli.common import WorkspaceOpt, err_console
 from brandloom.cli.common import run_or_exit as _run
 from brandloom.cli.locales import locales as locales_command
+from brandloom.cli.localize import localize_command
 from brandloom.cli.write import brief_writer_for, provider_app, write_command
 from brandloom.errors import BrandloomError
 
@@ -54,6 +55,7 @@ app.add_typer(brand_app, name="brand")
 app.add_typer(voice_app, name="voice")
 app.add_typer(provider_app, name="provider")
 app.command("write")(write_command)
+app.command("localize")(localize_command)
 
 # Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.
 console = Console(soft_wrap=True)
@@ -127,6 +129,12 @@ def generate(
             "--regenerate", help="Write a `brief:` spec's template anew instead of reusing it."
         ),
     ] = False,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget", min=0, help="Stop before writing a `brief:` spec's template costs more USD."
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Render every contact of the spec's audience into documents under --out.
@@ -176,6 +184,7 @@ def generate(
                     provider=provider,
                     model=model,
                     regenerate=regenerate,
+                    budget_usd=budget,
                 ),
             )
         if result.detached:

@@ -361,6 +361,7 @@ def brief_writer_for(
     provider: str | None,
     model: str | None,
     regenerate: bool,
+    budget_usd: float | None = None,
 ) -> Any:
     """What ``generate`` calls for a spec with ``brief:``: the template is written (or the
     stored one reused) in the workspace, and the spec gets it inline (``cli.specfile``)."""
@@ -398,6 +399,7 @@ def brief_writer_for(
                 preferred=spec.provider or brief.provider,
                 regenerate=regenerate,
                 unsubscribe_source=spec.email.unsubscribe_url,
+                budget_usd=budget_usd,
             )
         template = TemplateSpec(engine="jinja", **written.parts, messages=written.messages)
         update: dict[str, Any] = {"template": template}

@@ -18,7 +18,9 @@ The keys are the contract (docs/generation.md lists them with examples)::
     n: 3
 
 Added here: ``url`` (the link the copy points to), ``provider: {name, model}`` (who writes),
-``sms_segments`` (SMS segments allowed, default 1) and ``notes`` (free context for the writer).
+``sms_segments`` (SMS segments allowed, default 1), ``notes`` (free context for the writer) and
+``translations`` (per language, the brief's own texts in that language:
+``{de: {offer: "20 % Rabatt bis Sonntag", cta: "Jetzt ansehen"}}``).
 Every text in a brief is data for the writer, never an instruction to it.
 """
 
@@ -66,6 +68,19 @@ def _text(value: Any) -> Any:
     return value
 
 
+class BriefTexts(BaseModel):
+    """A brief's own texts in one language (``translations: {de: {offer: ...}}``)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    product: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    offer: str | None = Field(default=None, max_length=MAX_TEXT)
+    audience: str | None = Field(default=None, max_length=MAX_TEXT)
+    goal: str | None = Field(default=None, max_length=MAX_TEXT)
+    cta: str | None = Field(default=None, max_length=200)
+    key_messages: list[str] | None = Field(default=None, max_length=MAX_LIST)
+
+
 class Brief(BaseModel):
     """A validated brief (see the module docstring for the keys)."""
 
@@ -89,6 +104,9 @@ class Brief(BaseModel):
     sms_segments: int = Field(default=1, ge=1, le=10)
     notes: str | None = Field(default=None, max_length=MAX_TEXT)
     provider: ProviderChoice | None = None
+    # language -> the brief's own texts in that language (product, offer, audience, goal, cta,
+    # key_messages): copy for that language uses them instead of the defaults above
+    translations: dict[str, BriefTexts] = Field(default_factory=dict)
 
     @field_validator("key_messages", "must_avoid", "target_emotions", "tone", mode="before")
     @classmethod
@@ -183,6 +201,27 @@ class Brief(BaseModel):
             if any(not isinstance(t, str) or not t.strip() for t in terms):
                 raise ValueError("must_include: every term must be a non-empty text")
         return self
+
+    @field_validator("translations", mode="before")
+    @classmethod
+    def _translations(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, texts in value.items():
+            code = str(key).strip().replace("_", "-").lower().split("-", 1)[0]
+            if not code.isalpha() or not 2 <= len(code) <= 3:
+                raise ValueError(f"{key!r} is not a language code (en, de, ...)")
+            out[code] = texts
+        return out
+
+    def localized(self, language: str) -> Brief:
+        """The brief with its texts in ``language`` where ``translations`` has them."""
+        texts = self.translations.get(language)
+        if texts is None:
+            return self
+        changes = {k: v for k, v in texts.model_dump().items() if v is not None}
+        return self.model_copy(update=changes)
 
     def must_include_for(self, language: str) -> list[str]:
         """The terms copy in ``language`` must contain (``*`` terms, then the language's)."""

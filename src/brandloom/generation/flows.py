@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from brandloom.cache import Cache
 from brandloom.documents.flows import prepare_template
 from brandloom.documents.spec import RenderOptions
 from brandloom.generation import service
@@ -101,8 +102,10 @@ def template_for_brief(
     preferred: Any = None,
     regenerate: bool = False,
     unsubscribe_source: str | None = None,
+    budget_usd: float | None = None,
 ) -> BriefTemplate:
-    """The stored template for ``brief`` (module docstring); written when missing."""
+    """The stored template for ``brief`` (module docstring); written when missing, within
+    ``budget_usd`` (and the workspace's monthly budget)."""
     personalize = SLOT in variables
     name, chosen_model = service.chosen_writer(
         session, workspace, provider=provider, model=model, preferred=preferred or brief.provider
@@ -143,6 +146,7 @@ def template_for_brief(
         env=env,
         provider=name,
         model=chosen_model,
+        budget_usd=budget_usd,
         # --regenerate asks for a new answer: the stored responses are not read
         cache_dir=None if regenerate else settings.data_dir / "llm-cache",
     )
@@ -199,3 +203,61 @@ def template_for_brief(
         usage=written.usage,
         warnings=written.warnings,
     )
+
+
+def localize_template(
+    session: Session,
+    workspace: Workspace,
+    *,
+    settings: Settings,
+    env: service.ProviderEnv,
+    template_id: str,
+    to: list[str],
+    source: str | None = None,
+    brand: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    cache: Cache | None = None,
+) -> dict[str, Any]:
+    """A stored template's missing catalogs, transcreated (``service.localize_catalogs``) and
+    stored with its other content as a new template (templates are content-addressed)."""
+    from brandloom.templates import service as templates
+
+    template = templates.get_template(session, workspace, template_id=template_id, cache=cache)
+    messages = dict(template.messages or {})
+    result = service.localize_catalogs(
+        session,
+        workspace,
+        settings=settings,
+        env=env,
+        messages=messages,
+        to=to,
+        source=source,
+        brand=brand,
+        provider=provider,
+        model=model,
+    )
+    stored = template
+    if result.catalogs:
+        stored = templates.save_template(
+            session,
+            workspace,
+            name=template.name,
+            engine=template.engine,
+            parts=template.parts,
+            docx=template.docx,
+            messages={**messages, **result.catalogs},
+            locales=template.locales,
+            assets=templates.template_assets(template),
+            cache=cache,
+        )
+    return {
+        "template_id": stored.id,
+        "source": result.source,
+        "written": list(result.catalogs),
+        "skipped": result.skipped,
+        "failed": result.failed,
+        "warnings": result.warnings,
+        "usage": result.usage.to_data(),
+        "writer": result.writer,
+    }

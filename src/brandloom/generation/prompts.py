@@ -104,7 +104,16 @@ def copy_request(
         "brief": {
             k: v
             for k, v in brief.to_data().items()
-            if k not in ("channels", "locales", "n", "provider", "must_include", "must_avoid")
+            if k
+            not in (
+                "channels",
+                "locales",
+                "n",
+                "provider",
+                "must_include",
+                "must_avoid",
+                "translations",
+            )
         },
         "must_include": list(must_include),
         "must_avoid": list(banned),

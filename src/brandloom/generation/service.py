@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -559,3 +559,88 @@ def write(
             "voice_id": brand.voice_id,
         }
     return result
+
+
+# -- transcreation -------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from brandloom.generation.localize import Localized
+
+
+def localize_catalogs(
+    session: Session,
+    workspace: Workspace,
+    *,
+    settings: Settings,
+    env: ProviderEnv,
+    messages: Mapping[str, Mapping[str, Any]],
+    to: Sequence[str],
+    source: str | None = None,
+    default_locale: str | None = None,
+    brand: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    preferred: Any = None,
+    origins: Mapping[str, str] | None = None,
+) -> Localized:
+    """A template's missing catalogs (``to``) transcreated from its source catalog
+    (``generation.localize``) with the brand's glossary and formality; the calls' usage is
+    recorded against the workspace (purpose ``localize``). The offline writer cannot
+    translate: ``provider.unavailable`` (exit 2 / 503) saying how to choose an LLM."""
+    from brandloom.generation import localize as transcreation
+
+    # a bad request is told before any provider or brand is looked at
+    source_tag = transcreation.choose_source(messages, source=source, default_locale=default_locale)
+    targets, _ = transcreation.plan_targets(messages, to)
+    resolved = resolve_writer(
+        session,
+        workspace,
+        settings=settings,
+        env=env,
+        provider=provider,
+        model=model,
+        preferred=preferred,
+        # no answers kept on disk: a rerun after a failed locale must ask the model again
+        cache_dir=None,
+    )
+    if resolved.choice.kind == "offline":
+        raise transcreation.OfflineCannotTranslate(transcreation.OFFLINE_MESSAGE)
+    context: BrandContext | None = None
+    if brand:
+        # the brief only steers which library texts are shown as examples of the voice
+        sample = " ".join(
+            m.text or " ".join(m.forms.values())
+            for m in transcreation.flatten(messages[source_tag]).values()
+        )
+        about = Brief(
+            product=(" ".join(sample.split()) or "message catalog")[:2_000],
+            locales=targets or ["en-US"],
+            channels=["email"],
+        )
+        context = brand_context(session, workspace, name=brand, brief=about)
+
+    async def run() -> Localized:
+        try:
+            return await transcreation.localize(
+                messages,
+                to=to,
+                choice=resolved.choice,
+                source=source_tag,
+                brand=context,
+                origins=origins,
+            )
+        finally:
+            await resolved.aclose()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        for (provider_name, model_name), usage in resolved.spent.items():
+            record_usage(
+                session,
+                workspace,
+                purpose="localize",
+                provider=provider_name,
+                model=model_name,
+                usage=usage,
+            )

@@ -433,6 +433,7 @@ def _offline_catalog(
         must_include=tuple(_must_include(brief, brand, CHANNELS["email"], language)),
     )
     writer = OfflineWriter()
+    brief = brief.localized(language)
     email = writer.write(brief, CHANNELS["email"], context, 2)
     sms = writer.write(brief, CHANNELS["sms"], context, 1)
     first, second = email[0].content, email[-1].content

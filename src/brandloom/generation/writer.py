@@ -148,7 +148,7 @@ def _offline_batch(
         glossary=dict(brand.glossary.get(language, {})) if brand else {},
         must_include=tuple(_must_include(brief, brand, channel, language)),
     )
-    drafts = OfflineWriter().write(brief, channel, context, n, seed=seed)
+    drafts = OfflineWriter().write(brief.localized(language), channel, context, n, seed=seed)
     writer: dict[str, Any] = {"name": "offline", "model": None, "note": NOT_AN_LLM_NOTE}
     notes = sorted({note for d in drafts for note in d.notes})
     if notes:
@@ -172,7 +172,7 @@ async def _llm_batch(
     must = _must_include(brief, brand, channel, language)
     avoid = _avoid(brief, brand, language)
     request = copy_request(
-        brief,
+        brief.localized(language),
         channel,
         locale,
         n=n,

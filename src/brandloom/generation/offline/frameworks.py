@@ -306,7 +306,7 @@ def title(pen: Pen, kinds: Sequence[TitleKind], limit: int | None) -> str:
                     move = "tagline" if kind == "product_tagline" else kind
                     for line in pen.bank.lines(move):
                         if line.text == used:
-                            pen.commit(line)
+                            pen.take(line)
                 return text
     shortest = sorted((pen.say(line, title=True) for line in pen.bank.lines("tagline")), key=len)
     for text in shortest:

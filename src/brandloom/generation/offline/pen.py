@@ -159,10 +159,10 @@ class Pen:
         weights = [3 if line.tones else 1 for line in pool]
         line = self.rng.choices(pool, weights)[0]
         if commit:
-            self.commit(line)
+            self.take(line)
         return line
 
-    def commit(self, line: Line) -> None:
+    def take(self, line: Line) -> None:
         self.used.add(line.text)
         self.openers.add(_opener(line.text))
         if "!" in line.text:

@@ -301,14 +301,14 @@ def _ad_headlines(pen: Pen) -> list[str]:
         if starts_lower(fact) or not add(fact):
             line = pen.pick("fact_title", "fact", commit=False)
             if line is not None and add(pen.say(line, title=True, fact=fact)):
-                pen.commit(line)
+                pen.take(line)
     taglines = [line for line in pen.bank.lines("tagline") if line.text not in pen.used]
     pen.rng.shuffle(taglines)
     for line in taglines:
         if len(headlines) >= AD_HEADLINES:
             break
         if add(pen.say(line, title=True)):
-            pen.commit(line)
+            pen.take(line)
     for line in pen.bank.lines("cta"):
         if len(headlines) >= 3:
             break
