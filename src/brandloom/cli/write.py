@@ -61,6 +61,7 @@ def write_command(
 
     def go() -> dict[str, Any]:
         parsed = load_brief_file(brief)
+        _warm_up(parsed)  # the models load while the database is opened and the copy written
         ctx = app_context()
         auth = ctx.operator(workspace)
         with unit_of_work(ctx.factory) as session:
@@ -82,6 +83,18 @@ def write_command(
         sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     _print_best(result)
+
+
+def _warm_up(brief: Any) -> None:
+    import threading
+
+    from brandloom.analysis.resonance import EMOTIONS
+    from brandloom.generation.scoring import warm_up
+
+    languages = sorted({loc.split("-", 1)[0].lower() for loc in brief.locales})
+    emotions = any(target in EMOTIONS for target in brief.target_emotions)
+    # not a daemon: a process must never exit while a model library is loading (it aborts)
+    threading.Thread(target=warm_up, args=(languages,), kwargs={"emotions": emotions}).start()
 
 
 def _cell(value: Any) -> str:

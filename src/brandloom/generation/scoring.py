@@ -40,6 +40,7 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LEAK_NGRAM = 8  # this many consecutive words of the system prompt in the copy is a leak
 
 
@@ -188,7 +189,8 @@ def score_candidates(
 
     texts = [joined_text(channel, content) for channel, _, content in items]
     locales = [locale for _, locale, _ in items]
-    detections = detector().detect_many(texts, priors=locales)
+    # links say nothing of the copy's language
+    detections = detector().detect_many([_URL.sub(" ", t) for t in texts], priors=locales)
     wanted_emotions = [t for t in targets if t in EMOTIONS]
     english = [i for i, loc in enumerate(locales) if _language(loc) == "en" and texts[i].strip()]
     emotion_rows: dict[int, dict[str, float]] = {}
@@ -357,3 +359,21 @@ def best_reason(best: Mapping[str, Any], others: Sequence[Mapping[str, Any]]) ->
     if grade is not None:
         notes.append(f"reading grade {grade:.0f}")
     return "highest overall score: " + ", ".join(notes) if notes else "highest overall score"
+
+
+def warm_up(languages: Sequence[str], *, emotions: bool) -> None:
+    """Load what scoring needs for ``languages`` (the language and emotion models, motivator
+    lexicons, hyphenation patterns), so that a caller can do it on another thread while it
+    does other work: every load is once per process, so scoring then finds them ready."""
+    from brandloom.analysis.language import detector
+    from brandloom.analysis.motivators import motivators
+    from brandloom.analysis.readability import readability
+
+    if emotions and "en" in languages:
+        from brandloom.analysis.emotion import EmotionModel
+
+        EmotionModel.load()
+    detector()
+    for language in languages:
+        motivators("", language)
+        readability("Warm up.", language)

@@ -122,7 +122,15 @@ def _texts(doc: QADocument) -> dict[str, tuple[str, str]]:
     values masked, and the same with every digit written as 0 (formatted numbers and dates
     differ per contact and say nothing of the brand): documents that differ only in
     personalization share one key. Positions are the same in both."""
-    return {name: (m, zero_digits(m)) for name, m in doc.memo("masked", masked_parts).items()}
+    masked = doc.memo("masked", masked_parts)
+    if not masked:
+        return {}
+    joined = "\x00".join(masked.values())
+    if joined.count("\x00") != len(masked) - 1:  # a NUL in the copy: part by part
+        return {name: (text, zero_digits(text)) for name, text in masked.items()}
+    # one pass over all parts: a digit is a digit wherever it is
+    keys = zero_digits(joined).split("\x00")
+    return {name: (text, key) for (name, text), key in zip(masked.items(), keys, strict=True)}
 
 
 def _missing_brand(check: str, name: str | None) -> LookupError:

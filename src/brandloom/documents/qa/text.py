@@ -112,7 +112,10 @@ def _personal_values(personal: Mapping[str, object] | None) -> list[str]:
     values = [
         v
         for k, v in personal.items()
-        if isinstance(v, str) and len(v) >= _MIN_MASKED and k not in _NOT_PERSONAL
+        if isinstance(v, str)
+        and len(v) >= _MIN_MASKED
+        and k not in _NOT_PERSONAL
+        and _SEPARATOR not in v
     ]
     values.sort(key=len, reverse=True)
     return values
@@ -129,17 +132,29 @@ def _masked(text: str, values: Sequence[str]) -> str:
 def masked_parts(doc: QADocument) -> dict[str, str]:
     """The subject, preheader, body and SMS with the contact's own values masked, by part name
     (empty ones left out); the text and brand checks share it (``doc.memo("masked", ...)``)."""
-    personal = _personal_values(doc.personal)
-    texts = {}
+    names: list[str] = []
+    values: list[str] = []
     parts = doc.parts
     for name in _PARTS:
         value = parts.get(name)
         if value and value.strip():
-            texts[name] = _masked(value, personal)
+            names.append(name)
+            values.append(value)
     body_name, body = doc.body
     if body and body.strip():
-        texts[body_name] = _masked(body, personal)
-    return texts
+        names.append(body_name)
+        values.append(body)
+    if not values:
+        return {}
+    personal = _personal_values(doc.personal)
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) != len(values) - 1:  # a NUL in the copy: part by part
+        return {name: _masked(value, personal) for name, value in zip(names, values, strict=True)}
+    # masked in one pass over all parts (a contact's value cannot span two of them)
+    return dict(zip(names, _masked(joined, personal).split(_SEPARATOR), strict=True))
+
+
+_SEPARATOR = "\x00"  # never in a part (documents are text) nor in a value worth masking
 
 
 # Formatted numbers ("12,345 points") differ per contact even after masking the raw values;
