@@ -106,6 +106,8 @@ def test_one_llm_call_writes_the_template_and_reruns_reuse_it(
         catalogs = schema["schema"]["properties"]["catalogs"]
         assert catalogs["additionalProperties"] is False
         assert catalogs["properties"]["de"]["required"] == list(KEYS)
+        sent = json.dumps(server.requests[0].body)
+        assert "user000001@example.com" not in sent and "Name1" not in sent  # no contact data
 
         again = run(env, "generate", str(spec), "--out", str(tmp_path / "out2"), "--workers", "1")
         assert again.returncode == 0, again.stderr
@@ -144,3 +146,49 @@ def test_a_spec_needs_a_template_or_a_brief(env: dict[str, str], tmp_path: Path)
     assert result.returncode == 2 and "exactly one of template" in result.stderr
     validate = run(env, "validate", str(_spec(tmp_path)))
     assert validate.returncode == 2 and "brief" in validate.stderr
+
+
+def test_segments_get_their_own_subject_and_opening(env: dict[str, str], tmp_path: Path) -> None:
+    import email
+    from email import policy
+
+    rows = [
+        [f"u{i}@example.com", f"Name{i}", "en-US", ["gold", "silver", "bronze"][i % 3], "yes"]
+        for i in range(12)
+    ]
+    write_csv(
+        tmp_path / "contacts.csv", rows, header=["email", "first_name", "locale", "tier", "consent"]
+    )
+    brief = {
+        "product": "Acme Trail Runner 2",
+        "offer": "20% off until Sunday",
+        "locales": ["en-US"],
+        "segments": {
+            "column": "tier",
+            "values": {"gold": "our most loyal runners", "silver": "runners who come back"},
+        },
+    }
+    spec = {
+        "name": "segments",
+        "audience": {"path": "contacts.csv", "key": "email"},
+        "brief": brief,
+        "outputs": ["eml"],
+        "email": {"from": "news@shop.example.com", "unsubscribe_url": "https://s.example/u"},
+        "variants": [{"name": "only"}],
+    }
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    result = run(env, "generate", str(path), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    subjects: dict[str, set[str]] = {}
+    for i, row in enumerate(rows):
+        found = next((tmp_path / "out" / "eml").rglob(f"u{i}@example.com*.eml"))
+        message = email.message_from_bytes(found.read_bytes(), policy=policy.default)
+        subjects.setdefault(row[3], set()).add(str(message["subject"]))
+    assert all(len(s) == 1 for s in subjects.values()), subjects  # one subject per segment
+    assert len(set().union(*subjects.values())) == 3  # gold, silver and everyone else differ
+
+    bad = dict(spec, brief={**brief, "segments": {"column": "plan", "values": {"x": "y"}}})
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    refused = run(env, "generate", str(path), "--out", str(tmp_path / "out2"))
+    assert refused.returncode == 2 and "segments.column 'plan'" in refused.stderr

@@ -20,7 +20,8 @@ The keys are the contract (docs/generation.md lists them with examples)::
 Added here: ``url`` (the link the copy points to), ``provider: {name, model}`` (who writes),
 ``sms_segments`` (SMS segments allowed, default 1), ``notes`` (free context for the writer) and
 ``translations`` (per language, the brief's own texts in that language:
-``{de: {offer: "20 % Rabatt bis Sonntag", cta: "Jetzt ansehen"}}``).
+``{de: {offer: "20 % Rabatt bis Sonntag", cta: "Jetzt ansehen"}}``) and ``segments`` (for
+single-query bulk: ``{column: tier, values: {gold: "members with 5,000+ points"}}``).
 Every text in a brief is data for the writer, never an instruction to it.
 """
 
@@ -68,6 +69,42 @@ def _text(value: Any) -> Any:
     return value
 
 
+_COLUMN = re.compile(r"^[a-z_][a-z0-9_]*$")
+_SEGMENT_VALUE = re.compile(r"^[^'\"\\{}%<>\n]{1,100}$")
+
+
+class BriefSegments(BaseModel):
+    """Segments of a single-query bulk campaign: an audience column and, per value of it, who
+    those contacts are (``{column: tier, values: {gold: "members with 5,000+ points"}}``).
+    Each segment gets its own subject, preheader and opening paragraph in every catalog;
+    contacts with another value get the general copy."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    column: str = Field(min_length=1, max_length=64)
+    values: dict[str, str] = Field(min_length=1, max_length=10)
+
+    @field_validator("column")
+    @classmethod
+    def _column(cls, value: str) -> str:
+        if not _COLUMN.match(value):
+            raise ValueError(f"{value!r} is not a variable name (first_name, tier, ...)")
+        return value
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, description in value.items():
+            if not _SEGMENT_VALUE.match(str(key)):
+                raise ValueError(
+                    f"{key!r}: a segment value is 1-100 characters without quotes, braces, "
+                    "%, < or >"
+                )
+            if not str(description).strip() or len(str(description)) > 500:
+                raise ValueError(f"{key!r}: describe the segment in 1-500 characters")
+        return value
+
+
 class BriefTexts(BaseModel):
     """A brief's own texts in one language (``translations: {de: {offer: ...}}``)."""
 
@@ -107,6 +144,8 @@ class Brief(BaseModel):
     # language -> the brief's own texts in that language (product, offer, audience, goal, cta,
     # key_messages): copy for that language uses them instead of the defaults above
     translations: dict[str, BriefTexts] = Field(default_factory=dict)
+    # single-query bulk: copy per segment of the audience (see BriefSegments)
+    segments: BriefSegments | None = None
 
     @field_validator("key_messages", "must_avoid", "target_emotions", "tone", mode="before")
     @classmethod

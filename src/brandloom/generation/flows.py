@@ -26,6 +26,7 @@ from brandloom.generation.templates import (
     SLOT,
     TEMPLATE_PROMPT_VERSION,
     VARIANTS,
+    TemplateWriteError,
     catalog_keys,
     language_warnings,
     write_template,
@@ -107,6 +108,11 @@ def template_for_brief(
     """The stored template for ``brief`` (module docstring); written when missing, within
     ``budget_usd`` (and the workspace's monthly budget)."""
     personalize = SLOT in variables
+    if brief.segments is not None and brief.segments.column not in variables:
+        raise TemplateWriteError(
+            f"brief: segments.column {brief.segments.column!r} is not a column of the audience "
+            f"(its variables: {', '.join(variables)})"
+        )
     name, chosen_model = service.chosen_writer(
         session, workspace, provider=provider, model=model, preferred=preferred or brief.provider
     )
