@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-analysis bench-voice models format clean
+.PHONY: install demo test lint bench bench-analysis bench-voice bench-write bench-replay bench-prediction models format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,19 @@ bench-analysis: $(STAMP)
 bench-voice: $(STAMP)
 	$(BIN)/python benchmarks/eval_voice.py --data $(DATA)
 
+# Does the engagement model pick the A/B winner? 5-fold CV grouped by test (about 3 minutes).
+bench-prediction: $(STAMP)
+	$(BIN)/python benchmarks/eval_prediction.py --data $(DATA)
+
+bench-write: $(STAMP)
+	$(BIN)/python benchmarks/write.py
+	$(BIN)/python benchmarks/llm.py
+
+# The replay draws its figure with matplotlib (the `bench` extra).
+bench-replay: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python benchmarks/replay_upworthy.py
+
 # Rebuilds every shipped model in src/brandloom/analysis/models from $(DATA) (about an hour on
 # 2 cores). PyTorch is needed only here: TORCH picks the build (the CPU wheel is enough).
 TORCH ?= torch==2.13.0
@@ -51,6 +64,7 @@ models: $(STAMP)
 	$(BIN)/python scripts/train/sentiment.py --data $(DATA)
 	$(BIN)/python scripts/train/emotion.py --data $(DATA)
 	$(BIN)/python scripts/train/voice_reference.py --data $(DATA)
+	$(BIN)/python scripts/train/engagement.py --data $(DATA)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

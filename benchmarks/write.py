@@ -29,32 +29,12 @@ from typing import Any
 
 import yaml
 
+from brandloom.generation.brief import EXAMPLE
 from brandloom.providers.llm.fake_server import FakeLLMServer, RecordedRequest, reply
 
 BRIEF: dict[str, Any] = {
-    "product": "Acme Trail Runner 2",
-    "offer": "20% off until Sunday",
-    "audience": "urban runners, 25-40, training for their first half marathon",
-    "goal": "click through to the product page",
-    "cta": "Shop the Trail Runner",
+    **{k: v for k, v in EXAMPLE.items() if k != "brand"},  # the brief of the documentation
     "url": "https://acme.example/trail-runner-2",
-    "key_messages": ["lighter by 80 g", "grip on wet rock"],
-    "must_include": {"en": ["free returns"], "de": ["kostenlose Rücksendung"]},
-    "must_avoid": ["cheap", "guaranteed"],
-    "target_emotions": ["excitement", "achievement"],
-    "tone": ["energetic", "friendly"],
-    "channels": [
-        "email",
-        "social:instagram",
-        "social:x",
-        "social:linkedin",
-        "ad:google_search",
-        "sms",
-        "push",
-        "landing",
-    ],
-    "locales": ["en-US", "de-DE", "es-ES", "fr-FR"],
-    "n": 3,
 }
 LOCALES = ["en-US", "de-DE", "es-ES", "fr-FR"]
 CLI = [sys.executable, "-m", "brandloom.cli.app"]

@@ -6,33 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from brandloom.generation.brief import BriefError, load_brief_file, parse_brief
+from brandloom.generation.brief import EXAMPLE, BriefError, load_brief_file, parse_brief
 
-ACME = {
-    "brand": "acme",
-    "product": "Acme Trail Runner 2",
-    "offer": "20% off until Sunday",
-    "audience": "urban runners, 25-40, training for their first half marathon",
-    "goal": "click through to the product page",
-    "cta": "Shop the Trail Runner",
-    "key_messages": ["lighter by 80 g", "grip on wet rock"],
-    "must_include": {"en": ["free returns"], "de": ["kostenlose Rücksendung"]},
-    "must_avoid": ["cheap", "guaranteed"],
-    "target_emotions": ["excitement", "achievement"],
-    "tone": ["energetic", "friendly"],
-    "channels": [
-        "email",
-        "social:instagram",
-        "social:x",
-        "social:linkedin",
-        "ad:google_search",
-        "sms",
-        "push",
-        "landing",
-    ],
-    "locales": ["en-US", "de-DE", "es-ES", "fr-FR"],
-    "n": 3,
-}
+ACME = EXAMPLE
 
 
 def test_the_contract_brief_parses() -> None:

@@ -48,6 +48,7 @@ from brandloom.observability.health import (
 )
 from brandloom.observability.logging import configure_logging, is_configured
 from brandloom.observability.middleware import ObservabilityMiddleware
+from brandloom.prediction.router import router as prediction_router
 from brandloom.settings import Settings, get_settings
 from brandloom.templates.router import router as templates_router
 from brandloom.web.state import AppState
@@ -254,6 +255,7 @@ def create_app(
     app.include_router(analyze_router)
     app.include_router(brands_router)
     app.include_router(generation_router)
+    app.include_router(prediction_router)
     return app
 
 

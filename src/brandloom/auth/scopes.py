@@ -50,6 +50,9 @@ register_scope("brands:write", "create, change and delete brands; import texts; 
 register_scope("write", "write copy from a brief (POST /v1/write), spending the LLM budget")
 register_scope("providers:read", "read the workspace's LLM providers and usage (never their keys)")
 register_scope("providers:write", "store LLM provider keys and settings, the default and budget")
+register_scope("predict", "predict how texts will perform (POST /v1/predict)")
+register_scope("experiments:read", "read experiments, their analysis and allocation")
+register_scope("experiments:write", "create experiments and record their results")
 
 
 def parse_scopes(names: Iterable[str]) -> frozenset[str]:

@@ -20,6 +20,7 @@ from brandloom.cli.common import WorkspaceOpt, err_console
 from brandloom.cli.common import run_or_exit as _run
 from brandloom.cli.locales import locales as locales_command
 from brandloom.cli.localize import localize_command
+from brandloom.cli.prediction import experiment_app, predict_command
 from brandloom.cli.write import brief_writer_for, provider_app, write_command
 from brandloom.errors import BrandloomError
 
@@ -55,6 +56,8 @@ app.add_typer(brand_app, name="brand")
 app.add_typer(voice_app, name="voice")
 app.add_typer(provider_app, name="provider")
 app.command("write")(write_command)
+app.command("predict")(predict_command)
+app.add_typer(experiment_app, name="experiment")
 app.command("localize")(localize_command)
 
 # Messages are not wrapped by us (soft wrap): the terminal wraps them, a pipe keeps lines whole.

@@ -28,8 +28,8 @@ def _decode(data: bytes, source: str) -> str:
     return decode_utf8(data, source, error=TextInputError)
 
 
-def read_texts(path: str) -> Iterator[str]:
-    """Each text of ``path`` (or stdin for ``-``), in order."""
+def read_texts(path: str, *, column: str = "text") -> Iterator[str]:
+    """Each text of ``path`` (or stdin for ``-``), in order; ``column`` names the CSV column."""
     if path == STDIN:
         source = "stdin"
         data = sys.stdin.buffer.read()
@@ -43,7 +43,11 @@ def read_texts(path: str) -> Iterator[str]:
         except IsADirectoryError:
             raise TextInputError(f"{source}: is a folder, not a file") from None
         if file.suffix.lower() in (".csv", ".tsv"):
-            yield from _csv_texts(_decode(data, source), source, file.suffix.lower() == ".tsv")
+            rows = _csv_rows(
+                _decode(data, source), source, file.suffix.lower() == ".tsv", (column,)
+            )
+            for (value,) in rows:
+                yield value
             return
     text = _decode(data, source)
     if not text:
@@ -55,19 +59,35 @@ def read_texts(path: str) -> Iterator[str]:
         yield line[:-1] if line.endswith("\r") else line
 
 
-def _csv_texts(text: str, source: str, tab: bool) -> Iterator[str]:
+def read_columns(path: str, *columns: str) -> Iterator[tuple[str, ...]]:
+    """The named columns of a CSV/TSV file, row by row (a missing cell reads as empty)."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise TextInputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TextInputError(f"{path}: is a folder, not a file") from None
+    if file.suffix.lower() not in (".csv", ".tsv"):
+        raise TextInputError(f"{path}: expected a .csv or .tsv file")
+    yield from _csv_rows(_decode(data, path), path, file.suffix.lower() == ".tsv", columns)
+
+
+def _csv_rows(
+    text: str, source: str, tab: bool, columns: tuple[str, ...]
+) -> Iterator[tuple[str, ...]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else ",")
     header = next(reader, None)
+    wanted = " and ".join(repr(c) for c in columns)
     if header is None:
-        raise TextInputError(f"{source}: empty file; expected a header row with a 'text' column")
+        raise TextInputError(f"{source}: empty file; expected a header row with {wanted}")
     names = [name.strip().lower() for name in header]
-    if "text" not in names:
-        raise TextInputError(
-            f"{source}, line 1: no 'text' column (columns: {', '.join(header) or 'none'})"
-        )
-    column = names.index("text")
+    indexes = []
+    for column in columns:
+        if column.lower() not in names:
+            raise TextInputError(
+                f"{source}, line 1: no {column!r} column (columns: {', '.join(header) or 'none'})"
+            )
+        indexes.append(names.index(column.lower()))
     for row in reader:
-        if not row:
-            yield ""  # a blank line is an empty text, not a lost row
-            continue
-        yield row[column] if column < len(row) else ""
+        yield tuple(row[i] if i < len(row) else "" for i in indexes)  # blank: empty, not lost

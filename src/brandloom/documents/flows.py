@@ -301,9 +301,24 @@ def create_render_job(
         locales=prepared.locales,
         cache=cache,
     )
+    weights_note = None
+    if spec.variant_weights is not None:
+        from brandloom.documents.weights import chosen_weights
+
+        prepared.weights, weights_note = chosen_weights(
+            session,
+            workspace,
+            spec,
+            names=[name for name, _ in prepared.weights],
+            parts=prepared.parts,
+            variants=prepared.variants,
+            messages=prepared.messages,
+        )
     job_id = job_id or new_id("job")
     created_at = utcnow()
     params = render_params(spec, prepared, eml_date=eml_date_for(spec, created_at)).to_json()
+    if weights_note is not None:
+        params["variant_weights"] = weights_note
     ready = audience.state == AudienceState.READY
     if ready and prepared.localization is not None:
         contact_locales = audience_locales(session, workspace, audience_id=audience.id)

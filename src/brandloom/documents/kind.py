@@ -597,6 +597,12 @@ class RenderKind:
             **({"warnings": job.params["warnings"]} if job.params.get("warnings") else {}),
             # a brief: spec: the template written for it and what the writing cost
             **(job.params.get("generation") or {}),
+            # variant_weights: where the variants' shares came from
+            **(
+                {"variant_weights": job.params["variant_weights"]}
+                if job.params.get("variant_weights")
+                else {}
+            ),
             "sink": spec.get("sink") or "dir",
             "elapsed_s": elapsed,
             "docs_per_minute": round(total_docs / elapsed * 60, 1) if elapsed > 0 else None,

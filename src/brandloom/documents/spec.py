@@ -209,6 +209,12 @@ class BrandUse:
         return found
 
 
+class ExperimentWeights(_Strict):
+    """``variant_weights: {experiment: ID}``: the current allocation of a stored experiment."""
+
+    experiment: str = Field(min_length=1, max_length=200)
+
+
 class RenderOptions(_Strict):
     """How a render job renders: everything but where its audience and template come from.
 
@@ -227,6 +233,9 @@ class RenderOptions(_Strict):
     chunk_size: int = Field(default=1000, ge=10, le=100_000)
     error_threshold: ErrorThreshold | None = Field(default_factory=ErrorThreshold)
     brand: str | None = Field(default=None, min_length=1, max_length=200)
+    # How traffic splits between the variants: their own weights (unset), ``predicted`` (the
+    # predictor scores the part the variants differ in) or an experiment's current allocation.
+    variant_weights: Literal["predicted"] | ExperimentWeights | None = None
 
     @field_validator("name")
     @classmethod
@@ -259,6 +268,8 @@ class RenderOptions(_Strict):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError("variant names must be unique")
+        if self.variant_weights is not None and len(names) == 1:
+            raise ValueError("variant_weights needs at least two variants")
         if "eml" in self.outputs and not self.email.from_:
             raise ValueError("output 'eml' needs email.from")
         brands = self.brands()

@@ -45,6 +45,34 @@ MAX_TEXT = 2_000  # characters in any one brief text
 MAX_LIST = 20  # items in any one brief list
 
 
+EXAMPLE: dict[str, Any] = {
+    "brand": "acme",
+    "product": "Acme Trail Runner 2",
+    "offer": "20% off until Sunday",
+    "audience": "urban runners, 25-40, training for their first half marathon",
+    "goal": "click through to the product page",
+    "cta": "Shop the Trail Runner",
+    "key_messages": ["lighter by 80 g", "grip on wet rock"],
+    "must_include": {"en": ["free returns"], "de": ["kostenlose Rücksendung"]},
+    "must_avoid": ["cheap", "guaranteed"],
+    "target_emotions": ["excitement", "achievement"],
+    "tone": ["energetic", "friendly"],
+    "channels": [
+        "email",
+        "social:instagram",
+        "social:x",
+        "social:linkedin",
+        "ad:google_search",
+        "sms",
+        "push",
+        "landing",
+    ],
+    "locales": ["en-US", "de-DE", "es-ES", "fr-FR"],
+    "n": 3,
+}
+"""The brief of the module docstring, as data (documentation, tests and benchmarks use it)."""
+
+
 class BriefError(ValidationFailed):
     code = "brief.invalid"
 

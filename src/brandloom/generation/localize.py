@@ -671,16 +671,7 @@ def _retry(
             }
         )
     )
-    return LLMRequest(
-        model=base.model,
-        system=base.system,
-        messages=(*base.messages, Message("user", note)),
-        schema=base.schema,
-        schema_name=base.schema_name,
-        max_output_tokens=base.max_output_tokens,
-        temperature=base.temperature,
-        metadata=base.metadata,
-    )
+    return base.followed_by(note)
 
 
 # --------------------------------------------------------------------------------- run

@@ -134,39 +134,6 @@ def _leaks(prompt: str, text: str) -> bool:
     )
 
 
-@dataclass(slots=True)
-class Scored:
-    """One candidate with its scores, ready for the response."""
-
-    channel: str
-    locale: str
-    content: Content
-    brand_consistency: float | None
-    emotional_resonance: dict[str, Any]
-    cultural_adaptation: dict[str, Any]
-    scores: dict[str, Any]
-    problems: list[dict[str, str]]
-    rank_score: float
-    writer: dict[str, Any]
-    usage: dict[str, Any]
-    predicted_performance: None = None
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "locale": self.locale,
-            "content": self.content,
-            "brand_consistency": self.brand_consistency,
-            "emotional_resonance": self.emotional_resonance,
-            "cultural_adaptation": self.cultural_adaptation,
-            "predicted_performance": self.predicted_performance,
-            "scores": {**self.scores, "rank": round(self.rank_score, 4)},
-            "problems": self.problems,
-            "writer": self.writer,
-            "usage": self.usage,
-        }
-
-
 def score_candidates(
     items: Sequence[tuple[Channel, str, Content]],
     *,

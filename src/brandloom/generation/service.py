@@ -534,9 +534,15 @@ def write(
         cache_dir=settings.data_dir / "llm-cache",
     )
 
+    from brandloom.prediction.service import predictor as engagement
+
+    model = engagement(session, workspace)
+
     async def run() -> dict[str, Any]:
         try:
-            return await write_copy(brief, choice=resolved.choice, brand=brand, n=n, seed=seed)
+            return await write_copy(
+                brief, choice=resolved.choice, brand=brand, n=n, seed=seed, predictor=model
+            )
         finally:
             await resolved.aclose()
 

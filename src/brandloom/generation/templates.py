@@ -449,23 +449,9 @@ async def _llm_catalogs(
             )
         if not problems or attempt == 1:
             break
-        request = LLMRequest(
-            model=request.model,
-            system=request.system,
-            messages=(
-                *request.messages,
-                Message(
-                    "user",
-                    "The previous answer could not be used; its problems are listed in the "
-                    "data. Write the catalogs again, following every rule.\n"
-                    + data_block({"problems": problems[:20]}),
-                ),
-            ),
-            schema=request.schema,
-            schema_name=request.schema_name,
-            max_output_tokens=request.max_output_tokens,
-            temperature=request.temperature,
-            metadata=request.metadata,
+        request = request.followed_by(
+            "The previous answer could not be used; its problems are listed in the data. Write "
+            "the catalogs again, following every rule.\n" + data_block({"problems": problems[:20]})
         )
     return catalogs, usage, who
 

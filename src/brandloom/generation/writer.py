@@ -27,7 +27,7 @@ from brandloom.generation.prompts import (
     data_block,
 )
 from brandloom.generation.scoring import BrandJudge, best_reason, score_candidates
-from brandloom.providers.llm.base import ZERO_USAGE, InvalidOutput, LLMRequest, Message, Usage
+from brandloom.providers.llm.base import ZERO_USAGE, InvalidOutput, LLMRequest, Usage
 
 if TYPE_CHECKING:
     from brandloom.providers.llm.reliability import ProviderChain
@@ -115,9 +115,12 @@ async def write_copy(
     brand: BrandContext | None = None,
     n: int | None = None,
     seed: int = 0,
+    predictor: Any = None,
 ) -> dict[str, Any]:
     """``{"candidates", "best", "reasons", "rejected", "usage", "writer", "prompt_version"}``
-    for every channel and locale of ``brief``."""
+    for every channel and locale of ``brief``. ``predictor``: an engagement model (``predict``
+    and ``basis``) that fills each candidate's ``predicted_performance`` and joins the
+    ranking."""
     count = n or brief.n
     pairs = [(CHANNELS[c], loc) for c in brief.channels for loc in brief.locales]
     if choice.kind == "offline":
@@ -130,7 +133,7 @@ async def write_copy(
                 *(_llm_batch(brief, ch, loc, brand, count, choice, gate) for ch, loc in pairs)
             )
         )
-    scored = await asyncio.to_thread(_score, brief, brand, batches, choice)
+    scored = await asyncio.to_thread(_score, brief, brand, batches, choice, predictor)
     return _ranked(scored, batches, choice)
 
 
@@ -223,20 +226,10 @@ async def _llm_batch(
 
 
 def _retry(request: LLMRequest, problems: Sequence[str]) -> LLMRequest:
-    note = (
+    return request.followed_by(
         "The previous answer could not be used; its problems are listed in the data. Write new "
         "candidates that follow every rule.\n"
         + data_block({"problems": sorted(set(problems))[:10]})
-    )
-    return LLMRequest(
-        model=request.model,
-        system=request.system,
-        messages=(*request.messages, Message("user", note)),
-        schema=request.schema,
-        schema_name=request.schema_name,
-        max_output_tokens=request.max_output_tokens,
-        temperature=request.temperature,
-        metadata=request.metadata,
     )
 
 
@@ -269,7 +262,11 @@ def _notes_for(brand: BrandContext | None, language: str) -> BrandNotes | None:
 
 
 def _score(
-    brief: Brief, brand: BrandContext | None, batches: Sequence[_Batch], choice: WriterChoice
+    brief: Brief,
+    brand: BrandContext | None,
+    batches: Sequence[_Batch],
+    choice: WriterChoice,
+    predictor: Any = None,
 ) -> list[dict[str, Any]]:
     from brandloom.generation.scoring import missing_terms
 
@@ -288,7 +285,60 @@ def _score(
     for (channel, locale, content), result in zip(items, results, strict=True):
         must = _must_include(brief, brand, channel, _language(locale))
         result["problems"] += missing_terms(content, must)
+    if predictor is not None and items:
+        _predicted(predictor, items, results)
     return results
+
+
+# The part a candidate is predicted on: what a reader sees first, as in a headline test.
+LEAD_PART = {
+    "email": "subject",
+    "push": "title",
+    "landing": "headline",
+    "ad:google_search": "headlines",
+    "social:x": "text",
+    "social:linkedin": "text",
+    "social:instagram": "caption",
+    "sms": "text",
+}
+PREDICTION_WEIGHT = 0.2  # of the rank: P(the lead beats a typical rival), from the predictor
+
+
+def _lead(channel: Channel, content: Content) -> str:
+    value = content.get(LEAD_PART.get(channel.name, channel.part_names[0]), "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value.strip().split("\n", 1)[0][:300]
+
+
+def _predicted(
+    predictor: Any, items: Sequence[tuple[Channel, str, Content]], results: list[dict[str, Any]]
+) -> None:
+    """Fill ``predicted_performance`` of English candidates and let it move their rank by the
+    probability that the lead text beats a typical rival (its score over its uncertainty: an
+    unsure prediction moves the rank little). Candidates of one channel and locale compete
+    only with each other, so the shift never favours one language over another."""
+    import math
+
+    # the model learned from English headlines: other languages get no prediction
+    english = [i for i, (_, locale, _) in enumerate(items) if _language(locale) == "en"]
+    if not english:
+        return
+    predictions = predictor.predict([_lead(items[i][0], items[i][2]) for i in english])
+    for i, prediction in zip(english, predictions, strict=True):
+        channel, result = items[i][0], results[i]
+        score, spread = float(prediction.score), max(float(prediction.uncertainty), 1e-6)
+        better = 0.5 * (1 + math.erf(score / spread / math.sqrt(2)))
+        result["predicted_performance"] = {
+            "score": round(score, 4),
+            "uncertainty": round(spread, 4),
+            "p_better_than_typical": round(better, 4),
+            "part": LEAD_PART.get(channel.name, channel.part_names[0]),
+            "basis": predictor.basis,
+        }
+        result["rank_score"] = (1 - PREDICTION_WEIGHT) * result["rank_score"] + (
+            PREDICTION_WEIGHT * better
+        )
 
 
 def _ranked(
@@ -314,7 +364,7 @@ def _ranked(
                     "brand_consistency": result["brand_consistency"],
                     "emotional_resonance": result["emotional_resonance"],
                     "cultural_adaptation": result["cultural_adaptation"],
-                    "predicted_performance": None,
+                    "predicted_performance": result.get("predicted_performance"),
                     "scores": {**result["scores"], "rank": round(result["rank_score"], 4)},
                     "problems": result["problems"],
                     "writer": batch.writer,

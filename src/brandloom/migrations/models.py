@@ -9,6 +9,7 @@ from brandloom.db.base import Base
 from brandloom.documents.models import DocumentRecord
 from brandloom.generation.models import LLMProvider, LLMSettings, LLMUsage
 from brandloom.jobs.models import Job, JobChunk
+from brandloom.prediction.models import Experiment, ExperimentResult
 from brandloom.templates.models import Template
 from brandloom.workers.models import WorkerHeartbeat
 from brandloom.workspaces.models import ApiKey, Workspace
@@ -24,6 +25,8 @@ __all__ = [
     "BrandVoice",
     "Contact",
     "DocumentRecord",
+    "Experiment",
+    "ExperimentResult",
     "Job",
     "JobChunk",
     "LLMProvider",

@@ -219,6 +219,9 @@ _EQUALS_RE = re.compile(r"\s*=\s*")
 _RAW_TEXT = frozenset(
     {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"}
 )
+# Raw-text elements whose character references are decoded (RCDATA): a value in them reads
+# back as it would in text.
+_RCDATA = frozenset({"title", "textarea"})
 # The end tag of each raw-text element, matched in place: lowercasing the text to search it
 # could shift positions ("İ".lower() is two characters).
 _RAW_TEXT_END = {name: re.compile(f"</{name}", re.IGNORECASE | re.ASCII) for name in _RAW_TEXT}
@@ -226,9 +229,11 @@ _RAW_TEXT_END = {name: re.compile(f"</{name}", re.IGNORECASE | re.ASCII) for nam
 
 def values_are_inert(masked: str) -> bool:
     """Whether every placeholder of ``masked`` sits where an escaped value cannot change the
-    markup: in text, a comment, raw text (``<script>``, ``<style>``, ...) or a quoted attribute
-    value. Follows the HTML tokenizer's states closely enough for that question; anything it
-    does not recognise counts as not inert (the documents are then parsed one by one)."""
+    markup: in text, a comment, ``<title>`` or ``<textarea>`` text, or a quoted attribute
+    value (in ``<script>``, ``<style>`` and the other raw-text elements the parser keeps an
+    escaped value's character references as written: such documents are parsed whole).
+    Follows the HTML tokenizer's states closely enough for that question; anything it does
+    not recognise counts as not inert (the documents are then parsed one by one)."""
     pos = 0
     end = len(masked)
     while pos < end:
@@ -252,7 +257,12 @@ def values_are_inert(masked: str) -> bool:
             name, pos = tag
             if name in _RAW_TEXT:
                 found = _RAW_TEXT_END[name].search(masked, pos)
-                pos = end if found is None else found.start()
+                close = end if found is None else found.start()
+                if name not in _RCDATA and _OPEN in masked[pos:close]:
+                    # script, style, ...: the parser keeps character references as written
+                    # there, where a value's escaping would be read back decoded
+                    return False
+                pos = close
         else:
             pos = lt + 1  # a "<" that opens nothing is text
     return True

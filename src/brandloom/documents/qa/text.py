@@ -38,6 +38,7 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
+from brandloom.kit.text import zero_digits
 
 CULTURE_CODES = (
     "culture.formality",
@@ -157,12 +158,6 @@ def masked_parts(doc: QADocument) -> dict[str, str]:
 _SEPARATOR = "\x00"  # never in a part (documents are text) nor in a value worth masking
 
 
-# Formatted numbers ("12,345 points") differ per contact even after masking the raw values;
-# they say nothing about the language, so detection reads every digit as 0 (on the UTF-8 bytes:
-# bytes.translate is a table lookup per byte, many times faster than str.translate).
-_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-
-
 def _letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
@@ -207,14 +202,15 @@ class TextChecks:
         return issues or NO_ISSUES
 
     def _detect(self, text: str, language: str) -> tuple[int, Detection]:
-        key = text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        # Formatted numbers ("12,345 points", "١٢٣") differ per contact even after masking the
+        # raw values; they say nothing about the language: detection reads every digit as 0
+        key = zero_digits(text)
 
         def compute() -> tuple[int, Detection]:
             candidates = DEFAULT_LANGUAGES
             if language not in candidates and language in self._known:
                 candidates = (*DEFAULT_LANGUAGES, language)
-            zeroed = key.decode("utf-8", "surrogatepass")
-            return _letters(zeroed), detector(candidates).detect(zeroed, prior=language)
+            return _letters(key), detector(candidates).detect(key, prior=language)
 
         return self._detections.get((language, key), compute)
 

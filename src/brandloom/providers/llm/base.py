@@ -10,6 +10,7 @@ one wire protocol.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import email.utils
 import hashlib
@@ -44,6 +45,10 @@ class LLMRequest:
     max_output_tokens: int = 2_048
     temperature: float = 0.7
     metadata: Mapping[str, str] = field(default_factory=dict)  # never sent; for logs and usage
+
+    def followed_by(self, content: str) -> LLMRequest:
+        """The same request with one more user message (a retry that says what was wrong)."""
+        return dataclasses.replace(self, messages=(*self.messages, Message("user", content)))
 
     def cache_key(self, provider: str) -> str:
         """A digest of everything that shapes the answer (the provider, model, prompts, schema
