@@ -95,6 +95,12 @@ ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     ("GET", "/v1/experiments", "experiments:read", {}),
     (
+        "GET",
+        "/v1/experiments/sample-size",
+        "experiments:read",
+        {"params": {"baseline": 0.02, "mde": 0.1}},
+    ),
+    (
         "POST",
         "/v1/experiments/{experiment_id}/results",
         "experiments:write",

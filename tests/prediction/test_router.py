@@ -118,3 +118,18 @@ def test_an_experiment_from_creation_to_a_decision(api: Api) -> None:
         json={"name": "spring subject", "arms": [{"name": "x"}, {"name": "y"}]},
     )
     assert again.status_code == 409
+
+
+def test_sample_size_matches_the_textbook(api: Api) -> None:
+    client, h = api
+    resp = client.get(
+        "/v1/experiments/sample-size",
+        headers=h["read"],
+        params={"baseline": 0.5, "mde": 0.5, "power": 0.9},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["per_arm"] == 77  # R: power.prop.test(p1=.5, p2=.75, power=.9)
+    bad = client.get(
+        "/v1/experiments/sample-size", headers=h["read"], params={"baseline": 2, "mde": 0.1}
+    )
+    assert bad.status_code == 422

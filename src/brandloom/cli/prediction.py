@@ -187,6 +187,25 @@ def _print_analysis(result: dict[str, Any], as_json: bool) -> None:
     )
 
 
+@experiment_app.command("size")
+def experiment_size(
+    baseline: Annotated[float, typer.Option("--baseline", help="The control's click rate.")],
+    mde: Annotated[float, typer.Option("--mde", help="Relative lift to detect (0.1 = +10%).")],
+    alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
+    power: Annotated[float, typer.Option("--power")] = 0.8,
+    arms: Annotated[int, typer.Option("--arms", min=2, max=20)] = 2,
+) -> None:
+    """Impressions per arm a fixed-horizon test needs (two-sided two-proportion test)."""
+    from brandloom.prediction.experiments import sample_size
+
+    per_arm = _run(lambda: sample_size(baseline, mde, alpha=alpha, power=power, arms=arms))
+    console.print(
+        f"{per_arm:,} impressions per arm ({per_arm * arms:,} in all) to detect "
+        f"{baseline:.2%} -> {baseline * (1 + mde):.2%} with power {power:g} at alpha {alpha:g}",
+        highlight=False,
+    )
+
+
 @experiment_app.command("create")
 def experiment_create(
     name: Annotated[str, typer.Argument(help="The experiment's name.", show_default=False)],

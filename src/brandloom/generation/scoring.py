@@ -329,17 +329,21 @@ def best_reason(best: Mapping[str, Any], others: Sequence[Mapping[str, Any]]) ->
 
 
 def warm_up(languages: Sequence[str], *, emotions: bool) -> None:
-    """Load what scoring needs for ``languages`` (the language and emotion models, motivator
-    lexicons, hyphenation patterns), so that a caller can do it on another thread while it
+    """Load what scoring needs for ``languages`` (the language, emotion and engagement models,
+    motivator lexicons, hyphenation patterns), so that a caller can do it on another thread while it
     does other work: every load is once per process, so scoring then finds them ready."""
     from brandloom.analysis.language import detector
     from brandloom.analysis.motivators import motivators
     from brandloom.analysis.readability import readability
 
-    if emotions and "en" in languages:
-        from brandloom.analysis.emotion import EmotionModel
+    if "en" in languages:
+        from brandloom.prediction.model import EngagementModel
 
-        EmotionModel.load()
+        EngagementModel.load()  # English candidates get a predicted performance
+        if emotions:
+            from brandloom.analysis.emotion import EmotionModel
+
+            EmotionModel.load()
     detector()
     for language in languages:
         motivators("", language)

@@ -80,6 +80,23 @@ def list_experiments(
     }
 
 
+@router.get("/v1/experiments/sample-size")
+def sample_size(
+    auth: ExperimentsRead,
+    baseline: Annotated[float, Query(gt=0, lt=1, description="the control's click rate")],
+    mde: Annotated[float, Query(gt=0, le=10, description="relative lift to detect: 0.1 = +10%")],
+    alpha: Annotated[float, Query(gt=0, lt=0.5)] = 0.05,
+    power: Annotated[float, Query(ge=0.5, lt=1)] = 0.8,
+    arms: Annotated[int, Query(ge=2, le=20)] = 2,
+) -> dict[str, Any]:
+    """Impressions per arm a fixed-horizon test needs to detect ``mde`` from ``baseline``
+    (two-sided two-proportion test; Bonferroni over the arms beyond two)."""
+    from brandloom.prediction.experiments import sample_size as size
+
+    per_arm = size(baseline, mde, alpha=alpha, power=power, arms=arms)
+    return {"per_arm": per_arm, "total": per_arm * arms, "baseline": baseline, "mde": mde}
+
+
 @router.post("/v1/experiments/{experiment_id}/results")
 def record_results(
     experiment_id: str, body: ResultsIn, session: SessionDep, auth: ExperimentsWrite
