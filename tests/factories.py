@@ -88,3 +88,41 @@ def tree_bytes(root: Path, *, skip: tuple[str, ...] = ("report.json",)) -> dict[
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name not in skip and ".brandloom" not in p.relative_to(root).parts
     }
+
+
+# A Fernet key for the tests that store LLM provider keys (never a real secret).
+TEST_SECRET_KEY = "d8GrWxJq0B2M6qzYzQ2m3cE8k7R2F1hV5a9sX0tL4yU="
+
+
+def two_workspace_api(database_url: str, tmp_path: Path, scoped: dict[str, list[str]]) -> Any:
+    """A context manager: the API app over ``database_url`` with workspaces ``acme`` and
+    ``globex``; yields ``(client, headers)`` where headers hold ``a`` (acme, every scope),
+    ``b`` (globex, every scope) and one key per name of ``scoped`` (acme, those scopes)."""
+    from contextlib import contextmanager
+
+    from fastapi.testclient import TestClient
+
+    from brandloom.api.app import create_app
+    from brandloom.auth import AuthContext
+    from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
+    from brandloom.settings import Settings
+    from brandloom.workspaces.service import create_workspace, issue_key
+
+    @contextmanager
+    def serve() -> Any:
+        engine = make_engine(database_url)
+        with unit_of_work(make_session_factory(engine)) as session:
+            acme = create_workspace(session, name="acme")
+            globex = create_workspace(session, name="globex")
+            operator = AuthContext.operator(acme.workspace)
+            keys = {"a": acme.api_key, "b": globex.api_key}
+            for name, scopes in scoped.items():
+                keys[name] = issue_key(session, operator, name=name, scopes=scopes).api_key
+        engine.dispose()
+        settings = Settings(
+            data_dir=tmp_path / "data", database_url=database_url, secret_key=TEST_SECRET_KEY
+        )
+        with TestClient(create_app(settings, workers=1)) as client:
+            yield client, {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+
+    return serve()

@@ -16,8 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from brandloom.analysis.guidelines import parse_guidelines
-from brandloom.api.app import create_app
-from brandloom.auth import AuthContext
 from brandloom.brands import service as brands
 from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
 from brandloom.generation import service
@@ -31,9 +29,8 @@ from brandloom.providers.llm.fake_server import FakeLLMServer, RecordedRequest, 
 from brandloom.settings import Settings
 from brandloom.templates.messages import Catalogs
 from brandloom.workspaces.models import Workspace
-from brandloom.workspaces.service import create_workspace, issue_key
-
-SECRET = "d8GrWxJq0B2M6qzYzQ2m3cE8k7R2F1hV5a9sX0tL4yU="  # a Fernet key for the tests
+from brandloom.workspaces.service import create_workspace
+from tests.factories import TEST_SECRET_KEY, two_workspace_api
 
 EN: dict[str, Any] = {
     "greeting": "Hello {first_name}!",
@@ -114,7 +111,7 @@ def data_of(request: RecordedRequest, index: int = 1) -> dict[str, Any]:
 def ws(database_url: str, tmp_path: Path) -> Iterator[tuple[Session, Workspace, Settings]]:
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
-    settings = Settings(data_dir=tmp_path / "data", secret_key=SECRET)
+    settings = Settings(data_dir=tmp_path / "data", secret_key=TEST_SECRET_KEY)
     with unit_of_work(factory) as session:
         made = create_workspace(session, name="acme")
         yield session, made.workspace, settings
@@ -371,23 +368,8 @@ def test_the_offline_writer_cannot_translate(ws: tuple[Session, Workspace, Setti
 def api(
     database_url: str, tmp_path: Path
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    engine = make_engine(database_url)
-    with unit_of_work(make_session_factory(engine)) as session:
-        acme = create_workspace(session, name="acme")
-        globex = create_workspace(session, name="globex")
-        operator = AuthContext.operator(acme.workspace)
-        keys = {
-            "a": acme.api_key,
-            "b": globex.api_key,
-            "write": issue_key(session, operator, name="w", scopes=["write"]).api_key,
-        }
-    engine.dispose()
-    app = create_app(
-        Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=SECRET),
-        workers=1,
-    )
-    with TestClient(app) as client:
-        yield client, {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+    with two_workspace_api(database_url, tmp_path, {"write": ["write"]}) as served:
+        yield served
 
 
 def test_the_api_stores_a_new_template_with_the_new_catalogs(

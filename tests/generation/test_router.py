@@ -8,11 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from brandloom.api.app import create_app
-from brandloom.auth import AuthContext
-from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
-from brandloom.settings import Settings
-from brandloom.workspaces.service import create_workspace, issue_key
+from tests.factories import two_workspace_api
 
 BRIEF = {
     "product": "Acme Trail Runner 2",
@@ -22,31 +18,15 @@ BRIEF = {
     "n": 2,
 }
 
-SECRET = "d8GrWxJq0B2M6qzYzQ2m3cE8k7R2F1hV5a9sX0tL4yU="  # a Fernet key for the tests
-
 
 @pytest.fixture
 def api(
     database_url: str, tmp_path: Path
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    engine = make_engine(database_url)
-    with unit_of_work(make_session_factory(engine)) as session:
-        acme = create_workspace(session, name="acme")
-        globex = create_workspace(session, name="globex")
-        operator = AuthContext.operator(acme.workspace)
-        keys = {
-            "a": acme.api_key,
-            "b": globex.api_key,
-            "write": issue_key(session, operator, name="w", scopes=["write"]).api_key,
-            "read": issue_key(session, operator, name="r", scopes=["providers:read"]).api_key,
-        }
-    engine.dispose()
-    app = create_app(
-        Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=SECRET),
-        workers=1,
-    )
-    with TestClient(app) as client:
-        yield client, {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+    with two_workspace_api(
+        database_url, tmp_path, {"write": ["write"], "read": ["providers:read"]}
+    ) as served:
+        yield served
 
 
 def test_write_returns_candidates_best_and_usage(

@@ -8,32 +8,19 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from brandloom.api.app import create_app
-from brandloom.auth import AuthContext
-from brandloom.db.engine import make_engine, make_session_factory, unit_of_work
-from brandloom.settings import Settings
-from brandloom.workspaces.service import create_workspace, issue_key
+from tests.factories import two_workspace_api
 
 Api = tuple[TestClient, dict[str, dict[str, str]]]
 
 
 @pytest.fixture
-def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    engine = make_engine(database_url)
-    with unit_of_work(make_session_factory(engine)) as session:
-        acme = create_workspace(session, name="acme")
-        globex = create_workspace(session, name="globex")
-        operator = AuthContext.operator(acme.workspace)
-        keys = {
-            "a": acme.api_key,
-            "b": globex.api_key,
-            "read": issue_key(session, operator, name="r", scopes=["experiments:read"]).api_key,
-            "predict": issue_key(session, operator, name="p", scopes=["predict"]).api_key,
-        }
-    engine.dispose()
-    app = create_app(Settings(data_dir=tmp_path / "data", database_url=database_url), workers=1)
-    with TestClient(app) as client:
-        yield client, {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+def api(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    with two_workspace_api(
+        database_url, tmp_path, {"read": ["experiments:read"], "predict": ["predict"]}
+    ) as served:
+        yield served
 
 
 def test_predict_scores_texts_and_ranks_groups(api: Api) -> None:
