@@ -3,14 +3,21 @@ an expected error into a message and exit code 2."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from brandloom.errors import BrandloomError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from brandloom.cli.context import AppContext
+    from brandloom.workspaces.models import Workspace
 
 T = TypeVar("T")
 
@@ -37,3 +44,16 @@ def run_or_exit(fn: Callable[[], T]) -> T:
             f"[bold red]error[/] ({exc.code}): {escape(exc.message)}", highlight=False
         )
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def workspace_session(workspace: str | None) -> Iterator[tuple[Session, Workspace, AppContext]]:
+    """One unit of work in the chosen workspace, the operator acting: ``(session, workspace,
+    app context)``. A command that fails inside it changes nothing."""
+    from brandloom.cli.context import app_context
+    from brandloom.db.engine import unit_of_work
+
+    ctx = app_context()
+    chosen = ctx.operator(workspace).workspace
+    with unit_of_work(ctx.factory) as session:
+        yield session, chosen, ctx

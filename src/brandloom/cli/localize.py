@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from brandloom.cli.common import WorkspaceOpt, err_console
+from brandloom.cli.common import WorkspaceOpt, err_console, workspace_session
 from brandloom.cli.common import run_or_exit as _run
 from brandloom.cli.write import ModelOpt, ProviderOpt
 
@@ -133,9 +133,7 @@ def run_localize(
     workspace: str | None,
 ) -> Outcome:
     """Read the spec, transcreate the missing catalogs, write them (module docstring)."""
-    from brandloom.cli.context import app_context
     from brandloom.cli.specfile import read_spec_file
-    from brandloom.db.engine import unit_of_work
     from brandloom.generation.localize import choose_source, plan_targets
     from brandloom.generation.service import ProviderEnv, localize_catalogs
 
@@ -164,12 +162,10 @@ def run_localize(
             else:
                 paths[locale] = path
     if targets:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
+        with workspace_session(workspace) as (session, workspace_row, ctx):
             result = localize_catalogs(
                 session,
-                auth.workspace,
+                workspace_row,
                 settings=ctx.settings,
                 env=ProviderEnv.from_environ(os.environ),
                 messages=messages,

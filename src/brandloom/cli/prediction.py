@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from brandloom.cli.common import WorkspaceOpt
+from brandloom.cli.common import WorkspaceOpt, workspace_session
 from brandloom.cli.common import run_or_exit as _run
 
 experiment_app = typer.Typer(
@@ -80,26 +80,22 @@ def predict_command(
     """Predict how each text (headline, subject line, post) will perform: a `score` (the
     expected engagement lift over a typical rival, in log-odds of the click rate) and its
     `uncertainty`; with --pairs, the winner of each group and its win probability."""
-    from brandloom.cli.context import app_context
     from brandloom.cli.textinput import read_columns, read_texts
-    from brandloom.db.engine import unit_of_work
     from brandloom.errors import ValidationFailed
     from brandloom.prediction import service
 
     def go() -> list[dict[str, Any]]:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
         if pairs:
             if not group_column:
                 raise ValidationFailed("--pairs needs --group-column", code="cli.usage")
             groups: dict[str, list[str]] = {}
             for text, group in read_columns(input, column, group_column):
                 groups.setdefault(group, []).append(text)
-            with unit_of_work(ctx.factory) as session:
-                return service.rank_groups(session, auth.workspace, groups=groups)
+            with workspace_session(workspace) as (session, workspace_row, _):
+                return service.rank_groups(session, workspace_row, groups=groups)
         texts = list(read_texts(input, column=column))
-        with unit_of_work(ctx.factory) as session:
-            return service.predict(session, auth.workspace, texts=texts)
+        with workspace_session(workspace) as (session, workspace_row, _):
+            return service.predict(session, workspace_row, texts=texts)
 
     rows = _run(go)
     if jsonl:
@@ -222,17 +218,13 @@ def experiment_create(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Store an experiment: its arms (--arm), or a bulk job's variants (--job)."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.prediction import service
 
     def go() -> dict[str, Any]:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
+        with workspace_session(workspace) as (session, workspace_row, _):
             if job is not None:
                 made = service.experiment_from_job(
-                    session, auth.workspace, job_id=job, part=part, name=name
+                    session, workspace_row, job_id=job, part=part, name=name
                 )
             else:
                 arms = [
@@ -240,9 +232,9 @@ def experiment_create(
                     for a in arm or []
                 ]
                 made = service.create_experiment(
-                    session, auth.workspace, name=name, part=part, arms=arms, prior=_prior(prior)
+                    session, workspace_row, name=name, part=part, arms=arms, prior=_prior(prior)
                 )
-            return service.experiment_view(session, auth.workspace, made)
+            return service.experiment_view(session, workspace_row, made)
 
     view = _run(go)
     if as_json:
@@ -265,8 +257,6 @@ def experiment_record(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add results (counts since the last recording) to a stored experiment."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.prediction import service
 
     def go() -> int:
@@ -277,13 +267,11 @@ def experiment_record(
                 f"{results}: cannot read it ({exc.strerror or exc})"
             ) from None
         rows = service.read_results_csv(data, where=str(results))
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
-            found = service.get_experiment(session, auth.workspace, experiment_id=experiment)
+        with workspace_session(workspace) as (session, workspace_row, _):
+            found = service.get_experiment(session, workspace_row, experiment_id=experiment)
             return service.record_results(
                 session,
-                auth.workspace,
+                workspace_row,
                 experiment=found,
                 rows=rows,
                 source="csv",
@@ -311,18 +299,14 @@ def experiment_allocate(
 ) -> None:
     """The share of the next traffic each arm should get (it feeds a bulk job's variant
     weights: `variant_weights: {experiment: ID}`)."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.prediction import service
 
     def go() -> dict[str, Any]:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
-            found = service.get_experiment(session, auth.workspace, experiment_id=experiment)
+        with workspace_session(workspace) as (session, workspace_row, _):
+            found = service.get_experiment(session, workspace_row, experiment_id=experiment)
             return service.allocation(
                 session,
-                auth.workspace,
+                workspace_row,
                 experiment=found,
                 method=method,
                 warm_start=warm_start,
@@ -343,23 +327,19 @@ def experiment_list(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """The workspace's experiments with their arms and results so far, and each decision."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.prediction import service
 
     def go() -> list[dict[str, Any]]:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
         out: list[dict[str, Any]] = []
-        with unit_of_work(ctx.factory) as session:
+        with workspace_session(workspace) as (session, workspace_row, _):
             cursor = None
             while True:
                 items, cursor = service.list_experiments(
-                    session, auth.workspace, cursor=cursor, limit=200
+                    session, workspace_row, cursor=cursor, limit=200
                 )
                 for item in items:
-                    view = service.experiment_view(session, auth.workspace, item)
-                    decided = service.analysis(session, auth.workspace, experiment=item)
+                    view = service.experiment_view(session, workspace_row, item)
+                    decided = service.analysis(session, workspace_row, experiment=item)
                     out.append({**view, "decision": decided["decision"]})
                 if cursor is None:
                     return out

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from brandloom.cli.common import WorkspaceOpt, err_console
+from brandloom.cli.common import WorkspaceOpt, err_console, workspace_session
 from brandloom.cli.common import run_or_exit as _run
 
 provider_app = typer.Typer(
@@ -54,20 +54,16 @@ def write_command(
     """Write copy from a brief: N candidates per channel and locale, scored (brand
     consistency, emotional resonance, culture, readability, limits) and ranked. Exit 2 when
     no provider can be used."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.generation.brief import load_brief_file
     from brandloom.generation.service import ProviderEnv, write
 
     def go() -> dict[str, Any]:
         parsed = load_brief_file(brief)
         _warm_up(parsed)  # the models load while the database is opened and the copy written
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
+        with workspace_session(workspace) as (session, workspace_row, ctx):
             return write(
                 session,
-                auth.workspace,
+                workspace_row,
                 settings=ctx.settings,
                 env=ProviderEnv.from_environ(os.environ),
                 brief=parsed,
@@ -90,8 +86,9 @@ def _warm_up(brief: Any) -> None:
 
     from brandloom.analysis.resonance import EMOTIONS
     from brandloom.generation.scoring import warm_up
+    from brandloom.kit.locale import language_of
 
-    languages = sorted({loc.split("-", 1)[0].lower() for loc in brief.locales})
+    languages = sorted({language_of(loc) for loc in brief.locales})
     emotions = any(target in EMOTIONS for target in brief.target_emotions)
     # not a daemon: a process must never exit while a model library is loading (it aborts)
     threading.Thread(target=warm_up, args=(languages,), kwargs={"emotions": emotions}).start()
@@ -198,8 +195,6 @@ def provider_set(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add or change a provider of the workspace."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.errors import ValidationFailed
     from brandloom.generation import service
 
@@ -220,12 +215,10 @@ def provider_set(
                 for k, v in (("input_per_mtok", input_price), ("output_per_mtok", output_price))
                 if v is not None
             }
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
+        with workspace_session(workspace) as (session, workspace_row, ctx):
             row = service.set_provider(
                 session,
-                auth.workspace,
+                workspace_row,
                 settings=ctx.settings,
                 name=name,
                 model=model,
@@ -237,7 +230,7 @@ def provider_set(
                 position=position,
             )
             if default:
-                service.update_llm_settings(session, auth.workspace, default_provider=row.name)
+                service.update_llm_settings(session, workspace_row, default_provider=row.name)
             return {"name": row.name, "model": row.model, "has_key": bool(row.api_key_encrypted)}
 
     saved = _run(go)
@@ -257,16 +250,12 @@ def provider_list(
 ) -> None:
     """The workspace's providers in fallback order, its default and budget, and this month's
     usage (keys are never shown)."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.generation import service
     from brandloom.generation.schemas import providers_overview
 
     def go() -> dict[str, Any]:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
-            return providers_overview(session, auth.workspace, service=service)
+        with workspace_session(workspace) as (session, workspace_row, _):
+            return providers_overview(session, workspace_row, service=service)
 
     data = _run(go)
     if as_json:
@@ -298,15 +287,11 @@ def provider_remove(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Remove a provider and its stored key."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.generation import service
 
     def go() -> None:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
-            service.remove_provider(session, auth.workspace, name=name)
+        with workspace_session(workspace) as (session, workspace_row, _):
+            service.remove_provider(session, workspace_row, name=name)
 
     _run(go)
     console.print(f"provider {escape(name)} removed", highlight=False)
@@ -318,15 +303,11 @@ def provider_default(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Choose the workspace's default writer."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.generation import service
 
     def go() -> None:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
-            service.update_llm_settings(session, auth.workspace, default_provider=name)
+        with workspace_session(workspace) as (session, workspace_row, _):
+            service.update_llm_settings(session, workspace_row, default_provider=name)
 
     _run(go)
     console.print(f"default writer: {escape(name.strip().lower())}", highlight=False)
@@ -344,17 +325,13 @@ def provider_budget(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Set the workspace's monthly LLM budget: calls that would pass it are not sent."""
-    from brandloom.cli.context import app_context
-    from brandloom.db.engine import unit_of_work
     from brandloom.generation import service
 
     def go() -> None:
-        ctx = app_context()
-        auth = ctx.operator(workspace)
-        with unit_of_work(ctx.factory) as session:
+        with workspace_session(workspace) as (session, workspace_row, _):
             service.update_llm_settings(
                 session,
-                auth.workspace,
+                workspace_row,
                 monthly_budget_usd=usd,
                 monthly_budget_tokens=tokens,
                 clear_budget=clear,

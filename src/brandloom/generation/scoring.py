@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from brandloom.generation.channels import Channel, Content, check_content
+from brandloom.kit.locale import language_of
 
 if TYPE_CHECKING:
     from brandloom.analysis.brand_rules import BrandLinter
@@ -68,10 +69,6 @@ def joined_text(channel: Channel, content: Mapping[str, Any]) -> str:
         elif isinstance(value, str):
             pieces.append(value)
     return "\n\n".join(p for p in pieces if p.strip())
-
-
-def _language(locale: str) -> str:
-    return locale.replace("_", "-").split("-", 1)[0].lower()
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -159,7 +156,7 @@ def score_candidates(
     # links say nothing of the copy's language
     detections = detector().detect_many([_URL.sub(" ", t) for t in texts], priors=locales)
     wanted_emotions = [t for t in targets if t in EMOTIONS]
-    english = [i for i, loc in enumerate(locales) if _language(loc) == "en" and texts[i].strip()]
+    english = [i for i, loc in enumerate(locales) if language_of(loc) == "en" and texts[i].strip()]
     emotion_rows: dict[int, dict[str, float]] = {}
     if wanted_emotions and english:
         from brandloom.analysis.emotion import EmotionModel
@@ -172,7 +169,7 @@ def score_candidates(
     voice_scores = _voice_scores(brand, texts, locales)
     for i, (channel, locale, content) in enumerate(items):
         text = texts[i]
-        language = _language(locale)
+        language = language_of(locale)
         detected = detections[i].language
         problems: list[dict[str, str]] = [
             {"code": f.code, "message": f"{f.part}: {f.message}"}

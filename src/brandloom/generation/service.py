@@ -30,6 +30,7 @@ from brandloom.generation.repository import LLMRepository
 from brandloom.generation.scoring import BrandJudge
 from brandloom.generation.writer import BrandContext, WriterChoice, write_copy
 from brandloom.kit.ids import new_id
+from brandloom.kit.locale import language_of
 from brandloom.providers.llm.base import ProviderUnavailable, Usage
 from brandloom.settings import Settings
 from brandloom.workspaces.models import Workspace
@@ -162,13 +163,9 @@ def remove_provider(session: Session, workspace: Workspace, *, name: str) -> Non
 
 
 def llm_settings(session: Session, workspace: Workspace) -> LLMSettings:
-    repo = LLMRepository(session, workspace)
-    row = repo.settings()
-    if row is None:
-        row = LLMSettings(workspace_id=workspace.id)
-        repo.add(row)
-        session.flush()
-    return row
+    """The workspace's writing settings; the defaults (not stored) while it has none, so that
+    reading them writes nothing."""
+    return LLMRepository(session, workspace).settings() or LLMSettings(workspace_id=workspace.id)
 
 
 def update_llm_settings(
@@ -181,7 +178,11 @@ def update_llm_settings(
     monthly_budget_tokens: int | None = None,
     clear_budget: bool = False,
 ) -> LLMSettings:
-    row = llm_settings(session, workspace)
+    repo = LLMRepository(session, workspace)
+    row = repo.settings()
+    if row is None:
+        row = LLMSettings(workspace_id=workspace.id)
+        repo.add(row)
     if default_provider is not None:
         row.default_provider = _check_name(default_provider)
     elif clear_default:
@@ -428,7 +429,7 @@ def _similar(texts: Sequence[Any], query: str, *, channel: str, language: str, k
             score += idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * len(doc) / avg))
         if row.channel and row.channel == channel.split(":", 1)[0]:
             score += 0.5
-        if row.locale and row.locale.split("-", 1)[0].lower() == language:
+        if row.locale and language_of(row.locale) == language:
             score += 1.0
         scores.append((score, i))
     scores.sort(key=lambda s: (-s[0], s[1]))
@@ -455,7 +456,7 @@ def brand_context(
     voice = VoiceProfile.from_bytes(voice_row.profile) if voice_row is not None else None
     library, _ = repo.texts_page(brand.id, cursor=None, limit=_LIBRARY_SCAN)
     query = " ".join([brief.product, brief.offer or "", *brief.key_messages, brief.audience or ""])
-    languages = {loc.split("-", 1)[0].lower() for loc in brief.locales}
+    languages = {language_of(loc) for loc in brief.locales}
     examples: list[str] = []
     for language in sorted(languages):
         for text in _similar(

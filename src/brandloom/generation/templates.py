@@ -32,6 +32,7 @@ from brandloom.generation.channels import CHANNELS
 from brandloom.generation.prompts import data_block
 from brandloom.generation.scoring import safety_findings
 from brandloom.generation.writer import BrandContext, WriterChoice
+from brandloom.kit.locale import language_of
 from brandloom.providers.llm.base import ZERO_USAGE, LLMRequest, Message, Usage
 
 TEMPLATE_PROMPT_VERSION = "template.v1"
@@ -120,7 +121,7 @@ class WrittenTemplate:
 def catalog_keys(locales: Sequence[str]) -> dict[str, str]:
     """Each locale's catalog name: its language (``de``) when no other locale of the brief
     shares it, so ``de-AT`` contacts find it too; else the whole tag (``pt-BR``, ``pt-PT``)."""
-    languages = [loc.split("-", 1)[0].lower() for loc in locales]
+    languages = [language_of(loc) for loc in locales]
     return {
         loc: lang if languages.count(lang) == 1 else loc
         for loc, lang in zip(locales, languages, strict=True)
@@ -230,7 +231,7 @@ def _request(
     brand: BrandContext | None,
     personalize: bool,
 ) -> LLMRequest:
-    from brandloom.generation.writer import _avoid, _culture, _must_include, _notes_for
+    from brandloom.generation.writer import avoid_terms, culture_of, must_include_terms, notes_for
 
     email = CHANNELS["email"]
     data: dict[str, Any] = {
@@ -242,11 +243,11 @@ def _request(
         "locales": {
             names[loc]: {
                 "locale": loc,
-                "language": _culture(loc).get("language_name"),
-                "formality": (brand.formality_for(loc.split("-")[0]) if brand else None)
-                or _culture(loc).get("register", {}).get("default"),
-                "must_include": _must_include(brief, brand, email, loc.split("-")[0].lower()),
-                "must_avoid": _avoid(brief, brand, loc.split("-")[0].lower()),
+                "language": culture_of(loc).get("language_name"),
+                "formality": (brand.formality_for(language_of(loc)) if brand else None)
+                or culture_of(loc).get("register", {}).get("default"),
+                "must_include": must_include_terms(brief, brand, email, language_of(loc)),
+                "must_avoid": avoid_terms(brief, brand, language_of(loc)),
             }
             for loc in locales
         },
@@ -259,7 +260,7 @@ def _request(
             f"seg_{n}": {"who": description}
             for n, description in enumerate(brief.segments.values.values(), start=1)
         }
-    notes = _notes_for(brand, locales[0].split("-")[0].lower())
+    notes = notes_for(brand, language_of(locales[0]))
     if notes is not None:
         data["brand"] = {
             "name": notes.name,
@@ -337,14 +338,14 @@ async def write_template(
 ) -> WrittenTemplate:
     """Parts, one catalog per locale of the brief, and the variants, checked (module
     docstring); raises :class:`TemplateWriteError` naming every problem left."""
-    from brandloom.generation.writer import _avoid, _must_include
+    from brandloom.generation.writer import avoid_terms, must_include_terms
 
     names = catalog_keys(brief.locales)
     email = CHANNELS["email"]
     rules = {
         loc: (
-            _avoid(brief, brand, loc.split("-")[0].lower()),
-            _must_include(brief, brand, email, loc.split("-")[0].lower()),
+            avoid_terms(brief, brand, language_of(loc)),
+            must_include_terms(brief, brand, email, language_of(loc)),
         )
         for loc in brief.locales
     }
@@ -460,16 +461,16 @@ def _offline_catalog(
     brief: Brief, locale: str, brand: BrandContext | None, personalize: bool
 ) -> dict[str, str]:
     from brandloom.generation.offline import OfflineWriter, WritingContext
-    from brandloom.generation.writer import _avoid, _must_include
+    from brandloom.generation.writer import avoid_terms, must_include_terms
 
-    language = locale.split("-", 1)[0].lower()
+    language = language_of(locale)
     context = WritingContext(
         locale=locale,
         formality=brand.formality_for(language) if brand else None,  # type: ignore[arg-type]
         brand_name=brand.notes.name if brand else None,
-        banned=tuple(_avoid(brief, brand, language)),
+        banned=tuple(avoid_terms(brief, brand, language)),
         glossary=dict(brand.glossary.get(language, {})) if brand else {},
-        must_include=tuple(_must_include(brief, brand, CHANNELS["email"], language)),
+        must_include=tuple(must_include_terms(brief, brand, CHANNELS["email"], language)),
     )
     writer = OfflineWriter()
     brief = brief.localized(language)
@@ -559,7 +560,7 @@ def language_warnings(
             if catalog.get(k)
         )
         found = detect(text, locale=locale)
-        expected = locale.split("-", 1)[0].lower()
+        expected = language_of(locale)
         if found.language and found.language != expected:
             warnings.append(
                 {

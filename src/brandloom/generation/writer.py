@@ -27,6 +27,7 @@ from brandloom.generation.prompts import (
     data_block,
 )
 from brandloom.generation.scoring import BrandJudge, best_reason, score_candidates
+from brandloom.kit.locale import language_of
 from brandloom.providers.llm.base import ZERO_USAGE, InvalidOutput, LLMRequest, Usage
 
 if TYPE_CHECKING:
@@ -66,20 +67,16 @@ class WriterChoice:
     model: str | None = None
 
 
-def _language(locale: str) -> str:
-    return locale.replace("_", "-").split("-", 1)[0].lower()
-
-
-def _culture(locale: str) -> dict[str, Any]:
+def culture_of(locale: str) -> dict[str, Any]:
     from brandloom.analysis.culture import UnknownLocaleError, locale_profile
 
     try:
         return locale_profile(locale)
     except UnknownLocaleError:
-        return {"locale": locale, "language": _language(locale)}
+        return {"locale": locale, "language": language_of(locale)}
 
 
-def _must_include(
+def must_include_terms(
     brief: Brief, brand: BrandContext | None, channel: Channel, language: str
 ) -> list[str]:
     terms = brief.must_include_for(language)
@@ -91,7 +88,7 @@ def _must_include(
     return terms
 
 
-def _avoid(brief: Brief, brand: BrandContext | None, language: str) -> list[str]:
+def avoid_terms(brief: Brief, brand: BrandContext | None, language: str) -> list[str]:
     terms = list(brief.must_avoid)
     if brand is not None:
         terms += [t for t in brand.banned.get(language, ()) if t not in terms]
@@ -142,14 +139,14 @@ def _offline_batch(
 ) -> _Batch:
     from brandloom.generation.offline import NOT_AN_LLM_NOTE, OfflineWriter, WritingContext
 
-    language = _language(locale)
+    language = language_of(locale)
     context = WritingContext(
         locale=locale,
         formality=brand.formality_for(language) if brand else None,  # type: ignore[arg-type]
         brand_name=brand.notes.name if brand else None,
-        banned=tuple(_avoid(brief, brand, language)),
+        banned=tuple(avoid_terms(brief, brand, language)),
         glossary=dict(brand.glossary.get(language, {})) if brand else {},
-        must_include=tuple(_must_include(brief, brand, channel, language)),
+        must_include=tuple(must_include_terms(brief, brand, channel, language)),
     )
     drafts = OfflineWriter().write(brief.localized(language), channel, context, n, seed=seed)
     writer: dict[str, Any] = {"name": "offline", "model": None, "note": NOT_AN_LLM_NOTE}
@@ -171,9 +168,9 @@ async def _llm_batch(
     from brandloom.generation.scoring import safety_findings
 
     assert choice.chain is not None
-    language = _language(locale)
-    must = _must_include(brief, brand, channel, language)
-    avoid = _avoid(brief, brand, language)
+    language = language_of(locale)
+    must = must_include_terms(brief, brand, channel, language)
+    avoid = avoid_terms(brief, brand, language)
     request = copy_request(
         brief.localized(language),
         channel,
@@ -181,8 +178,8 @@ async def _llm_batch(
         n=n,
         model=choice.model or "",
         formality=brand.formality_for(language) if brand else None,
-        culture=_culture(locale),
-        brand=_notes_for(brand, language),
+        culture=culture_of(locale),
+        brand=notes_for(brand, language),
         must_include=must,
         banned=avoid,
     )
@@ -243,7 +240,7 @@ def _drafts(data: Any, n: int) -> list[Content]:
     return out
 
 
-def _notes_for(brand: BrandContext | None, language: str) -> BrandNotes | None:
+def notes_for(brand: BrandContext | None, language: str) -> BrandNotes | None:
     if brand is None:
         return None
     notes = brand.notes
@@ -271,19 +268,19 @@ def _score(
     from brandloom.generation.scoring import missing_terms
 
     items = [(b.channel, b.locale, c) for b in batches for c in b.drafts]
-    languages = {_language(loc) for loc in brief.locales}
+    languages = {language_of(loc) for loc in brief.locales}
     results = score_candidates(
         items,
         targets=brief.target_emotions,
         must_include={},  # per channel (disclaimers): checked below
-        avoid={lang: _avoid(brief, brand, lang) for lang in languages},
+        avoid={lang: avoid_terms(brief, brand, lang) for lang in languages},
         formality={lang: brand.formality_for(lang) if brand else None for lang in languages},
         brand=brand.judge if brand else None,
         system_prompt=COPY_SYSTEM if choice.kind == "llm" else None,
         sms_segments=brief.sms_segments,
     )
     for (channel, locale, content), result in zip(items, results, strict=True):
-        must = _must_include(brief, brand, channel, _language(locale))
+        must = must_include_terms(brief, brand, channel, language_of(locale))
         result["problems"] += missing_terms(content, must)
     if predictor is not None and items:
         _predicted(predictor, items, results)
@@ -321,7 +318,7 @@ def _predicted(
     import math
 
     # the model learned from English headlines: other languages get no prediction
-    english = [i for i, (_, locale, _) in enumerate(items) if _language(locale) == "en"]
+    english = [i for i, (_, locale, _) in enumerate(items) if language_of(locale) == "en"]
     if not english:
         return
     predictions = predictor.predict([_lead(items[i][0], items[i][2]) for i in english])

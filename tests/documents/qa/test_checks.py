@@ -618,3 +618,30 @@ _SPAMMY = st.lists(
 def test_spam_score_matches_reference(parts: dict[str, str]) -> None:
     result = _FUZZ_CHECKER.check(QAInput(parts=parts, consent="granted"))
     assert result.spam_score == _reference_spam_score(parts)
+
+
+def test_parts_are_masked_together_and_a_nul_in_the_copy_falls_back_part_by_part() -> None:
+    """The contact's own values leave every part (masked in one pass over all of them); copy
+    holding the separator itself is masked part by part, with the same result."""
+    from brandloom.documents.qa.base import QADocument, QAInput
+    from brandloom.documents.qa.brand import _texts
+    from brandloom.documents.qa.text import masked_parts
+
+    personal = {"first_name": "Jürgen", "city": "Göttingen", "email": "j@example.com"}
+    parts = {
+        "subject": "Jürgen, 1.234 Punkte",
+        "preheader": "In Göttingen",
+        "text": "Hallo Jürgen aus Göttingen: ٣ Gutscheine",
+    }
+    together = masked_parts(QADocument(QAInput(parts=parts, personal=personal)))
+    assert together == {
+        "subject": " , 1.234 Punkte",
+        "preheader": "In  ",
+        "text": "Hallo   aus  : ٣ Gutscheine",
+    }
+    nul = {**parts, "preheader": "In Göttingen\x00"}
+    apart = masked_parts(QADocument(QAInput(parts=nul, personal=personal)))
+    assert apart == {**together, "preheader": "In  \x00"}
+    keys = _texts(QADocument(QAInput(parts=nul, personal=personal)))
+    assert keys["subject"] == (" , 1.234 Punkte", " , 0.000 Punkte")
+    assert keys["text"][1] == "Hallo   aus  : 0 Gutscheine"

@@ -19,16 +19,11 @@ from brandloom.providers.llm.base import (
     LLMRequest,
     LLMResponse,
     ProviderError,
-    ProviderTimeout,
-    ProviderUnavailable,
     Usage,
-    error_for_status,
-    redact,
 )
+from brandloom.providers.llm.hosted import PLACEHOLDER_KEY, HostedProvider
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
-# Compatible servers (a proxy, a gateway) without authentication still get some key.
-PLACEHOLDER_KEY = "no-key"
 
 
 class _Answer:
@@ -45,7 +40,7 @@ class _Answer:
         self.output_tokens = 0
 
 
-class AnthropicProvider:
+class AnthropicProvider(HostedProvider):
     """Claude through the Messages API (or a server that speaks it at ``base_url``).
 
     The key and URL come from the caller; nothing here reads the environment. ``stream=True``
@@ -65,18 +60,20 @@ class AnthropicProvider:
         prices: pricing.PriceOverride | None = None,
         name: str = "anthropic",
     ) -> None:
-        if not api_key and not base_url:
-            raise ProviderUnavailable(
+        super().__init__(
+            name=name,
+            api_key=api_key,
+            base_url=base_url,
+            default_base_url=ANTHROPIC_BASE_URL,
+            default_model=default_model,
+            timeout=timeout,
+            stream=stream,
+            prices=prices,
+            missing_key=(
                 "no Anthropic API key: set ANTHROPIC_API_KEY, or give the base URL of a "
                 "compatible server that needs none"
-            )
-        self.name = name
-        self.default_model = default_model
-        self.base_url = (base_url or ANTHROPIC_BASE_URL).rstrip("/")
-        self.timeout = timeout
-        self.stream = stream
-        self.prices = pricing.price_table(prices)
-        self._key = api_key
+            ),
+        )
         self._client = AsyncAnthropic(
             # An explicit key: the SDK then reads no credential from the environment or disk.
             api_key=api_key or PLACEHOLDER_KEY,
@@ -84,12 +81,6 @@ class AnthropicProvider:
             timeout=timeout,
             max_retries=0,
         )
-
-    def __repr__(self) -> str:
-        return f"AnthropicProvider(name={self.name!r}, base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """One message; with ``request.schema``, the forced tool's input, validated
@@ -190,17 +181,4 @@ class AnthropicProvider:
         return answer
 
     def _error(self, err: anthropic.APIError) -> ProviderError:
-        if isinstance(err, anthropic.APITimeoutError):
-            return ProviderTimeout(f"{self.name} timed out after {self.timeout:g} s")
-        if isinstance(err, anthropic.APIConnectionError):
-            return ProviderUnavailable(
-                f"{self.name} unreachable at {self.base_url}: {redact(err.message, self._key)}",
-                retryable=True,
-            )
-        if isinstance(err, anthropic.APIStatusError):
-            message = redact(err.message, self._key)
-            return error_for_status(self.name, err.status_code, message, err.response.headers)
-        # An error event inside a stream (overloaded_error mid-answer, say).
-        return ProviderError(
-            f"{self.name} failed: {redact(err.message, self._key)}", retryable=True
-        )
+        return self._sdk_error(err, anthropic)

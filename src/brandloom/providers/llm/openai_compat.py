@@ -20,23 +20,19 @@ from brandloom.providers.llm.base import (
     LLMRequest,
     LLMResponse,
     ProviderError,
-    ProviderTimeout,
-    ProviderUnavailable,
     Usage,
-    error_for_status,
     redact,
 )
+from brandloom.providers.llm.hosted import PLACEHOLDER_KEY, HostedProvider
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-# Compatible servers without authentication still need some bearer token from the SDK.
-PLACEHOLDER_KEY = "no-key"
 # Reasoning models take no sampling temperature (the API refuses one that is not 1).
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 
 _Tokens = tuple[int, int] | None  # (input, output) as the server counted them, if it did
 
 
-class OpenAIProvider:
+class OpenAIProvider(HostedProvider):
     """An OpenAI-compatible chat-completions endpoint.
 
     ``api_key`` and ``base_url`` come from the caller (settings or a workspace's stored key):
@@ -60,18 +56,20 @@ class OpenAIProvider:
         prices: pricing.PriceOverride | None = None,
         name: str = "openai",
     ) -> None:
-        if not api_key and not base_url:
-            raise ProviderUnavailable(
+        super().__init__(
+            name=name,
+            api_key=api_key,
+            base_url=base_url,
+            default_base_url=OPENAI_BASE_URL,
+            default_model=default_model,
+            timeout=timeout,
+            stream=stream,
+            prices=prices,
+            missing_key=(
                 "no OpenAI API key: set OPENAI_API_KEY, or give the base URL of an "
                 "OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) that needs none"
-            )
-        self.name = name
-        self.default_model = default_model
-        self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
-        self.timeout = timeout
-        self.stream = stream
-        self.prices = pricing.price_table(prices)
-        self._key = api_key
+            ),
+        )
         self._official = self.base_url == OPENAI_BASE_URL
         self._client = AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_KEY,
@@ -79,12 +77,6 @@ class OpenAIProvider:
             timeout=timeout,
             max_retries=0,
         )
-
-    def __repr__(self) -> str:
-        return f"OpenAIProvider(name={self.name!r}, base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """One chat completion; with ``request.schema``, strict JSON-schema output, parsed and
@@ -168,20 +160,7 @@ class OpenAIProvider:
         return "".join(parts), tokens
 
     def _error(self, err: openai.APIError) -> ProviderError:
-        if isinstance(err, openai.APITimeoutError):
-            return ProviderTimeout(f"{self.name} timed out after {self.timeout:g} s")
-        if isinstance(err, openai.APIConnectionError):
-            return ProviderUnavailable(
-                f"{self.name} unreachable at {self.base_url}: {redact(err.message, self._key)}",
-                retryable=True,
-            )
-        if isinstance(err, openai.APIStatusError):
-            message = redact(err.message, self._key)
-            return error_for_status(self.name, err.status_code, message, err.response.headers)
-        # An error event inside a stream: the server failed mid-answer.
-        return ProviderError(
-            f"{self.name} failed: {redact(err.message, self._key)}", retryable=True
-        )
+        return self._sdk_error(err, openai)
 
 
 def _refused(provider: str, refusal: str, key: str | None) -> InvalidOutput:
