@@ -231,7 +231,8 @@ def _load_patterns(name: str) -> None:
         try:
             data = orjson.loads(cached.read_bytes())
             parsed = pyphen.HyphDict.__new__(pyphen.HyphDict)
-            parsed.patterns = {key: (start, tuple(values)) for key, (start, values) in data.items()}
+            # pyphen reads each pattern as ``offset, values = pattern``: the parsed lists do
+            parsed.patterns = data
             parsed.cache = {}
             parsed.maxlen = max(len(key) for key in parsed.patterns)
             pyphen.hdcache[path] = parsed

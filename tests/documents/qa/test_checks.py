@@ -624,7 +624,7 @@ def test_parts_are_masked_together_and_a_nul_in_the_copy_falls_back_part_by_part
     """The contact's own values leave every part (masked in one pass over all of them); copy
     holding the separator itself is masked part by part, with the same result."""
     from brandloom.documents.qa.base import QADocument, QAInput
-    from brandloom.documents.qa.brand import _texts
+    from brandloom.documents.qa.brand import _copy
     from brandloom.documents.qa.text import masked_parts
 
     personal = {"first_name": "Jürgen", "city": "Göttingen", "email": "j@example.com"}
@@ -642,6 +642,54 @@ def test_parts_are_masked_together_and_a_nul_in_the_copy_falls_back_part_by_part
     nul = {**parts, "preheader": "In Göttingen\x00"}
     apart = masked_parts(QADocument(QAInput(parts=nul, personal=personal)))
     assert apart == {**together, "preheader": "In  \x00"}
-    keys = _texts(QADocument(QAInput(parts=nul, personal=personal)))
-    assert keys["subject"] == (" , 1.234 Punkte", " , 0.000 Punkte")
-    assert keys["text"][1] == "Hallo   aus  : 0 Gutscheine"
+    for doc_parts in (parts, nul):
+        copy = _copy(QADocument(QAInput(parts=doc_parts, personal=personal)))
+        assert copy.masked.names == ("subject", "preheader", "text")
+        assert copy.masked.parts()[0] == " , 1.234 Punkte"
+        assert copy.keys()[0] == " , 0.000 Punkte"
+        assert copy.keys()[2] == "Hallo   aus  : 0 Gutscheine"
+
+
+def _key_of(parts: dict[str, str], personal: dict[str, str]) -> object:
+    from brandloom.documents.qa.base import QADocument, QAInput
+    from brandloom.documents.qa.text import copy_key
+
+    return copy_key(QADocument(QAInput(parts=parts, personal=personal)))
+
+
+@pytest.mark.parametrize(
+    ("digits", "name", "city", "word"),
+    [
+        ("1.234", "Jürgen", "Göttingen", "Punkte"),
+        ("٣.٤٥٦", "प्रिया", "Pune", "Punkte"),
+        ("1.234", "Ann", "Köln", "Pun\x00kte"),
+    ],
+)
+def test_documents_that_differ_only_in_personalization_share_one_copy_key(
+    digits: str, name: str, city: str, word: str
+) -> None:
+    """The key the brand checks look documents up by: the contact's values and every digit
+    (ASCII or not, on the fast UTF-8 path or the character path, or part by part for copy
+    holding a NUL) leave it; anything else in the copy changes it."""
+
+    def doc(first: str, town: str, number: str, noun: str = word) -> dict[str, str]:
+        return {
+            "subject": f"{first}, {number} {noun}",
+            "preheader": f"In {town}",
+            "text": f"Hallo {first} aus {town}: {number} Gutscheine",
+        }
+
+    one = _key_of(doc(name, city, digits), {"first_name": name, "city": city})
+    other = _key_of(
+        doc("Maximilian", "Berlin", "9.876"), {"first_name": "Maximilian", "city": "Berlin"}
+    )
+    assert one is not None and one == other
+    changed = _key_of(
+        doc("Maximilian", "Berlin", "9.876", word + "n"),
+        {"first_name": "Maximilian", "city": "Berlin"},
+    )
+    assert changed != one
+    # the same copy with a part moved is another document
+    moved = doc(name, city, digits)
+    moved["preheader"], moved["subject"] = moved["subject"], moved["preheader"]
+    assert _key_of(moved, {"first_name": name, "city": city}) != one

@@ -21,7 +21,7 @@ once, not once per contact.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -39,7 +39,7 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
-from brandloom.documents.qa.text import _Cache, masked_parts
+from brandloom.documents.qa.text import MaskedCopy, _Cache, copy_key, masked_copy
 from brandloom.kit.text import zero_digits
 
 RULE_CODES: dict[str, IssueLevel] = {
@@ -59,6 +59,9 @@ VOICE_CODES: dict[str, IssueLevel] = {
 _NUMBER = re.compile(r"0(?:[0.,:/\u00a0\u202f\u066b\u066c' -]*0)*")
 _EMAIL_OUTPUTS = frozenset({"html", "eml", "txt"})
 _MIN_LETTERS = 20  # shorter copy is read in the contact's language (as language_match does)
+_DOC_CACHE_SIZE = 4_096  # whole-document keys are long: fewer of them
+# (part index, code, level, span, message, suggestion)
+_Found = tuple[int, str, str, "tuple[int, int] | None", str, "str | None"]
 
 
 class BrandRulesConfig(BaseModel):
@@ -117,20 +120,44 @@ def _detect(text: str, locale: str | None) -> str | None:
 _LANGUAGES = _Cache()  # (copy with numbers folded, locale) -> language, for every check
 
 
-def _texts(doc: QADocument) -> dict[str, tuple[str, str]]:
-    """Each part as the checks read it: ``(masked, key)``, the part with the contact's own
-    values masked, and the same with every digit written as 0 (formatted numbers and dates
-    differ per contact and say nothing of the brand): documents that differ only in
-    personalization share one key. Positions are the same in both."""
-    masked = doc.memo("masked", masked_parts)
-    if not masked:
-        return {}
-    joined = "\x00".join(masked.values())
-    if joined.count("\x00") != len(masked) - 1:  # a NUL in the copy: part by part
-        return {name: (text, zero_digits(text)) for name, text in masked.items()}
-    # one pass over all parts: a digit is a digit wherever it is
-    keys = zero_digits(joined).split("\x00")
-    return {name: (text, key) for (name, text), key in zip(masked.items(), keys, strict=True)}
+class _Copy:
+    """A document's copy as the brand checks read it when they must (the document's key was
+    not seen before, or its copy has findings): the parts with the contact's own values masked
+    (see :class:`~brandloom.documents.qa.text.MaskedCopy`) and the same with every digit
+    written as 0 (formatted numbers and dates differ per contact and say nothing of the
+    brand), at the same positions."""
+
+    __slots__ = ("_keys", "masked")
+
+    def __init__(self, masked: MaskedCopy) -> None:
+        self.masked = masked
+        self._keys: tuple[str, ...] | None = None
+
+    def keys(self) -> tuple[str, ...]:
+        """Each part with its digits as 0, in the order of ``masked.names``."""
+        keys = self._keys
+        if keys is None:
+            masked = self.masked
+            if masked.nul:
+                keys = tuple(zero_digits(part) for part in masked.parts())
+            else:  # one pass over all parts: a digit is a digit wherever it is
+                keys = tuple(zero_digits(masked.joined).split("\x00"))
+            self._keys = keys
+        return keys
+
+
+def _copy(doc: QADocument) -> _Copy:
+    masked = doc.memo("masked", masked_copy)
+    assert masked is not None  # only for documents with a key
+    return _Copy(masked)
+
+
+def _key(doc: QADocument) -> Hashable | None:
+    """The whole document's cache key (see :func:`~brandloom.documents.qa.text.copy_key`)
+    and the contact's locale: documents that differ only in personalization share it, and each
+    brand check looks it up once per document."""
+    key = doc.memo("copy.key", copy_key)
+    return None if key is None else (key, doc.contact_locale)
 
 
 def _missing_brand(check: str, name: str | None) -> LookupError:
@@ -148,6 +175,7 @@ class BrandRules:
         self._levels = found
         self._channel = channel
         self._cache = _Cache()
+        self._docs = _Cache(_DOC_CACHE_SIZE)  # whole documents: one lookup for most
         self._readings = _Cache()
         self._reading = (
             brand.guidelines.reading_level.max_grade is not None
@@ -155,25 +183,40 @@ class BrandRules:
         )
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
-        texts = doc.memo("brand.texts", _texts)
-        if not texts:
+        key = doc.memo("brand.key", _key)
+        if key is None:
             return NO_ISSUES
-        body_name = doc.body[0]
-        locale = doc.contact_locale
+        found = self._docs.get(key, self._lint_copy, doc)
+        if not found:
+            return NO_ISSUES
+        copy = doc.memo("brand.copy", _copy)
+        texts = copy.masked.parts()
         issues: list[QAIssue] = []
-        for name, (text, key) in texts.items():
+        for index, code, level, span, message, suggestion in found:
+            name = copy.masked.names[index]
+            # the excerpt comes from this document's own (masked) copy
+            where = f"{name} '{shorten(texts[index][span[0] : span[1]], 40)}'" if span else name
+            note = f" (suggestion: {suggestion})" if suggestion else ""
+            issues.append(QAIssue(code, level, f"{where}: {message}{note}"))
+        return issues
+
+    def _lint_copy(self, doc: QADocument) -> tuple[_Found, ...]:
+        """What the lint finds in every part of one document (levels applied)."""
+        copy = doc.memo("brand.copy", _copy)
+        names = copy.masked.names
+        body_name = copy.masked.body
+        locale = doc.contact_locale
+        out: list[_Found] = []
+        for index, (name, key) in enumerate(zip(names, copy.keys(), strict=True)):
             whole = name == body_name or name == "sms"
             found = self._cache.get(
                 (name, whole, locale, key), partial(self._lint, key, locale, whole)
             )
             for code, span, message, suggestion in found:
                 level = self._levels.get(code, "off")
-                if level == "off":
-                    continue
-                where = f"{name} '{shorten(text[span[0] : span[1]], 40)}'" if span else name
-                note = f" (suggestion: {suggestion})" if suggestion else ""
-                issues.append(QAIssue(code, level, f"{where}: {message}{note}"))
-        return issues or NO_ISSUES
+                if level != "off":
+                    out.append((index, code, level, span, message, suggestion))
+        return tuple(out)
 
     def _lint(
         self, text: str, locale: str | None, whole: bool
@@ -211,17 +254,16 @@ class VoiceCheck:
         self._tone = config.tone
         self._cache = _Cache()  # (language, text as scored) -> result
         self._seen = _Cache()  # (locale, masked body) -> result: skips the number folding
+        self._docs = _Cache(_DOC_CACHE_SIZE)  # whole documents: one lookup for most
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
-        texts = doc.memo("brand.texts", _texts)
-        body_name = doc.body[0]
-        if body_name not in texts:
-            body_name = "sms"
-        found = texts.get(body_name)
+        key = doc.memo("brand.key", _key)
+        if key is None:
+            return NO_ISSUES
+        found = self._docs.get(key, self._body_score, doc)
         if found is None:
             return NO_ISSUES
-        locale = doc.contact_locale
-        score, weakest = self._seen.get((locale, found[1]), partial(self._folded, found[1], locale))
+        body_name, score, weakest = found
         for code, limit in (("voice.below_fail", self._fail), ("voice.below_min", self._min)):
             if limit is not None and score < limit:
                 return (
@@ -234,6 +276,18 @@ class VoiceCheck:
                     ),
                 )
         return NO_ISSUES
+
+    def _body_score(self, doc: QADocument) -> tuple[str, float, str] | None:
+        """The body's (else the SMS's) name, score and weakest dimension; None without one."""
+        copy = doc.memo("brand.copy", _copy)
+        names = copy.masked.names
+        body_name = copy.masked.body or ("sms" if "sms" in names else None)
+        if body_name is None:
+            return None
+        key = copy.keys()[names.index(body_name)]
+        locale = doc.contact_locale
+        score, weakest = self._seen.get((locale, key), partial(self._folded, key, locale))
+        return body_name, score, weakest
 
     def _folded(self, text: str, locale: str | None) -> tuple[float, str]:
         # a voice has no spans to keep: every number reads as one 0, whatever its length or

@@ -90,36 +90,38 @@ class TextChecksConfig(BaseModel):
 class _Cache:
     """A bounded memo: analyses keyed by masked text (cleared when full, never unbounded)."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
         self._memo: dict[Hashable, Any] = {}
+        self._size = size
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[..., T], *args: Any) -> T:
+        """The value kept for ``key``, else ``compute(*args)`` (kept)."""
         memo = self._memo
         try:
             return memo[key]  # type: ignore[no-any-return]
         except KeyError:
             pass
-        value = compute()
-        if len(memo) >= _CACHE_SIZE:
+        value = compute(*args)
+        if len(memo) >= self._size:
             memo.clear()
         memo[key] = value
         return value
 
 
 def _personal_values(personal: Mapping[str, object] | None) -> list[str]:
-    """The contact's own values worth masking, longest first (names, cities, codes...)."""
+    """The contact's own values worth masking, each once, longest first (names, cities,
+    codes...)."""
     if not personal:
         return []
-    values = [
-        v
+    values = {  # a dict: the same value under two fields (key and email) is searched once
+        v: None
         for k, v in personal.items()
-        if isinstance(v, str)
+        if k not in _NOT_PERSONAL
+        and isinstance(v, str)
         and len(v) >= _MIN_MASKED
-        and k not in _NOT_PERSONAL
         and _SEPARATOR not in v
-    ]
-    values.sort(key=len, reverse=True)
-    return values
+    }
+    return sorted(values, key=len, reverse=True) if len(values) > 1 else list(values)
 
 
 def _masked(text: str, values: Sequence[str]) -> str:
@@ -130,29 +132,104 @@ def _masked(text: str, values: Sequence[str]) -> str:
     return text
 
 
-def masked_parts(doc: QADocument) -> dict[str, str]:
-    """The subject, preheader, body and SMS with the contact's own values masked, by part name
-    (empty ones left out); the text and brand checks share it (``doc.memo("masked", ...)``)."""
+class MaskedCopy:
+    """The subject, preheader, body and SMS of one document (the non-empty ones, in that
+    order) with the contact's own values masked: what the text and brand checks read, and
+    what their caches are keyed on (``doc.memo("masked", masked_copy)``).
+
+    ``joined`` is the masked parts joined by NUL, masked in one pass (a contact's value cannot
+    span two parts); copy that holds a NUL itself is masked part by part and ``nul`` is set
+    (``joined`` then cannot be split back: read :meth:`parts`). ``body`` is the body's part name
+    (``text``, ``markdown`` or ``html``; see :attr:`QADocument.body`), None without a body.
+    """
+
+    __slots__ = ("_parts", "body", "joined", "names", "nul")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        joined: str,
+        parts: tuple[str, ...] | None = None,
+        *,
+        body: str | None = None,
+    ) -> None:
+        self.names = names
+        self.body = body
+        self.joined = joined
+        self.nul = parts is not None
+        self._parts = parts
+
+    def parts(self) -> tuple[str, ...]:
+        """The masked parts, in the order of :attr:`names`."""
+        parts = self._parts
+        if parts is None:
+            parts = self._parts = tuple(self.joined.split(_SEPARATOR))
+        return parts
+
+
+def _copy_parts(doc: QADocument) -> tuple[list[str], list[str], str | None]:
+    """The names and texts of the non-empty parts (subject, preheader, SMS, body), and the
+    body's name (None without a body)."""
     names: list[str] = []
     values: list[str] = []
     parts = doc.parts
     for name in _PARTS:
         value = parts.get(name)
-        if value and value.strip():
+        if value and not value.isspace():
             names.append(name)
             values.append(value)
+    body_name: str | None
     body_name, body = doc.body
-    if body and body.strip():
+    if body and not body.isspace():
         names.append(body_name)
         values.append(body)
+    else:
+        body_name = None
+    return names, values, body_name
+
+
+def masked_copy(doc: QADocument) -> MaskedCopy | None:
+    """The document's :class:`MaskedCopy`; None when every part is empty."""
+    names, values, body_name = _copy_parts(doc)
     if not values:
-        return {}
+        return None
     personal = _personal_values(doc.personal)
     joined = _SEPARATOR.join(values)
     if joined.count(_SEPARATOR) != len(values) - 1:  # a NUL in the copy: part by part
-        return {name: _masked(value, personal) for name, value in zip(names, values, strict=True)}
-    # masked in one pass over all parts (a contact's value cannot span two of them)
-    return dict(zip(names, _masked(joined, personal).split(_SEPARATOR), strict=True))
+        masked = tuple(_masked(value, personal) for value in values)
+        return MaskedCopy(tuple(names), _SEPARATOR.join(masked), masked, body=body_name)
+    masked_joined = _masked(joined, personal) if personal else joined
+    return MaskedCopy(tuple(names), masked_joined, body=body_name)
+
+
+def copy_key(doc: QADocument) -> Hashable | None:
+    """A cache key for the document's copy: equal for two documents exactly when their masked
+    parts (:func:`masked_copy`) are equal with every digit written as 0 (formatted numbers and
+    dates differ per contact). None when every part is empty.
+
+    Most documents are looked up and found, so the key is made in one pass over the joined
+    parts, without the :class:`MaskedCopy` (copy that holds a NUL goes through it)."""
+    names, values, _ = _copy_parts(doc)
+    if not values:
+        return None
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) == len(values) - 1:
+        for value in _personal_values(doc.personal):
+            if value in joined:
+                joined = joined.replace(value, " ")
+        return tuple(names), zero_digits(joined)
+    masked = doc.memo("masked", masked_copy)
+    assert masked is not None
+    # the joined parts could be ambiguous: one key per part
+    return tuple(names), tuple(zero_digits(part) for part in masked.parts())
+
+
+def masked_parts(doc: QADocument) -> dict[str, str]:
+    """The masked parts by name (see :class:`MaskedCopy`; empty ones left out)."""
+    copy = doc.memo("masked", masked_copy)
+    if copy is None:
+        return {}
+    return dict(zip(copy.names, copy.parts(), strict=True))
 
 
 _SEPARATOR = "\x00"  # never in a part (documents are text) nor in a value worth masking
@@ -189,7 +266,7 @@ class TextChecks:
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
         locale = doc.contact_locale
-        texts = doc.memo("masked", masked_parts)
+        texts = doc.memo("masked.parts", masked_parts)
         if not texts:
             return NO_ISSUES
         issues: list[QAIssue] = []
