@@ -67,6 +67,23 @@ def test_documents_differing_only_in_personalization_share_one_detection() -> No
     assert len(_text_checks(checker)._detections._memo) == 2
 
 
+def test_the_verdict_is_kept_per_document_copy_and_locale() -> None:
+    """A document whose masked copy and locale were seen gets the kept verdict (its copy is
+    not read again); the same copy to a contact of another language gets its own."""
+    checker = _checker(language_match=True)
+    checks = _text_checks(checker)
+    english = ENGLISH.format(name="Anna", city="Köln")
+    first = checker.check(_doc("Your order is on its way", english, "de-DE", n="Anna", c="Köln"))
+    assert [i.code for i in first.issues] == ["language.mismatch"]
+    again = ENGLISH.format(name="Lena", city="Bonn")
+    second = checker.check(_doc("Your order is on its way", again, "de-DE", n="Lena", c="Bonn"))
+    assert second.issues == first.issues
+    assert len(checks._verdicts._memo) == 1
+    same_copy = checker.check(_doc("Your order is on its way", again, "en-GB", n="Lena", c="Bonn"))
+    assert same_copy.status == "pass"
+    assert len(checks._verdicts._memo) == 2
+
+
 def test_formatted_numbers_do_not_defeat_the_cache() -> None:
     checker = _checker(language_match=True)
     for points in ("1.234", "56.789", "12"):

@@ -39,7 +39,13 @@ from brandloom.documents.qa.base import (
     levels,
     shorten,
 )
-from brandloom.documents.qa.text import MaskedCopy, _Cache, copy_key, masked_copy
+from brandloom.documents.qa.text import (
+    _DOC_CACHE_SIZE,
+    MaskedCopy,
+    _Cache,
+    copy_key,
+    masked_copy,
+)
 from brandloom.kit.text import zero_digits
 
 RULE_CODES: dict[str, IssueLevel] = {
@@ -59,7 +65,6 @@ VOICE_CODES: dict[str, IssueLevel] = {
 _NUMBER = re.compile(r"0(?:[0.,:/\u00a0\u202f\u066b\u066c' -]*0)*")
 _EMAIL_OUTPUTS = frozenset({"html", "eml", "txt"})
 _MIN_LETTERS = 20  # shorter copy is read in the contact's language (as language_match does)
-_DOC_CACHE_SIZE = 4_096  # whole-document keys are long: fewer of them
 # (part index, code, level, span, message, suggestion)
 _Found = tuple[int, str, str, "tuple[int, int] | None", str, "str | None"]
 

@@ -16,7 +16,9 @@ spec turns them on:
 
 Documents that differ only in personalization share one analysis: each part is analysed with
 the contact's own field values masked out, and results are cached on that masked text, so a
-million-contact job runs the models once per distinct copy, not once per contact.
+million-contact job runs the models once per distinct copy, not once per contact. The language
+verdict is kept per document copy (:func:`copy_key`, with the contact's locale): most documents
+cost one key and one lookup.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ _PARTS = ("subject", "preheader", "sms")
 _NOT_PERSONAL = frozenset({"locale", "consent"})
 _MIN_MASKED = 3  # shorter values ("de", "1") would blank out ordinary words
 _CACHE_SIZE = 20_000
+_DOC_CACHE_SIZE = 4_096  # whole-document keys are long: fewer of them
 
 T = TypeVar("T")
 
@@ -261,22 +264,35 @@ class TextChecks:
         self._spam_max = config.spam_model_max if found["spam.model_score"] != "off" else None
         self._known = known
         self._detections = _Cache()
+        self._verdicts = _Cache(_DOC_CACHE_SIZE)  # (whole copy's key, locale) -> issues
         self._culture = _Cache()
         self._scores = _Cache()
 
     def check(self, doc: QADocument) -> Sequence[QAIssue]:
         locale = doc.contact_locale
+        issues: list[QAIssue] = []
+        if self._language_on and locale:
+            # the verdict names parts and languages only, never the copy: one lookup per
+            # document, and the copy is read (masked) only for a document not seen before
+            key = doc.memo("copy.key", copy_key)
+            if key is None:
+                return NO_ISSUES
+            issues.extend(self._verdicts.get((key, locale), self._document_language, doc, locale))
+        culture = self._culture_on and bool(locale)
+        scores = self._sentiment_min is not None or self._spam_max is not None
+        if not (culture or scores):
+            return issues or NO_ISSUES
         texts = doc.memo("masked.parts", masked_parts)
         if not texts:
             return NO_ISSUES
-        issues: list[QAIssue] = []
-        if self._language_on and locale:
-            issues.extend(self._check_language(texts, locale))
-        if self._culture_on and locale:
+        if culture and locale:
             issues.extend(self._check_culture(texts, locale))
-        if self._sentiment_min is not None or self._spam_max is not None:
+        if scores:
             issues.extend(self._check_scores(doc, texts, locale))
         return issues or NO_ISSUES
+
+    def _document_language(self, doc: QADocument, locale: str) -> tuple[QAIssue, ...]:
+        return tuple(self._check_language(doc.memo("masked.parts", masked_parts), locale))
 
     def _detect(self, text: str, language: str) -> tuple[int, Detection]:
         # Formatted numbers ("12,345 points", "١٢٣") differ per contact even after masking the
