@@ -39,6 +39,9 @@ IssueLevel = Literal["fail", "warn"]
 Severity = Literal["fail", "warn", "off"]
 
 
+_UNSET = object()  # a memo's "not computed yet"
+
+
 @dataclass(frozen=True, slots=True)
 class QAIssue:
     code: str
@@ -172,11 +175,10 @@ class QADocument:
         memo = self._memo
         if memo is None:
             memo = self._memo = {}
-        try:
-            return cast(T, memo[key])
-        except KeyError:
+        value = memo.get(key, _UNSET)  # not try/except: most views are computed, not found
+        if value is _UNSET:
             value = memo[key] = compute(self)
-            return value
+        return cast(T, value)
 
     @property
     def body(self) -> tuple[str, str | None]:
