@@ -624,8 +624,7 @@ def test_parts_are_masked_together_and_a_nul_in_the_copy_falls_back_part_by_part
     """The contact's own values leave every part (masked in one pass over all of them); copy
     holding the separator itself is masked part by part, with the same result."""
     from brandloom.documents.qa.base import QADocument, QAInput
-    from brandloom.documents.qa.brand import _copy
-    from brandloom.documents.qa.text import masked_parts
+    from brandloom.documents.qa.text import masked_copy, masked_parts, zeroed_parts
 
     personal = {"first_name": "Jürgen", "city": "Göttingen", "email": "j@example.com"}
     parts = {
@@ -643,11 +642,13 @@ def test_parts_are_masked_together_and_a_nul_in_the_copy_falls_back_part_by_part
     apart = masked_parts(QADocument(QAInput(parts=nul, personal=personal)))
     assert apart == {**together, "preheader": "In  \x00"}
     for doc_parts in (parts, nul):
-        copy = _copy(QADocument(QAInput(parts=doc_parts, personal=personal)))
-        assert copy.masked.names == ("subject", "preheader", "text")
-        assert copy.masked.parts()[0] == " , 1.234 Punkte"
-        assert copy.keys()[0] == " , 0.000 Punkte"
-        assert copy.keys()[2] == "Hallo   aus  : 0 Gutscheine"
+        doc = QADocument(QAInput(parts=doc_parts, personal=personal))
+        copy = masked_copy(doc)
+        assert copy is not None
+        assert copy.names == ("subject", "preheader", "text")
+        assert copy.parts()[0] == " , 1.234 Punkte"
+        assert zeroed_parts(doc)[0] == " , 0.000 Punkte"
+        assert zeroed_parts(doc)[2] == "Hallo   aus  : 0 Gutscheine"
 
 
 def _key_of(parts: dict[str, str], personal: dict[str, str]) -> object:

@@ -21,7 +21,7 @@ once, not once per contact.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -41,12 +41,13 @@ from brandloom.documents.qa.base import (
 )
 from brandloom.documents.qa.text import (
     _DOC_CACHE_SIZE,
+    CopyKey,
     MaskedCopy,
     _Cache,
     copy_key,
     masked_copy,
+    zeroed_parts,
 )
-from brandloom.kit.text import zero_digits
 
 RULE_CODES: dict[str, IssueLevel] = {
     "brand.banned_term": "fail",
@@ -125,39 +126,15 @@ def _detect(text: str, locale: str | None) -> str | None:
 _LANGUAGES = _Cache()  # (copy with numbers folded, locale) -> language, for every check
 
 
-class _Copy:
-    """A document's copy as the brand checks read it when they must (the document's key was
-    not seen before, or its copy has findings): the parts with the contact's own values masked
-    (see :class:`~brandloom.documents.qa.text.MaskedCopy`) and the same with every digit
-    written as 0 (formatted numbers and dates differ per contact and say nothing of the
-    brand), at the same positions."""
-
-    __slots__ = ("_keys", "masked")
-
-    def __init__(self, masked: MaskedCopy) -> None:
-        self.masked = masked
-        self._keys: tuple[str, ...] | None = None
-
-    def keys(self) -> tuple[str, ...]:
-        """Each part with its digits as 0, in the order of ``masked.names``."""
-        keys = self._keys
-        if keys is None:
-            masked = self.masked
-            if masked.nul:
-                keys = tuple(zero_digits(part) for part in masked.parts())
-            else:  # one pass over all parts: a digit is a digit wherever it is
-                keys = tuple(zero_digits(masked.joined).split("\x00"))
-            self._keys = keys
-        return keys
-
-
-def _copy(doc: QADocument) -> _Copy:
+def _copy(doc: QADocument) -> MaskedCopy:
+    """The document's masked copy, read only when its key was not seen before or its copy has
+    findings (their excerpts come from each document's own copy)."""
     masked = doc.memo("masked", masked_copy)
     assert masked is not None  # only for documents with a key
-    return _Copy(masked)
+    return masked
 
 
-def _key(doc: QADocument) -> Hashable | None:
+def _key(doc: QADocument) -> tuple[CopyKey, str | None] | None:
     """The whole document's cache key (see :func:`~brandloom.documents.qa.text.copy_key`)
     and the contact's locale: documents that differ only in personalization share it, and each
     brand check looks it up once per document."""
@@ -194,11 +171,11 @@ class BrandRules:
         found = self._docs.get(key, self._lint_copy, doc)
         if not found:
             return NO_ISSUES
-        copy = doc.memo("brand.copy", _copy)
-        texts = copy.masked.parts()
+        copy = _copy(doc)
+        texts = copy.parts()
         issues: list[QAIssue] = []
         for index, code, level, span, message, suggestion in found:
-            name = copy.masked.names[index]
+            name = copy.names[index]
             # the excerpt comes from this document's own (masked) copy
             where = f"{name} '{shorten(texts[index][span[0] : span[1]], 40)}'" if span else name
             note = f" (suggestion: {suggestion})" if suggestion else ""
@@ -207,12 +184,11 @@ class BrandRules:
 
     def _lint_copy(self, doc: QADocument) -> tuple[_Found, ...]:
         """What the lint finds in every part of one document (levels applied)."""
-        copy = doc.memo("brand.copy", _copy)
-        names = copy.masked.names
-        body_name = copy.masked.body
+        copy = _copy(doc)
+        body_name = copy.body
         locale = doc.contact_locale
         out: list[_Found] = []
-        for index, (name, key) in enumerate(zip(names, copy.keys(), strict=True)):
+        for index, (name, key) in enumerate(zip(copy.names, zeroed_parts(doc), strict=True)):
             whole = name == body_name or name == "sms"
             found = self._cache.get(
                 (name, whole, locale, key), partial(self._lint, key, locale, whole)
@@ -284,12 +260,12 @@ class VoiceCheck:
 
     def _body_score(self, doc: QADocument) -> tuple[str, float, str] | None:
         """The body's (else the SMS's) name, score and weakest dimension; None without one."""
-        copy = doc.memo("brand.copy", _copy)
-        names = copy.masked.names
-        body_name = copy.masked.body or ("sms" if "sms" in names else None)
+        copy = _copy(doc)
+        names = copy.names
+        body_name = copy.body or ("sms" if "sms" in names else None)
         if body_name is None:
             return None
-        key = copy.keys()[names.index(body_name)]
+        key = zeroed_parts(doc)[names.index(body_name)]
         locale = doc.contact_locale
         score, weakest = self._seen.get((locale, key), partial(self._folded, key, locale))
         return body_name, score, weakest

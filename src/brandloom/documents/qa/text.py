@@ -205,7 +205,12 @@ def masked_copy(doc: QADocument) -> MaskedCopy | None:
     return MaskedCopy(tuple(names), masked_joined, body=body_name)
 
 
-def copy_key(doc: QADocument) -> Hashable | None:
+#: A document's copy key: its part names, and its masked parts with digits as 0, joined by NUL
+#: (one string per part where the copy holds a NUL itself).
+CopyKey = tuple[tuple[str, ...], "str | tuple[str, ...]"]
+
+
+def copy_key(doc: QADocument) -> CopyKey | None:
     """A cache key for the document's copy: equal for two documents exactly when their masked
     parts (:func:`masked_copy`) are equal with every digit written as 0 (formatted numbers and
     dates differ per contact). None when every part is empty.
@@ -217,14 +222,21 @@ def copy_key(doc: QADocument) -> Hashable | None:
         return None
     joined = _SEPARATOR.join(values)
     if joined.count(_SEPARATOR) == len(values) - 1:
-        for value in _personal_values(doc.personal):
-            if value in joined:
-                joined = joined.replace(value, " ")
-        return tuple(names), zero_digits(joined)
+        return tuple(names), zero_digits(_masked(joined, _personal_values(doc.personal)))
     masked = doc.memo("masked", masked_copy)
     assert masked is not None
     # the joined parts could be ambiguous: one key per part
     return tuple(names), tuple(zero_digits(part) for part in masked.parts())
+
+
+def zeroed_parts(doc: QADocument) -> tuple[str, ...]:
+    """Each masked part with its digits as 0, in the order of :attr:`MaskedCopy.names` (the
+    parts of :func:`copy_key`, at the same positions as the masked parts); empty without copy."""
+    key = doc.memo("copy.key", copy_key)
+    if key is None:
+        return ()
+    zeroed = key[1]
+    return zeroed if isinstance(zeroed, tuple) else tuple(zeroed.split(_SEPARATOR))
 
 
 def masked_parts(doc: QADocument) -> dict[str, str]:
@@ -278,15 +290,15 @@ class TextChecks:
             if key is None:
                 return NO_ISSUES
             issues.extend(self._verdicts.get((key, locale), self._document_language, doc, locale))
-        culture = self._culture_on and bool(locale)
+        culture_locale = locale if self._culture_on else None
         scores = self._sentiment_min is not None or self._spam_max is not None
-        if not (culture or scores):
+        if not (culture_locale or scores):
             return issues or NO_ISSUES
         texts = doc.memo("masked.parts", masked_parts)
         if not texts:
             return NO_ISSUES
-        if culture and locale:
-            issues.extend(self._check_culture(texts, locale))
+        if culture_locale:
+            issues.extend(self._check_culture(texts, culture_locale))
         if scores:
             issues.extend(self._check_scores(doc, texts, locale))
         return issues or NO_ISSUES
