@@ -54,15 +54,16 @@ bench-replay: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/replay_upworthy.py
 
-# Rebuilds every shipped model in src/brandloom/analysis/models from $(DATA) (about an hour on
-# 2 cores). PyTorch is needed only here: TORCH picks the build (the CPU wheel is enough).
+# Rebuilds every shipped model in src/brandloom/analysis/models from $(DATA) (about three hours on
+# 2 cores). PyTorch is needed only here: TORCH picks the build (the CPU wheel is enough). The
+# emotion encoder comes first: the sentiment and engagement models read it.
 TORCH ?= torch==2.13.0
 models: $(STAMP)
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
 	$(BIN)/python scripts/train/spam.py --data $(DATA)
-	$(BIN)/python scripts/train/sentiment.py --data $(DATA)
 	$(BIN)/python scripts/train/emotion.py --data $(DATA)
+	$(BIN)/python scripts/train/sentiment.py --data $(DATA)
 	$(BIN)/python scripts/train/voice_reference.py --data $(DATA)
 	$(BIN)/python scripts/train/engagement.py --data $(DATA)
 

@@ -151,7 +151,7 @@ def test_long_text_is_fine() -> None:
 def test_the_unpacked_model_cache_gives_the_same_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first process keeps the unpacked model in the cache directory; a later one reads it
+    """The first process keeps the unpacked model in the cache directory; a later one maps it
     back array for array, and an unreadable cache file is replaced, never trusted."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
@@ -160,18 +160,36 @@ def test_the_unpacked_model_cache_gives_the_same_model(
     monkeypatch.setenv("BRANDLOOM_CACHE_DIR", str(tmp_path))
     source = MODEL_DIR / MODEL_FILE
     unpacked = language._model_arrays(source)
-    (cached,) = tmp_path.glob("py3langid-*.npz")
-    again = language._model_arrays(source)
-    for first, second in zip(unpacked, again, strict=True):
-        assert type(first) is type(second)
+    (folder,) = tmp_path.glob("py3langid-*")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.npy" for n in language._ARRAYS)
+    mapped = language._model_arrays(source)
+    for first, second in zip(unpacked, mapped, strict=True):
         if hasattr(first, "dtype"):
             assert first.dtype == second.dtype
             assert (first == second).all()
-        else:
-            assert first == second
-    cached.write_bytes(b"not an archive")
+        else:  # lists, and arrays of the DFA (read as memoryviews over the mapped file)
+            assert list(first) == list(second)
+    (folder / "nextmove.npy").write_bytes(b"not an array")
     assert language._model_arrays(source)[2] == unpacked[2]
-    assert cached.stat().st_size > 1_000_000  # rewritten
+    assert (folder / "nextmove.npy").stat().st_size > 1_000_000  # rewritten
 
     monkeypatch.setenv("BRANDLOOM_CACHE_DIR", "")  # set empty: no cache at all
     assert language._model_arrays(source)[2] == unpacked[2]
+
+
+def test_a_detector_on_the_mapped_model_detects_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    from brandloom.analysis import language
+
+    monkeypatch.setenv("BRANDLOOM_CACHE_DIR", str(tmp_path))
+    source = MODEL_DIR / MODEL_FILE
+    language._model_arrays(source)  # unpack and keep
+    ptc, pc, classes, nextmove, row, output = language._model_arrays(source)
+    assert isinstance(nextmove, memoryview)
+    mapped = LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
+    shipped = language._identifier()
+    for text in (*LINES.values(), "Grüße aus München", "🎉", ""):
+        assert mapped.classify(text) == shipped.classify(text)
