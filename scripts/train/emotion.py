@@ -364,6 +364,31 @@ def export_onnx(model: Any, path: Path) -> None:
         op_types_to_quantize=["MatMul", "Gemm", "Gather"],
     )
     float_path.unlink()
+    expose_word_embeddings(path)
+
+
+def expose_word_embeddings(path: Path) -> None:
+    """Add the ``word_embeddings`` output (the dequantized word-piece vectors) that task heads
+    such as the sentiment encoder read (``OnnxHead``); a model that has it is left as it is."""
+    import onnx
+
+    from brandloom.analysis.emotion import WORD_EMBEDDINGS
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    if any(output.name == WORD_EMBEDDINGS for output in graph.output):
+        return
+    source = "/bert/embeddings/word_embeddings/Gather_output_0"
+    if not any(source in node.output for node in graph.node):
+        raise SystemExit(f"{path}: no {source} tensor to expose")
+    graph.node.append(onnx.helper.make_node("Identity", [source], [WORD_EMBEDDINGS]))
+    graph.output.append(
+        onnx.helper.make_tensor_value_info(
+            WORD_EMBEDDINGS, onnx.TensorProto.FLOAT, ["batch", "tokens", 384]
+        )
+    )
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
 
 
 # --- assembly --------------------------------------------------------------------------------
@@ -551,6 +576,9 @@ no threshold gets its most probable label).
 - A fine-tuned encoder: all-MiniLM-L6-v2 (6 layers, 384 wide), mean pooling, one linear layer,
   trained with a per-label sigmoid loss; exported to ONNX with int8 weights
   (`{NAME}.onnx`) and its word-piece tokenizer (`{NAME}.tokenizer.json`).
+  The word-piece table was not trained (it is all-MiniLM-L6-v2's). Besides the logits the
+  graph outputs the word-piece vectors (`word_embeddings`): the sentiment model's own
+  fine-tuned layers read them, so the table ships once.
 - A TF-IDF model: word 1-2-grams ({WORD_FEATURES:,} at most) and char_wb 2-5-grams
   ({CHAR_FEATURES:,} at most), one logistic regression per label (liblinear,
   C={training["tfidf"]["C"]}), float16 weights, in `{NAME}.npz`.

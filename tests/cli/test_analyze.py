@@ -103,5 +103,5 @@ def test_bad_input_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None
 def test_models_lists_the_shipped_models(env: dict[str, str]) -> None:
     result = run(env, "models")
     assert result.returncode == 0, result.stderr
-    for name in ("emotion.goemotions.v1", "sentiment.umsab.v1", "spam.spamassassin.v1"):
+    for name in ("emotion.goemotions.v1", "sentiment.umsab.v2", "spam.spamassassin.v1"):
         assert name in result.stdout

@@ -65,10 +65,14 @@ def analyze(texts: Sequence[str], options: AnalyzeOptions | None = None) -> list
     )
     languages = [d.language for d in detections]
     emotion_model = EmotionModel.load()
-    encoder_logits = emotion_model.encoder_.logits(texts)
+    sentiment_model = SentimentModel.load()
+    # One encoder run per text serves the emotions and both sentiment voices.
+    encoder_logits, head_logits = sentiment_model.encode(texts)
     emotion_probs = emotion_model.predict_proba(texts, encoder_logits=encoder_logits)
     asserted = emotion_model.decide(emotion_probs)
-    sentiments = SentimentModel.load().analyze(texts, languages, emotion_logits=encoder_logits)
+    sentiments = sentiment_model.analyze(
+        texts, languages, emotion_logits=encoder_logits, head_logits=head_logits
+    )
     spam_scores = SpamModel.load().predict_proba(texts)
     rules = spam_rules()
 

@@ -39,6 +39,10 @@ LABELS: tuple[str, ...] = GOEMOTIONS_LABELS
 # throughput; a larger batch (sorted by length, so padding costs little) trades that back.
 DEFAULT_BATCH = 1
 
+# The encoder's second output: the word-piece vectors its first layer reads, for task heads
+# (``OnnxHead``) that share its word-piece table.
+WORD_EMBEDDINGS = "word_embeddings"
+
 
 class OnnxEncoder:
     """The fine-tuned encoder: word pieces in, one probability per label out."""
@@ -71,10 +75,21 @@ class OnnxEncoder:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), n_labels)`` raw scores; batches (if any) are formed by token count."""
+        return self.outputs(texts, ())[0]
+
+    def outputs(
+        self, texts: Sequence[str], heads: Sequence[OnnxHead]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The encoder's logits and each head's logits, ``(len(texts), width)`` each.
+
+        A head reads the encoder's word-piece vectors of the same call, so each text is
+        tokenized and embedded once whatever the number of heads."""
         encodings = self._tokenizer.encode_batch(list(texts))
         ids = [e.ids for e in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        wanted = ["logits", WORD_EMBEDDINGS] if heads else ["logits"]
         out: np.ndarray | None = None
+        head_out: list[np.ndarray | None] = [None] * len(heads)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             width = max(len(ids[i]) for i in chunk)
@@ -83,18 +98,53 @@ class OnnxEncoder:
             for row, i in enumerate(chunk):
                 input_ids[row, : len(ids[i])] = ids[i]
                 mask[row, : len(ids[i])] = 1
-            scores = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+            results = self._session.run(wanted, {"input_ids": input_ids, "attention_mask": mask})
+            scores = results[0]
             if out is None:
                 out = np.zeros((len(ids), scores.shape[1]), dtype=np.float64)
             out[chunk] = scores
+            for h, head in enumerate(heads):
+                head_scores = head.logits(results[1], mask)
+                part = head_out[h]
+                if part is None:
+                    part = head_out[h] = np.zeros((len(ids), head_scores.shape[1]))
+                part[chunk] = head_scores
         if out is None:
-            n_outputs = int(self._session.get_outputs()[0].shape[1])
-            return np.zeros((0, n_outputs), dtype=np.float64)
-        return out
+            empty = [np.zeros((0, head.width), dtype=np.float64) for head in heads]
+            return np.zeros((0, self.width), dtype=np.float64), empty
+        return out, [part for part in head_out if part is not None]
+
+    @property
+    def width(self) -> int:
+        return int(self._session.get_outputs()[0].shape[1])
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Independent per-label probabilities (sigmoid of the logits)."""
         return sigmoid(self.logits(texts))
+
+
+class OnnxHead:
+    """A task model that reads the shared encoder's word-piece vectors (``word_embeddings``,
+    ``(batch, tokens, 384)``) and the attention mask, and gives ``width`` logits per text. It
+    ships its own transformer layers; only the word-piece table, half of an encoder's weights,
+    is shared."""
+
+    def __init__(self, model_path: Path, *, threads: int = 1) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session: onnxruntime.InferenceSession = onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.width = int(self._session.get_outputs()[0].shape[1])
+
+    def logits(self, word_embeddings: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.asarray(
+            self._session.run(None, {"inputs_embeds": word_embeddings, "attention_mask": mask})[0],
+            dtype=np.float64,
+        )
 
 
 class EmotionModel:

@@ -19,9 +19,9 @@ import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from brandloom.errors import ValidationFailed
 
@@ -114,6 +114,12 @@ def _mapped(folder: Path) -> tuple[Any, ...] | None:
     )
 
 
+def _save(value: Any, out: BinaryIO) -> None:
+    import numpy as np
+
+    np.save(out, value, allow_pickle=False)
+
+
 def _store(folder: Path, arrays: tuple[Any, ...]) -> None:
     import numpy as np
 
@@ -129,10 +135,7 @@ def _store(folder: Path, arrays: tuple[Any, ...]) -> None:
         "out_feat": np.asarray(output, dtype=np.int32),
     }
     for name in _ARRAYS:  # each file atomically: a reader sees whole files or none
-        write_cache_file(
-            folder / f"{name}.npy",
-            lambda out, value=values[name]: np.save(out, value, allow_pickle=False),
-        )
+        write_cache_file(folder / f"{name}.npy", partial(_save, values[name]))
     # the single archive earlier versions kept (read whole by every process)
     with contextlib.suppress(OSError):
         folder.with_name(f"{folder.name}.npz").unlink(missing_ok=True)

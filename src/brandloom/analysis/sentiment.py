@@ -7,11 +7,18 @@ once; the pooled model shares what the languages have in common (emoji, emoticon
 cognates, English loanwords). A third voice reads the 28 emotion logits of the shipped emotion
 encoder (``emotion.goemotions.v1``): a small logistic regression per language (and one pooled),
 mixed in with a per-language weight. A text in another language, or of unknown language, is read
-by the pooled models alone: that path is untested.
+by the pooled models (and the fine-tuned encoder below) alone: that path is untested.
 
-The emotion encoder's logits may be passed in (``emotion_logits``) by a caller that already ran
-it, so that each text is encoded once; otherwise they are computed here. The artifact records
-the SHA-256 of the encoder it was trained on, and loading refuses any other encoder.
+The fourth voice is a MiniLM encoder fine-tuned on the tweets themselves
+(``sentiment.umsab.v2.onnx``, int8). It reads the emotion encoder's word-piece vectors (the two
+share that table, half of an encoder's weights), so one encoder call per text serves emotions
+and both sentiment voices. Its probabilities are mixed with the rest with one weight for every
+language.
+
+The encoder outputs may be passed in (``emotion_logits``, ``head_logits``; ``encode`` computes
+both) by a caller that already ran it, so that each text is encoded once; otherwise they are
+computed here. The artifact records the SHA-256 of the emotion encoder it was trained on and of its
+own ONNX file, and loading refuses any other.
 
 ``score`` is P(positive) - P(negative), from -1 (clearly negative) to +1 (clearly positive); a
 neutral text scores near 0. A long text is judged on its first ``MAX_CHARS`` characters.
@@ -33,7 +40,7 @@ import numpy as np
 from brandloom.analysis import artifacts
 from brandloom.analysis.features import LinearModel, softmax
 
-NAME = "sentiment.umsab.v1"
+NAME = "sentiment.umsab.v2"
 N_EMOTIONS = 28  # the emotion encoder's output width (GoEmotions labels)
 CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
 
@@ -122,6 +129,7 @@ class SentimentModel:
     encoder_coef_: dict[str, np.ndarray]
     encoder_intercept_: dict[str, np.ndarray]
     encoder_weight_: dict[str, float]
+    head_weight_: float
     meta_: dict[str, Any]
 
     @classmethod
@@ -164,6 +172,15 @@ class SentimentModel:
             model.encoder_intercept_[key] = artifact.arrays[f"encoder.{key}.intercept"].astype(
                 np.float64
             )
+        head = meta.get("head")
+        if not isinstance(head, dict) or head.get("artifact") != artifact.name:
+            raise artifacts.ArtifactError(f"{artifact.name} has no fine-tuned encoder component")
+        if encoder_sha256(artifact.name) != head["onnx_sha256"]:
+            raise artifacts.ArtifactError(
+                f"{artifact.name}.onnx is not the file {artifact.name}.npz was built with; "
+                "rebuild both with `python scripts/train/sentiment.py`"
+            )
+        model.head_weight_ = float(head["weight"])
         model.meta_ = meta
         return model
 
@@ -172,13 +189,22 @@ class SentimentModel:
         """The shipped model, opened once per process."""
         return artifacts.opened_once(NAME, lambda: cls.from_artifact(artifacts.load(NAME)))
 
-    def emotion_logits(self, texts: Sequence[str]) -> np.ndarray:
-        """``(len(texts), 28)`` raw logits of the emotion encoder this model was trained on."""
+    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(emotion_logits (n, 28), head_logits (n, 3))``: one run of the emotion encoder
+        this model was trained on, with the fine-tuned sentiment encoder reading its word
+        pieces. ``EmotionModel.predict_proba`` takes the first as its ``encoder_logits``."""
         # Imported here: the encoder (onnxruntime) loads only when sentiment needs it.
-        from brandloom.analysis.emotion import EmotionModel
+        from brandloom.analysis.emotion import EmotionModel, OnnxHead
 
+        name = self.meta_["head"]["artifact"]
+        head = artifacts.opened_once(
+            (name, "head"), lambda: OnnxHead(artifacts.artifact_path(name, ".onnx"))
+        )
         # The encoder reads 128 word pieces at most; cutting first bounds the tokenizer's cost.
-        return EmotionModel.load().encoder_.logits([text[:MAX_CHARS] for text in texts])
+        logits, heads = EmotionModel.load().encoder_.outputs(
+            [text[:MAX_CHARS] for text in texts], [head]
+        )
+        return logits, heads[0]
 
     def predict_proba(
         self,
@@ -186,12 +212,13 @@ class SentimentModel:
         languages: Sequence[str | None] | None = None,
         *,
         emotion_logits: np.ndarray | None = None,
+        head_logits: np.ndarray | None = None,
     ) -> np.ndarray:
         """``(len(texts), 3)`` probabilities in ``classes_`` order (negative, neutral,
         positive). ``languages`` holds one ISO 639-1 code (or None) per text; texts in a
         language without a dedicated model are read by the pooled models alone.
-        ``emotion_logits`` are the emotion encoder's ``(len(texts), 28)`` raw logits of the
-        same (unprepared) texts, computed here when not given."""
+        ``emotion_logits`` and ``head_logits`` are ``encode(texts)`` of the same (unprepared)
+        texts, computed here when either is not given."""
         texts = list(texts)
         prepared = [prepare(text) for text in texts]
         if languages is None:
@@ -201,12 +228,17 @@ class SentimentModel:
         out = np.zeros((len(prepared), len(CLASSES)), dtype=np.float64)
         if not prepared:
             return out
-        if emotion_logits is None:
-            emotion_logits = self.emotion_logits(texts)
+        if emotion_logits is None or head_logits is None:
+            emotion_logits, head_logits = self.encode(texts)
         logits = np.asarray(emotion_logits, dtype=np.float64)
         if logits.shape != (len(prepared), N_EMOTIONS):
             raise ValueError(
                 f"emotion_logits must be ({len(prepared)}, {N_EMOTIONS}), got {logits.shape}"
+            )
+        tuned = np.asarray(head_logits, dtype=np.float64)
+        if tuned.shape != (len(prepared), len(CLASSES)):
+            raise ValueError(
+                f"head_logits must be ({len(prepared)}, {len(CLASSES)}), got {tuned.shape}"
             )
         keys = [language_model_key(language) for language in languages]
         pooled = softmax(self.pooled_.decision_function(prepared))
@@ -227,7 +259,8 @@ class SentimentModel:
                 )
                 proba = (1.0 - share) * proba + share * encoded
             out[rows] = _shift(proba, self.bias_[key if key in self.bias_ else "pooled"])
-        return out
+        share = self.head_weight_
+        return (1.0 - share) * out + share * softmax(tuned)
 
     def analyze(
         self,
@@ -235,11 +268,13 @@ class SentimentModel:
         languages: Sequence[str | None] | None = None,
         *,
         emotion_logits: np.ndarray | None = None,
+        head_logits: np.ndarray | None = None,
     ) -> list[dict[str, Any]]:
         """Per text: ``label`` (the most probable class), ``score`` = P(positive) - P(negative)
-        in [-1, 1], and ``probabilities`` per class. ``emotion_logits`` as in
-        ``predict_proba``."""
-        proba = self.predict_proba(texts, languages, emotion_logits=emotion_logits)
+        in [-1, 1], and ``probabilities`` per class. The logits as in ``predict_proba``."""
+        proba = self.predict_proba(
+            texts, languages, emotion_logits=emotion_logits, head_logits=head_logits
+        )
         results: list[dict[str, Any]] = []
         for row in proba:
             results.append(

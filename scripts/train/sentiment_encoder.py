@@ -1,0 +1,308 @@
+"""The fine-tuned sentiment encoder of ``sentiment.umsab.v2`` (``sentiment.umsab.v2.onnx``).
+
+Run by ``scripts/train/sentiment.py``; on its own it fine-tunes the cross-validation folds and the
+shipped model and caches them in ``--work``:
+
+    python scripts/train/sentiment_encoder.py --data ../shared/data
+
+Model: all-MiniLM-L6-v2 (6 layers, mean pooling over real word pieces) with a 3-class linear head,
+fine-tuned on UMSAB tweets (cross-entropy, AdamW, weight decay 0.01, learning rate 8e-5 for the
+encoder and 1e-3 for the head, 6 % warm-up then linear decay, batch 32, 3 epochs). Its word-piece
+table is not trained: it is the int8 table inside the shipped emotion encoder, which is the
+pre-trained table too (the emotion fine-tuning froze it). So the exported ONNX reads the emotion
+encoder's ``word_embeddings`` output instead of word-piece ids and ships without a table: it adds
+about 11 MB instead of 23 MB, and each text is tokenized and embedded once for both models.
+
+The text is read as written (first ``MAX_CHARS`` characters, the emotion encoder's tokenizer and
+its 128 word-piece limit), exactly as the runtime reads it.
+
+Cross-fitting: one model per fold of ``sentiment.fold_assignment`` (fitted on the other folds of
+the official train split) predicts its fold through the int8 ONNX runtime path, one text per call
+as the runtime does. Those out-of-fold probabilities are what ``sentiment.py`` blends and scores.
+The shipped model is fitted on train + val.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))  # runnable as a plain script from a checkout
+if str(ROOT / "scripts" / "train") not in sys.path:
+    sys.path.insert(0, str(ROOT / "scripts" / "train"))
+
+from emotion import expose_word_embeddings, length_batches, minilm_dir  # noqa: E402
+
+from brandloom.analysis import artifacts  # noqa: E402
+from brandloom.analysis.emotion import NAME as EMOTION  # noqa: E402
+from brandloom.analysis.emotion import OnnxEncoder, OnnxHead  # noqa: E402
+from brandloom.analysis.sentiment import CLASSES, MAX_CHARS  # noqa: E402
+
+HEAD_NAME = "sentiment.umsab.v2"
+MAX_TOKENS = 128  # the emotion encoder's limit: the head reads what the encoder embedded
+EPOCHS = 3
+BATCH_SIZE = 32
+ENCODER_LR = 8e-5
+HEAD_LR = 1e-3
+WARMUP = 0.06
+SEED = 7
+
+
+def log(message: str) -> None:
+    print(time.strftime("%H:%M:%S"), message, flush=True)
+
+
+def emotion_paths() -> tuple[Path, Path]:
+    return (
+        artifacts.artifact_path(EMOTION, ".onnx"),
+        artifacts.artifact_path(EMOTION, ".tokenizer.json"),
+    )
+
+
+def word_table() -> np.ndarray:
+    """The emotion encoder's word-piece table, dequantized: what the head is fed at run time."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(emotion_paths()[0])).graph
+    tensors = {t.name: t for t in graph.initializer}
+    prefix = "bert.embeddings.word_embeddings.weight"
+    quantized = numpy_helper.to_array(tensors[f"{prefix}_quantized"]).astype(np.float32)
+    scale = float(numpy_helper.to_array(tensors[f"{prefix}_scale"]))
+    zero = float(numpy_helper.to_array(tensors[f"{prefix}_zero_point"]))
+    return np.asarray((quantized - zero) * scale, dtype=np.float32)
+
+
+def tokenize(texts: Sequence[str]) -> list[list[int]]:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(emotion_paths()[1]))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    return [e.ids for e in tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])]
+
+
+def build_head(table: np.ndarray) -> Any:
+    """MiniLM reading word-piece vectors, mean pooling, one logit per class."""
+    import torch
+    from transformers import AutoModel
+
+    class Head(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(minilm_dir()))
+            # The table is only used to look vectors up while training; the runtime passes them.
+            self.table = torch.nn.Embedding.from_pretrained(torch.from_numpy(table), freeze=True)
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, len(CLASSES))
+
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
+            hidden = self.bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
+            summed = (hidden.last_hidden_state * mask).sum(dim=1)
+            pooled = summed / mask.sum(dim=1).clamp(min=1e-6)
+            return self.head(self.dropout(pooled))
+
+    return Head()
+
+
+def _tensors(ids: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+    import torch
+
+    width = max(len(row) for row in ids)
+    input_ids = torch.zeros((len(ids), width), dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for r, row in enumerate(ids):
+        input_ids[r, : len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[r, : len(row)] = 1
+    return input_ids, mask
+
+
+def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads: int) -> Any:
+    """The head fine-tuned on ``texts`` for ``EPOCHS`` epochs (no checkpoint choice)."""
+    import torch
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(threads)
+    ids = tokenize(texts)
+    model = build_head(table)
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # unused: inputs_embeds
+    head = list(model.head.parameters())
+    body = [
+        p
+        for n, p in model.named_parameters()
+        if p.requires_grad and not n.startswith("head") and not n.startswith("table")
+    ]
+    optimizer = torch.optim.AdamW(
+        [{"params": body, "lr": ENCODER_LR}, {"params": head, "lr": HEAD_LR}], weight_decay=0.01
+    )
+    steps_per_epoch = (len(ids) + BATCH_SIZE - 1) // BATCH_SIZE
+    total = steps_per_epoch * EPOCHS
+    warmup = max(1, int(total * WARMUP))
+
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    targets = torch.tensor(list(y), dtype=torch.long)
+    rng = np.random.default_rng(SEED)
+    lengths = [len(i) for i in ids]
+    for epoch in range(1, EPOCHS + 1):
+        model.train()
+        started = time.time()
+        running = 0.0
+        for batch in length_batches(lengths, BATCH_SIZE, rng):
+            input_ids, mask = _tensors([ids[i] for i in batch])
+            loss = loss_fn(model(model.table(input_ids), mask), targets[batch])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            running += loss.item()
+        log(f"  epoch {epoch}: loss {running / steps_per_epoch:.4f} ({time.time() - started:.0f}s)")
+    model.eval()
+    return model
+
+
+def export_head(model: Any, path: Path) -> None:
+    """ONNX with ``inputs_embeds`` + ``attention_mask`` in, 3 logits out; int8 weights."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model.eval()
+    float_path = path.with_suffix(".float.onnx")
+    example = (torch.zeros((1, 4, model.bert.config.hidden_size)), torch.ones((1, 4)).long())
+    torch.onnx.export(
+        model,
+        example,
+        str(float_path),
+        input_names=["inputs_embeds", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "inputs_embeds": {0: "batch", 1: "tokens"},
+            "attention_mask": {0: "batch", 1: "tokens"},
+            "logits": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(
+        str(float_path),
+        str(path),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Gemm", "Gather"],
+    )
+    float_path.unlink()
+
+
+def runtime_logits(head_path: Path, texts: Sequence[str]) -> np.ndarray:
+    """The head's logits as the runtime computes them (int8 encoder + head, one text a call)."""
+    model_path, tokenizer_path = emotion_paths()
+    encoder = OnnxEncoder(model_path, tokenizer_path, max_tokens=MAX_TOKENS, threads=1)
+    head = OnnxHead(head_path, threads=1)
+    return encoder.outputs([t[:MAX_CHARS] for t in texts], [head])[1][0]
+
+
+def digest(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(json.dumps(part, sort_keys=True, default=str).encode())
+    h.update(emotion_paths()[0].read_bytes())
+    return h.hexdigest()[:16]
+
+
+def settings() -> dict[str, Any]:
+    return {
+        "epochs": EPOCHS,
+        "batch": BATCH_SIZE,
+        "lr": [ENCODER_LR, HEAD_LR],
+        "warmup": WARMUP,
+        "seed": SEED,
+        "max_tokens": MAX_TOKENS,
+    }
+
+
+def fit_and_export(
+    texts: Sequence[str], y: Sequence[int], path: Path, threads: int, table: np.ndarray
+) -> None:
+    started = time.time()
+    model = finetune(texts, y, table, threads)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    export_head(model, path)
+    log(f"  {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.time() - started:.0f}s")
+
+
+def out_of_fold(
+    texts: Sequence[str], y: Sequence[int], assignment: np.ndarray, work: Path, threads: int
+) -> np.ndarray:
+    """``(n, 3)`` logits of every text by the model of the folds that did not see it (cached)."""
+    folds = int(assignment.max()) + 1
+    key = digest(list(texts), list(y), assignment.tolist(), settings())
+    folder = work / key
+    folder.mkdir(parents=True, exist_ok=True)
+    out = np.zeros((len(texts), len(CLASSES)))
+    table: np.ndarray | None = None
+    for k in range(folds):
+        held = np.flatnonzero(assignment == k)
+        cached = folder / f"fold{k}.npy"
+        if not cached.exists():
+            log(f"sentiment encoder: fold {k + 1}/{folds} ({len(texts) - len(held)} texts)")
+            table = word_table() if table is None else table
+            fit = np.flatnonzero(assignment != k)
+            onnx_path = folder / f"fold{k}.onnx"
+            fit_and_export([texts[i] for i in fit], [y[i] for i in fit], onnx_path, threads, table)
+            np.save(cached, runtime_logits(onnx_path, [texts[i] for i in held]))
+            onnx_path.unlink()
+        out[held] = np.load(cached)
+    return out
+
+
+def shipped(texts: Sequence[str], y: Sequence[int], out: Path, work: Path, threads: int) -> Path:
+    """Fit on every text and write ``<out>/sentiment.umsab.v2.onnx`` (cached in ``work``)."""
+    import shutil
+
+    key = digest(list(texts), list(y), settings())
+    cached = work / key / f"{HEAD_NAME}.onnx"
+    if not cached.exists():
+        log(f"sentiment encoder: the shipped model ({len(texts)} texts)")
+        fit_and_export(texts, y, cached, threads, word_table())
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{HEAD_NAME}.onnx"
+    shutil.copyfile(cached, target)
+    return target
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sentiment import fold_assignment, read_umsab
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=ROOT / "src/brandloom/analysis/models")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "sentiment")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    expose_word_embeddings(emotion_paths()[0])
+    splits = read_umsab(args.data)
+    train, val = splits["train"], splits["val"]
+    out_of_fold(train.raw, train.y, fold_assignment(train), args.work, args.threads)
+    everything = train + val
+    shipped(everything.raw, everything.y, args.out, args.work, args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
