@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             "shipped": training.tune(val, p, training.ENCODER_GRID)[0],
         }
         head = training.sentiment_encoder.out_of_fold(
-            train.raw, train.y, training.fold_assignment(train), ROOT / "build" / "sentiment", 2
+            train.raw, train.y, training.fold_assignment(train), training.sentiment_encoder.WORK, 2
         )
         training.print_cv(training.cross_validate(train, goemotions, choices, head))
 

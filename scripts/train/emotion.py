@@ -26,7 +26,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,6 +247,18 @@ def torch_proba(model: Any, ids: list[list[int]]) -> np.ndarray:
     return out
 
 
+def warmup_then_linear(total: int, warmup: int) -> Callable[[int], float]:
+    """The learning-rate factor at each step: linear warm-up over ``warmup`` steps, then a
+    linear decay to 0 at ``total``."""
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    return factor
+
+
 def finetune(
     fit: Split, tune: Split, *, epochs: int, seed: int, work: Path, threads: int
 ) -> tuple[Any, dict[str, Any]]:
@@ -281,14 +293,9 @@ def finetune(
         )
         steps_per_epoch = (len(fit_ids) + BATCH_SIZE - 1) // BATCH_SIZE
         total = steps_per_epoch * epochs
-        warmup = int(total * WARMUP)
-
-        def schedule(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return max(0.0, (total - step) / max(1, total - warmup))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, warmup_then_linear(total, int(total * WARMUP))
+        )
         loss_fn = torch.nn.BCEWithLogitsLoss()
         targets = torch.tensor(fit.y, dtype=torch.float32)
         rng = np.random.default_rng(seed)
@@ -337,19 +344,28 @@ def finetune(
 def export_onnx(model: Any, path: Path) -> None:
     """Export the classifier to ONNX (logits out) and quantize its weights to int8."""
     import torch
+
+    example = (torch.tensor([[101, 7592, 2088, 102]]), torch.ones((1, 4), dtype=torch.long))
+    export_int8(model, path, example, "input_ids")
+    expose_word_embeddings(path)
+
+
+def export_int8(model: Any, path: Path, example: tuple[Any, Any], first_input: str) -> None:
+    """Export ``model(first_input, attention_mask) -> logits`` to ONNX (batch and token axes
+    dynamic) and quantize its weights to int8."""
+    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model.eval()
     float_path = path.with_suffix(".float.onnx")
-    example = (torch.tensor([[101, 7592, 2088, 102]]), torch.ones((1, 4), dtype=torch.long))
     torch.onnx.export(
         model,
         example,
         str(float_path),
-        input_names=["input_ids", "attention_mask"],
+        input_names=[first_input, "attention_mask"],
         output_names=["logits"],
         dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
+            first_input: {0: "batch", 1: "tokens"},
             "attention_mask": {0: "batch", 1: "tokens"},
             "logits": {0: "batch"},
         },
@@ -364,7 +380,6 @@ def export_onnx(model: Any, path: Path) -> None:
         op_types_to_quantize=["MatMul", "Gemm", "Gather"],
     )
     float_path.unlink()
-    expose_word_embeddings(path)
 
 
 def expose_word_embeddings(path: Path) -> None:

@@ -714,7 +714,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--work",
         type=Path,
-        default=ROOT / "build" / "sentiment",
+        default=sentiment_encoder.WORK,
         help="where the fine-tuned encoders are cached (a rerun reuses them)",
     )
     parser.add_argument("--threads", type=int, default=2, help="threads while fine-tuning")

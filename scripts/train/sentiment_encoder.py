@@ -41,7 +41,15 @@ if str(ROOT / "src") not in sys.path:
 if str(ROOT / "scripts" / "train") not in sys.path:
     sys.path.insert(0, str(ROOT / "scripts" / "train"))
 
-from emotion import expose_word_embeddings, length_batches, minilm_dir  # noqa: E402
+from emotion import (  # noqa: E402  (scripts/train/emotion.py)
+    export_int8,
+    expose_word_embeddings,
+    length_batches,
+    log,
+    minilm_dir,
+    to_tensors,
+    warmup_then_linear,
+)
 
 from brandloom.analysis import artifacts  # noqa: E402
 from brandloom.analysis.emotion import NAME as EMOTION  # noqa: E402
@@ -56,10 +64,7 @@ ENCODER_LR = 8e-5
 HEAD_LR = 1e-3
 WARMUP = 0.06
 SEED = 7
-
-
-def log(message: str) -> None:
-    print(time.strftime("%H:%M:%S"), message, flush=True)
+WORK = ROOT / "build" / "sentiment"  # where fine-tuned encoders are cached between runs
 
 
 def emotion_paths() -> tuple[Path, Path]:
@@ -116,18 +121,6 @@ def build_head(table: np.ndarray) -> Any:
     return Head()
 
 
-def _tensors(ids: Sequence[Sequence[int]]) -> tuple[Any, Any]:
-    import torch
-
-    width = max(len(row) for row in ids)
-    input_ids = torch.zeros((len(ids), width), dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for r, row in enumerate(ids):
-        input_ids[r, : len(row)] = torch.tensor(row, dtype=torch.long)
-        mask[r, : len(row)] = 1
-    return input_ids, mask
-
-
 def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads: int) -> Any:
     """The head fine-tuned on ``texts`` for ``EPOCHS`` epochs (no checkpoint choice)."""
     import torch
@@ -148,14 +141,9 @@ def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads:
     )
     steps_per_epoch = (len(ids) + BATCH_SIZE - 1) // BATCH_SIZE
     total = steps_per_epoch * EPOCHS
-    warmup = max(1, int(total * WARMUP))
-
-    def schedule(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return max(0.0, (total - step) / max(1, total - warmup))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, warmup_then_linear(total, max(1, int(total * WARMUP)))
+    )
     loss_fn = torch.nn.CrossEntropyLoss()
     targets = torch.tensor(list(y), dtype=torch.long)
     rng = np.random.default_rng(SEED)
@@ -165,7 +153,7 @@ def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads:
         started = time.time()
         running = 0.0
         for batch in length_batches(lengths, BATCH_SIZE, rng):
-            input_ids, mask = _tensors([ids[i] for i in batch])
+            input_ids, mask = to_tensors([ids[i] for i in batch])
             loss = loss_fn(model(model.table(input_ids), mask), targets[batch])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -181,32 +169,9 @@ def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads:
 def export_head(model: Any, path: Path) -> None:
     """ONNX with ``inputs_embeds`` + ``attention_mask`` in, 3 logits out; int8 weights."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model.eval()
-    float_path = path.with_suffix(".float.onnx")
     example = (torch.zeros((1, 4, model.bert.config.hidden_size)), torch.ones((1, 4)).long())
-    torch.onnx.export(
-        model,
-        example,
-        str(float_path),
-        input_names=["inputs_embeds", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={
-            "inputs_embeds": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "logits": {0: "batch"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )
-    quantize_dynamic(
-        str(float_path),
-        str(path),
-        weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Gemm", "Gather"],
-    )
-    float_path.unlink()
+    export_int8(model, path, example, "inputs_embeds")
 
 
 def runtime_logits(head_path: Path, texts: Sequence[str]) -> np.ndarray:
@@ -292,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "src/brandloom/analysis/models")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "sentiment")
+    parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     expose_word_embeddings(emotion_paths()[0])
