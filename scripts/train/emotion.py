@@ -40,7 +40,14 @@ if str(ROOT / "src") not in sys.path:
 from tfidf import word_and_char  # noqa: E402  (scripts/train/tfidf.py)
 
 from brandloom.analysis.artifacts import Artifact  # noqa: E402
-from brandloom.analysis.emotion import LABELS, NAME, EmotionModel, OnnxEncoder  # noqa: E402
+from brandloom.analysis.emotion import (  # noqa: E402
+    LABELS,
+    NAME,
+    SHARED_LAYERS,
+    SHARED_STATES,
+    EmotionModel,
+    OnnxEncoder,
+)
 from brandloom.analysis.features import LinearModel, Tfidf  # noqa: E402
 
 MAX_TOKENS = 128
@@ -347,7 +354,7 @@ def export_onnx(model: Any, path: Path) -> None:
 
     example = (torch.tensor([[101, 7592, 2088, 102]]), torch.ones((1, 4), dtype=torch.long))
     export_int8(model, path, example, "input_ids")
-    expose_word_embeddings(path)
+    expose_shared_states(path)
 
 
 def export_int8(model: Any, path: Path, example: tuple[Any, Any], first_input: str) -> None:
@@ -382,24 +389,29 @@ def export_int8(model: Any, path: Path, example: tuple[Any, Any], first_input: s
     float_path.unlink()
 
 
-def expose_word_embeddings(path: Path) -> None:
-    """Add the ``word_embeddings`` output (the dequantized word-piece vectors) that task heads
-    such as the sentiment encoder read (``OnnxHead``); a model that has it is left as it is."""
+def expose_shared_states(path: Path) -> None:
+    """Make the encoder's outputs ``logits`` and ``SHARED_STATES`` (its hidden states after the
+    first ``SHARED_LAYERS`` layers), which task heads such as the sentiment encoder continue
+    from (``OnnxHead``). Any other extra output is dropped; the logits do not change."""
     import onnx
-
-    from brandloom.analysis.emotion import WORD_EMBEDDINGS
 
     model = onnx.load(str(path))
     graph = model.graph
-    if any(output.name == WORD_EMBEDDINGS for output in graph.output):
+    if [output.name for output in graph.output] == ["logits", SHARED_STATES]:
         return
-    source = "/bert/embeddings/word_embeddings/Gather_output_0"
+    source = f"/bert/encoder/layer.{SHARED_LAYERS - 1}/output/LayerNorm/LayerNormalization_output_0"
     if not any(source in node.output for node in graph.node):
         raise SystemExit(f"{path}: no {source} tensor to expose")
-    graph.node.append(onnx.helper.make_node("Identity", [source], [WORD_EMBEDDINGS]))
+    extra = [output for output in graph.output if output.name != "logits"]
+    for output in extra:
+        graph.output.remove(output)
+    names = {output.name for output in extra}
+    for node in [n for n in graph.node if n.op_type == "Identity" and set(n.output) & names]:
+        graph.node.remove(node)
+    graph.node.append(onnx.helper.make_node("Identity", [source], [SHARED_STATES]))
     graph.output.append(
         onnx.helper.make_tensor_value_info(
-            WORD_EMBEDDINGS, onnx.TensorProto.FLOAT, ["batch", "tokens", 384]
+            SHARED_STATES, onnx.TensorProto.FLOAT, ["batch", "tokens", 384]
         )
     )
     onnx.checker.check_model(model)
@@ -592,8 +604,9 @@ no threshold gets its most probable label).
   trained with a per-label sigmoid loss; exported to ONNX with int8 weights
   (`{NAME}.onnx`) and its word-piece tokenizer (`{NAME}.tokenizer.json`).
   The word-piece table was not trained (it is all-MiniLM-L6-v2's). Besides the logits the
-  graph outputs the word-piece vectors (`word_embeddings`): the sentiment model's own
-  fine-tuned layers read them, so the table ships once.
+  graph outputs its hidden states after the first {SHARED_LAYERS} layers (`{SHARED_STATES}`): the
+  sentiment model's own fine-tuned upper layers continue from them, so the table and those
+  layers ship and run once.
 - A TF-IDF model: word 1-2-grams ({WORD_FEATURES:,} at most) and char_wb 2-5-grams
   ({CHAR_FEATURES:,} at most), one logistic regression per label (liblinear,
   C={training["tfidf"]["C"]}), float16 weights, in `{NAME}.npz`.

@@ -5,13 +5,14 @@ shipped model and caches them in ``--work``:
 
     python scripts/train/sentiment_encoder.py --data ../shared/data
 
-Model: all-MiniLM-L6-v2 (6 layers, mean pooling over real word pieces) with a 3-class linear head,
-fine-tuned on UMSAB tweets (cross-entropy, AdamW, weight decay 0.01, learning rate 8e-5 for the
-encoder and 1e-3 for the head, 6 % warm-up then linear decay, batch 32, 3 epochs). Its word-piece
-table is not trained: it is the int8 table inside the shipped emotion encoder, which is the
-pre-trained table too (the emotion fine-tuning froze it). So the exported ONNX reads the emotion
-encoder's ``word_embeddings`` output instead of word-piece ids and ships without a table: it adds
-about 11 MB instead of 23 MB, and each text is tokenized and embedded once for both models.
+Model: the upper 3 layers of all-MiniLM-L6-v2 (initialized from its layers 4-6), mean pooling
+over real word pieces and a 3-class linear head, fine-tuned on UMSAB tweets (cross-entropy, AdamW,
+weight decay 0.01, learning rate 1.6e-4 for the layers and 1e-3 for the head, 6 % warm-up then
+linear decay, batch 32, 3 epochs). They continue from the shipped emotion encoder's hidden states
+after its first 3 layers (its ``SHARED_STATES`` output, computed by the int8 encoder exactly as
+the runtime computes them), which stay as they are. So the exported ONNX ships 3 layers and a
+head (about 5.6 MB), and at run time the word-piece table and the lower layers run once per text
+for emotions and sentiment.
 
 The text is read as written (first ``MAX_CHARS`` characters, the emotion encoder's tokenizer and
 its 128 word-piece limit), exactly as the runtime reads it.
@@ -43,24 +44,28 @@ if str(ROOT / "scripts" / "train") not in sys.path:
 
 from emotion import (  # noqa: E402  (scripts/train/emotion.py)
     export_int8,
-    expose_word_embeddings,
+    expose_shared_states,
     length_batches,
     log,
     minilm_dir,
-    to_tensors,
     warmup_then_linear,
 )
 
 from brandloom.analysis import artifacts  # noqa: E402
 from brandloom.analysis.emotion import NAME as EMOTION  # noqa: E402
-from brandloom.analysis.emotion import OnnxEncoder, OnnxHead  # noqa: E402
+from brandloom.analysis.emotion import (  # noqa: E402
+    SHARED_LAYERS,
+    SHARED_STATES,
+    OnnxEncoder,
+    OnnxHead,
+)
 from brandloom.analysis.sentiment import CLASSES, MAX_CHARS  # noqa: E402
 
 HEAD_NAME = "sentiment.umsab.v2"
 MAX_TOKENS = 128  # the emotion encoder's limit: the head reads what the encoder embedded
 EPOCHS = 3
 BATCH_SIZE = 32
-ENCODER_LR = 8e-5
+ENCODER_LR = 1.6e-4
 HEAD_LR = 1e-3
 WARMUP = 0.06
 SEED = 7
@@ -74,72 +79,69 @@ def emotion_paths() -> tuple[Path, Path]:
     )
 
 
-def word_table() -> np.ndarray:
-    """The emotion encoder's word-piece table, dequantized: what the head is fed at run time."""
-    import onnx
-    from onnx import numpy_helper
-
-    graph = onnx.load(str(emotion_paths()[0])).graph
-    tensors = {t.name: t for t in graph.initializer}
-    prefix = "bert.embeddings.word_embeddings.weight"
-    quantized = numpy_helper.to_array(tensors[f"{prefix}_quantized"]).astype(np.float32)
-    scale = float(numpy_helper.to_array(tensors[f"{prefix}_scale"]))
-    zero = float(numpy_helper.to_array(tensors[f"{prefix}_zero_point"]))
-    return np.asarray((quantized - zero) * scale, dtype=np.float32)
+def shared_states(texts: Sequence[str]) -> list[np.ndarray]:
+    """Each text's hidden states after the emotion encoder's shared layers, float16: what the
+    head reads at run time (int8 encoder, one text per call)."""
+    model_path, tokenizer_path = emotion_paths()
+    started = time.time()
+    encoder = OnnxEncoder(model_path, tokenizer_path, max_tokens=MAX_TOKENS, threads=2)
+    states = encoder.shared_states([t[:MAX_CHARS] for t in texts])
+    log(f"  shared states of {len(texts)} texts in {time.time() - started:.0f}s")
+    return [s.astype(np.float16) for s in states]
 
 
-def tokenize(texts: Sequence[str]) -> list[list[int]]:
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(emotion_paths()[1]))
-    tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    tokenizer.no_padding()
-    return [e.ids for e in tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])]
-
-
-def build_head(table: np.ndarray) -> Any:
-    """MiniLM reading word-piece vectors, mean pooling, one logit per class."""
+def build_head() -> Any:
+    """MiniLM's upper layers reading the shared states, mean pooling, one logit per class."""
     import torch
     from transformers import AutoModel
 
     class Head(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(minilm_dir()))
-            # The table is only used to look vectors up while training; the runtime passes them.
-            self.table = torch.nn.Embedding.from_pretrained(torch.from_numpy(table), freeze=True)
+            bert = AutoModel.from_pretrained(str(minilm_dir()), attn_implementation="eager")
+            self.layers = torch.nn.ModuleList(list(bert.encoder.layer)[SHARED_LAYERS:])
             self.dropout = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.bert.config.hidden_size, len(CLASSES))
+            self.head = torch.nn.Linear(bert.config.hidden_size, len(CLASSES))
 
-        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
-            hidden = self.bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
-            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
-            summed = (hidden.last_hidden_state * mask).sum(dim=1)
-            pooled = summed / mask.sum(dim=1).clamp(min=1e-6)
+        def forward(self, states: Any, attention_mask: Any) -> Any:
+            additive = (1.0 - attention_mask[:, None, None, :].to(states.dtype)) * -10000.0
+            hidden = states
+            for layer in self.layers:
+                out = layer(hidden, attention_mask=additive)
+                hidden = out[0] if isinstance(out, tuple) else out
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
             return self.head(self.dropout(pooled))
 
     return Head()
 
 
-def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads: int) -> Any:
-    """The head fine-tuned on ``texts`` for ``EPOCHS`` epochs (no checkpoint choice)."""
+def padded(states: Sequence[np.ndarray]) -> tuple[Any, Any]:
+    """``(batch, tokens, 384)`` float states and the ``(batch, tokens)`` attention mask."""
+    import torch
+
+    width = max(len(s) for s in states)
+    batch = np.zeros((len(states), width, states[0].shape[1]), dtype=np.float32)
+    mask = np.zeros((len(states), width), dtype=np.int64)
+    for row, s in enumerate(states):
+        batch[row, : len(s)] = s
+        mask[row, : len(s)] = 1
+    return torch.from_numpy(batch), torch.from_numpy(mask)
+
+
+def finetune(states: Sequence[np.ndarray], y: Sequence[int], threads: int) -> Any:
+    """The head fine-tuned on ``states`` for ``EPOCHS`` epochs (no checkpoint choice)."""
     import torch
 
     torch.manual_seed(SEED)
     torch.set_num_threads(threads)
-    ids = tokenize(texts)
-    model = build_head(table)
-    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # unused: inputs_embeds
+    model = build_head()
     head = list(model.head.parameters())
-    body = [
-        p
-        for n, p in model.named_parameters()
-        if p.requires_grad and not n.startswith("head") and not n.startswith("table")
-    ]
+    body = [p for n, p in model.named_parameters() if not n.startswith("head")]
     optimizer = torch.optim.AdamW(
         [{"params": body, "lr": ENCODER_LR}, {"params": head, "lr": HEAD_LR}], weight_decay=0.01
     )
-    steps_per_epoch = (len(ids) + BATCH_SIZE - 1) // BATCH_SIZE
+    steps_per_epoch = (len(states) + BATCH_SIZE - 1) // BATCH_SIZE
     total = steps_per_epoch * EPOCHS
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, warmup_then_linear(total, max(1, int(total * WARMUP)))
@@ -147,14 +149,14 @@ def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads:
     loss_fn = torch.nn.CrossEntropyLoss()
     targets = torch.tensor(list(y), dtype=torch.long)
     rng = np.random.default_rng(SEED)
-    lengths = [len(i) for i in ids]
+    lengths = [len(s) for s in states]
     for epoch in range(1, EPOCHS + 1):
         model.train()
         started = time.time()
         running = 0.0
         for batch in length_batches(lengths, BATCH_SIZE, rng):
-            input_ids, mask = to_tensors([ids[i] for i in batch])
-            loss = loss_fn(model(model.table(input_ids), mask), targets[batch])
+            inputs, mask = padded([states[i] for i in batch])
+            loss = loss_fn(model(inputs, mask), targets[batch])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -167,11 +169,11 @@ def finetune(texts: Sequence[str], y: Sequence[int], table: np.ndarray, threads:
 
 
 def export_head(model: Any, path: Path) -> None:
-    """ONNX with ``inputs_embeds`` + ``attention_mask`` in, 3 logits out; int8 weights."""
+    """ONNX with ``SHARED_STATES`` + ``attention_mask`` in, 3 logits out; int8 weights."""
     import torch
 
-    example = (torch.zeros((1, 4, model.bert.config.hidden_size)), torch.ones((1, 4)).long())
-    export_int8(model, path, example, "inputs_embeds")
+    example = (torch.zeros((1, 4, model.head.in_features)), torch.ones((1, 4)).long())
+    export_int8(model, path, example, SHARED_STATES)
 
 
 def runtime_logits(head_path: Path, texts: Sequence[str]) -> np.ndarray:
@@ -198,14 +200,15 @@ def settings() -> dict[str, Any]:
         "warmup": WARMUP,
         "seed": SEED,
         "max_tokens": MAX_TOKENS,
+        "shared_layers": SHARED_LAYERS,
     }
 
 
 def fit_and_export(
-    texts: Sequence[str], y: Sequence[int], path: Path, threads: int, table: np.ndarray
+    states: Sequence[np.ndarray], y: Sequence[int], path: Path, threads: int
 ) -> None:
     started = time.time()
-    model = finetune(texts, y, table, threads)
+    model = finetune(states, y, threads)
     path.parent.mkdir(parents=True, exist_ok=True)
     export_head(model, path)
     log(f"  {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.time() - started:.0f}s")
@@ -220,16 +223,16 @@ def out_of_fold(
     folder = work / key
     folder.mkdir(parents=True, exist_ok=True)
     out = np.zeros((len(texts), len(CLASSES)))
-    table: np.ndarray | None = None
+    states: list[np.ndarray] | None = None
     for k in range(folds):
         held = np.flatnonzero(assignment == k)
         cached = folder / f"fold{k}.npy"
         if not cached.exists():
             log(f"sentiment encoder: fold {k + 1}/{folds} ({len(texts) - len(held)} texts)")
-            table = word_table() if table is None else table
+            states = shared_states(texts) if states is None else states
             fit = np.flatnonzero(assignment != k)
             onnx_path = folder / f"fold{k}.onnx"
-            fit_and_export([texts[i] for i in fit], [y[i] for i in fit], onnx_path, threads, table)
+            fit_and_export([states[i] for i in fit], [y[i] for i in fit], onnx_path, threads)
             np.save(cached, runtime_logits(onnx_path, [texts[i] for i in held]))
             onnx_path.unlink()
         out[held] = np.load(cached)
@@ -244,7 +247,7 @@ def shipped(texts: Sequence[str], y: Sequence[int], out: Path, work: Path, threa
     cached = work / key / f"{HEAD_NAME}.onnx"
     if not cached.exists():
         log(f"sentiment encoder: the shipped model ({len(texts)} texts)")
-        fit_and_export(texts, y, cached, threads, word_table())
+        fit_and_export(shared_states(texts), y, cached, threads)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{HEAD_NAME}.onnx"
     shutil.copyfile(cached, target)
@@ -260,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    expose_word_embeddings(emotion_paths()[0])
+    expose_shared_states(emotion_paths()[0])
     splits = read_umsab(args.data)
     train, val = splits["train"], splits["val"]
     out_of_fold(train.raw, train.y, fold_assignment(train), args.work, args.threads)

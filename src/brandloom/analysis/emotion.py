@@ -15,7 +15,7 @@ first use and keeps them for the process.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +39,11 @@ LABELS: tuple[str, ...] = GOEMOTIONS_LABELS
 # throughput; a larger batch (sorted by length, so padding costs little) trades that back.
 DEFAULT_BATCH = 1
 
-# The encoder's second output: the word-piece vectors its first layer reads, for task heads
-# (``OnnxHead``) that share its word-piece table.
-WORD_EMBEDDINGS = "word_embeddings"
+# Task heads (``OnnxHead``) continue from the encoder's hidden states after its first
+# ``SHARED_LAYERS`` layers (of 6): its second output, named ``SHARED_STATES``. The word-piece
+# table and those layers ship once and run once per text, whatever the number of heads.
+SHARED_LAYERS = 3
+SHARED_STATES = f"layer{SHARED_LAYERS}_states"
 
 
 class OnnxEncoder:
@@ -82,14 +84,44 @@ class OnnxEncoder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """The encoder's logits and each head's logits, ``(len(texts), width)`` each.
 
-        A head reads the encoder's word-piece vectors of the same call, so each text is
-        tokenized and embedded once whatever the number of heads."""
+        A head continues from the encoder's shared hidden states of the same call, so each
+        text is tokenized and run through the shared layers once whatever the number of heads."""
+        wanted = ["logits", SHARED_STATES] if heads else ["logits"]
+        out: np.ndarray | None = None
+        head_out: list[np.ndarray | None] = [None] * len(heads)
+        for n, chunk, mask, results in self._run(texts, wanted):
+            scores = results[0]
+            if out is None:
+                out = np.zeros((n, scores.shape[1]), dtype=np.float64)
+            out[chunk] = scores
+            for h, head in enumerate(heads):
+                head_scores = head.logits(results[1], mask)
+                part = head_out[h]
+                if part is None:
+                    part = head_out[h] = np.zeros((n, head_scores.shape[1]))
+                part[chunk] = head_scores
+        if out is None:
+            empty = [np.zeros((0, head.width), dtype=np.float64) for head in heads]
+            return np.zeros((0, self.width), dtype=np.float64), empty
+        return out, [part for part in head_out if part is not None]
+
+    def shared_states(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's ``SHARED_STATES`` (``(tokens, 384)``, padding cut), computed as
+        ``outputs`` computes them for a head: what a head is trained on."""
+        states: list[np.ndarray] = [np.zeros((0, 384), dtype=np.float32)] * len(texts)
+        for _, chunk, mask, results in self._run(texts, [SHARED_STATES]):
+            for row, i in enumerate(chunk):
+                states[i] = results[0][row, : int(mask[row].sum())]
+        return states
+
+    def _run(
+        self, texts: Sequence[str], wanted: list[str]
+    ) -> Iterator[tuple[int, list[int], np.ndarray, list[np.ndarray]]]:
+        """``(len(texts), rows, attention mask, outputs)`` per session call, texts batched by
+        token count."""
         encodings = self._tokenizer.encode_batch(list(texts))
         ids = [e.ids for e in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        wanted = ["logits", WORD_EMBEDDINGS] if heads else ["logits"]
-        out: np.ndarray | None = None
-        head_out: list[np.ndarray | None] = [None] * len(heads)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             width = max(len(ids[i]) for i in chunk)
@@ -99,20 +131,7 @@ class OnnxEncoder:
                 input_ids[row, : len(ids[i])] = ids[i]
                 mask[row, : len(ids[i])] = 1
             results = self._session.run(wanted, {"input_ids": input_ids, "attention_mask": mask})
-            scores = results[0]
-            if out is None:
-                out = np.zeros((len(ids), scores.shape[1]), dtype=np.float64)
-            out[chunk] = scores
-            for h, head in enumerate(heads):
-                head_scores = head.logits(results[1], mask)
-                part = head_out[h]
-                if part is None:
-                    part = head_out[h] = np.zeros((len(ids), head_scores.shape[1]))
-                part[chunk] = head_scores
-        if out is None:
-            empty = [np.zeros((0, head.width), dtype=np.float64) for head in heads]
-            return np.zeros((0, self.width), dtype=np.float64), empty
-        return out, [part for part in head_out if part is not None]
+            yield len(ids), chunk, mask, results
 
     @property
     def width(self) -> int:
@@ -124,10 +143,10 @@ class OnnxEncoder:
 
 
 class OnnxHead:
-    """A task model that reads the shared encoder's word-piece vectors (``word_embeddings``,
-    ``(batch, tokens, 384)``) and the attention mask, and gives ``width`` logits per text. It
-    ships its own transformer layers; only the word-piece table, half of an encoder's weights,
-    is shared."""
+    """A task model that reads the shared encoder's hidden states after its first
+    ``SHARED_LAYERS`` layers (``SHARED_STATES``, ``(batch, tokens, 384)``) and the attention
+    mask, and gives ``width`` logits per text. It ships only its own upper layers and output;
+    the word-piece table and the lower layers are the encoder's."""
 
     def __init__(self, model_path: Path, *, threads: int = 1) -> None:
         import onnxruntime
@@ -139,10 +158,16 @@ class OnnxHead:
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
         self.width = int(self._session.get_outputs()[0].shape[1])
+        names = [node.name for node in self._session.get_inputs()]
+        if names != [SHARED_STATES, "attention_mask"]:
+            raise ValueError(
+                f"{model_path}: inputs {names}, expected [{SHARED_STATES!r}, 'attention_mask'] "
+                f"(a head of the encoder's first {SHARED_LAYERS} layers)"
+            )
 
-    def logits(self, word_embeddings: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def logits(self, states: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.asarray(
-            self._session.run(None, {"inputs_embeds": word_embeddings, "attention_mask": mask})[0],
+            self._session.run(None, {SHARED_STATES: states, "attention_mask": mask})[0],
             dtype=np.float64,
         )
 

@@ -9,11 +9,11 @@ encoder (``emotion.goemotions.v1``): a small logistic regression per language (a
 mixed in with a per-language weight. A text in another language, or of unknown language, is read
 by the pooled models (and the fine-tuned encoder below) alone: that path is untested.
 
-The fourth voice is a MiniLM encoder fine-tuned on the tweets themselves
-(``sentiment.umsab.v2.onnx``, int8). It reads the emotion encoder's word-piece vectors (the two
-share that table, half of an encoder's weights), so one encoder call per text serves emotions
-and both sentiment voices. Its probabilities are mixed with the rest with one weight for every
-language.
+The fourth voice is MiniLM fine-tuned on the tweets themselves: 3 transformer layers and a
+head (``sentiment.umsab.v2.onnx``, int8) that continue from the emotion encoder's hidden states
+after its first 3 layers (``emotion.SHARED_STATES``). The word-piece table and those lower layers
+ship once and run once per text for emotions and both sentiment voices. Its probabilities are
+mixed with the rest with one weight for every language.
 
 The encoder outputs may be passed in (``emotion_logits``, ``head_logits``; ``encode`` computes
 both) by a caller that already ran it, so that each text is encoded once; otherwise they are
@@ -191,8 +191,9 @@ class SentimentModel:
 
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``(emotion_logits (n, 28), head_logits (n, 3))``: one run of the emotion encoder
-        this model was trained on, with the fine-tuned sentiment encoder reading its word
-        pieces. ``EmotionModel.predict_proba`` takes the first as its ``encoder_logits``."""
+        this model was trained on, with the fine-tuned sentiment layers continuing from its
+        shared hidden states. ``EmotionModel.predict_proba`` takes the first as its
+        ``encoder_logits``."""
         # Imported here: the encoder (onnxruntime) loads only when sentiment needs it.
         from brandloom.analysis.emotion import EmotionModel, OnnxHead
 
