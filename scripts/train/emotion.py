@@ -254,6 +254,18 @@ def torch_proba(model: Any, ids: list[list[int]]) -> np.ndarray:
     return out
 
 
+def optimizer_step(model: Any, loss: Any, optimizer: Any, scheduler: Any) -> float:
+    """One training step on ``loss`` (gradients clipped to norm 1); returns the loss value."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return float(loss.item())
+
+
 def warmup_then_linear(total: int, warmup: int) -> Callable[[int], float]:
     """The learning-rate factor at each step: linear warm-up over ``warmup`` steps, then a
     linear decay to 0 at ``total``."""
@@ -314,12 +326,7 @@ def finetune(
             for step, batch in enumerate(length_batches(lengths, BATCH_SIZE, rng), start=1):
                 input_ids, mask = to_tensors([fit_ids[i] for i in batch])
                 loss = loss_fn(model(input_ids, mask), targets[batch])
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-                running += loss.item()
+                running += optimizer_step(model, loss, optimizer, scheduler)
                 if step % 200 == 0:
                     rate = step * BATCH_SIZE / (time.time() - started)
                     log(f"epoch {epoch} step {step}/{steps_per_epoch}: loss {running / step:.4f}")

@@ -48,6 +48,7 @@ from emotion import (  # noqa: E402  (scripts/train/emotion.py)
     length_batches,
     log,
     minilm_dir,
+    optimizer_step,
     warmup_then_linear,
 )
 
@@ -157,12 +158,7 @@ def finetune(states: Sequence[np.ndarray], y: Sequence[int], threads: int) -> An
         for batch in length_batches(lengths, BATCH_SIZE, rng):
             inputs, mask = padded([states[i] for i in batch])
             loss = loss_fn(model(inputs, mask), targets[batch])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            running += loss.item()
+            running += optimizer_step(model, loss, optimizer, scheduler)
         log(f"  epoch {epoch}: loss {running / steps_per_epoch:.4f} ({time.time() - started:.0f}s)")
     model.eval()
     return model
