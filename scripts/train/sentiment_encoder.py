@@ -17,10 +17,10 @@ for emotions and sentiment.
 The text is read as written (first ``MAX_CHARS`` characters, the emotion encoder's tokenizer and
 its 128 word-piece limit), exactly as the runtime reads it.
 
-Cross-fitting: one model per fold of ``sentiment.fold_assignment`` (fitted on the other folds of
-the official train split) predicts its fold through the int8 ONNX runtime path, one text per call
-as the runtime does. Those out-of-fold probabilities are what ``sentiment.py`` blends and scores.
-The shipped model is fitted on train + val.
+Cross-fitting: one model per fold of ``sentiment.fold_assignment`` over every shared tweet
+(official train + val; fitted on the other folds) predicts its fold through the int8 ONNX runtime
+path, one text per call as the runtime does. Those out-of-fold probabilities are what
+``sentiment.py`` blends and scores. The shipped model is fitted on every tweet.
 """
 
 from __future__ import annotations
@@ -261,10 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     expose_shared_states(emotion_paths()[0])
     splits = read_umsab(args.data)
-    train, val = splits["train"], splits["val"]
-    out_of_fold(train.raw, train.y, fold_assignment(train), args.work, args.threads)
-    everything = train + val
-    shipped(everything.raw, everything.y, args.out, args.work, args.threads)
+    rows = splits["train"] + splits["val"]
+    out_of_fold(rows.raw, rows.y, fold_assignment(rows), args.work, args.threads)
+    shipped(rows.raw, rows.y, args.out, args.work, args.threads)
     return 0
 
 
