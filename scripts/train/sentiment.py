@@ -338,14 +338,15 @@ def _shift(proba: np.ndarray, bias: np.ndarray) -> np.ndarray:
 
 
 def blend(rows: Rows, p: Probabilities, choices: Choices) -> np.ndarray:
-    """What the runtime computes for rows of a known language."""
+    """Voices 1-3 (TF-IDF models and emotion-encoder models, shifted) for rows of a known
+    language; ``predict`` mixes in the fine-tuned encoder."""
     share = np.asarray([choices.encoder[language] for language in rows.lang])[:, None]
     mixed = choices.weight * p.pooled + (1.0 - choices.weight) * p.own
     return _shift((1.0 - share) * mixed + share * p.encoder, choices.bias)
 
 
 def blend_unknown(p: Probabilities, share: float) -> np.ndarray:
-    """What the runtime computes for a text of no known language (no bias)."""
+    """Voices 1-3 for a text of no known language (pooled models, no bias)."""
     return (1.0 - share) * p.pooled + share * p.encoder_pooled
 
 
@@ -407,11 +408,11 @@ def tune(rows: Rows, p: Probabilities, encoder_grid: Sequence[float]) -> tuple[C
     return choices, score
 
 
-def fold_assignment(rows: Rows, n_folds: int = FOLDS) -> np.ndarray:
-    """Each row's fold (0..n_folds-1): stratified by label within each language, seeded."""
+def fold_assignment(rows: Rows) -> np.ndarray:
+    """Each row's fold (0..FOLDS-1): stratified by label within each language, seeded."""
     from sklearn.model_selection import StratifiedKFold
 
-    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=SEED)
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     assignment = np.zeros(len(rows.y), dtype=int)
     for language in sorted(NAMES):
         index = np.asarray(rows.of(language))
@@ -421,7 +422,7 @@ def fold_assignment(rows: Rows, n_folds: int = FOLDS) -> np.ndarray:
     return assignment
 
 
-def out_of_fold(rows: Rows, goemotions: Rows, assignment: np.ndarray) -> Probabilities:
+def out_of_fold_voices(rows: Rows, goemotions: Rows, assignment: np.ndarray) -> Probabilities:
     """Every voice's probabilities of ``rows``, each fold's by the voices fitted on the others."""
     n = len(rows.y)
     p = Probabilities(*(np.zeros((n, 3)) for _ in range(4)))
@@ -790,7 +791,7 @@ def out_of_fold_predictions(
 ) -> tuple[Probabilities, np.ndarray]:
     """The voices' out-of-fold probabilities and the fine-tuned encoder's (cached in ``work``)."""
     head = sentiment_encoder.out_of_fold(rows.raw, rows.y, assignment, work, threads)
-    return out_of_fold(rows, goemotions, assignment), softmax(head)
+    return out_of_fold_voices(rows, goemotions, assignment), softmax(head)
 
 
 def print_cv(cv: dict[str, Any]) -> None:
