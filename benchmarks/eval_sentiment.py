@@ -6,8 +6,8 @@ The quality figures re-run the training script's protocol (needs the ``train`` e
 minutes on 2 cores, plus about 25 for the five fine-tuned encoders when ``build/sentiment`` does
 not hold them yet): stratified 5-fold CV per language over every shared tweet (official train +
 val), every voice cross-fitted, each fold scored with the blend choices made on the other folds'
-out-of-fold predictions; the TF-IDF-only model and the former v1 blend (no fine-tuned encoder)
-are shown beside. Speed and load time are those of the shipped
+out-of-fold predictions; the n-gram models alone and voices 1-3 (no fine-tuned encoder) are
+shown beside. Speed and load time are those of the shipped
 runtime, single-threaded, on the val tweets with their language codes: with the encoder outputs
 passed in (as the analyzer does) and with the encoders run by the sentiment model itself.
 """

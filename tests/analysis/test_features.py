@@ -47,6 +47,37 @@ def test_transform_matches_scikit_learn(
         assert sorted(ours.terms(text)) == sorted(vectorizer.build_analyzer()(text))
 
 
+# (binary, use_idf, norm): presence features without weights or norm, and the mixes between.
+WEIGHTINGS = [(True, False, None), (True, True, "l2"), (False, False, None), (False, True, None)]
+
+
+@pytest.mark.parametrize(("binary", "use_idf", "norm"), WEIGHTINGS)
+def test_weightings_match_scikit_learn_and_round_trip(
+    binary: bool, use_idf: bool, norm: str | None
+) -> None:
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 4), binary=binary, use_idf=use_idf, norm=norm
+    ).fit(CORPUS)
+    ours = Tfidf.from_sklearn(vectorizer)
+    theirs = vectorizer.transform(CORPUS).toarray()
+    got = ours.transform(CORPUS).dot(np.eye(ours.n_features))
+    assert np.abs(got - theirs).max() < 1e-6
+    if binary and norm is None:
+        assert set(np.unique(got)) == {0.0, 1.0}
+    meta, arrays = ours.to_state("v")
+    assert ("v.idf" in arrays) == use_idf  # no weights stored where none are used
+    again = Tfidf.from_state(meta, arrays, "v")
+    assert np.abs(again.transform(CORPUS).dot(np.eye(again.n_features)) - theirs).max() < 1e-6
+
+
+def test_a_vectorizer_of_an_older_artifact_reads_as_sublinear_tf_idf_l2() -> None:
+    vectorizer = TfidfVectorizer(sublinear_tf=True).fit(CORPUS)
+    meta, arrays = Tfidf.from_sklearn(vectorizer).to_state("v")
+    assert set(meta) == {"analyzer", "ngram_range", "lowercase", "sublinear_tf"}
+    again = Tfidf.from_state(meta, arrays, "v")
+    assert (again.binary, again.use_idf, again.norm) == (False, True, "l2")
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=80))
 def test_analyzers_agree_with_scikit_learn_on_any_text(text: str) -> None:
@@ -60,6 +91,8 @@ def test_unsupported_vectorizer_settings_are_refused() -> None:
     vectorizer = TfidfVectorizer(strip_accents="unicode").fit(CORPUS)
     with pytest.raises(ValueError, match="strip_accents"):
         Tfidf.from_sklearn(vectorizer)
+    with pytest.raises(ValueError, match="norm='l1'"):
+        Tfidf.from_sklearn(TfidfVectorizer(norm="l1").fit(CORPUS))
 
 
 def test_linear_model_round_trips_through_an_artifact() -> None:

@@ -38,7 +38,7 @@ def small_grids(training: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         training,
         "VARIANTS",
-        {"tfidf_only": ((0.0,), False), "v1": (grid, False), "shipped": (grid, True)},
+        {"ngrams_only": ((0.0,), False), "no_finetuned": (grid, False), "shipped": (grid, True)},
     )
 
 
@@ -69,8 +69,8 @@ def test_a_folds_choices_are_made_on_the_other_folds(training: ModuleType) -> No
             rows.take(others.tolist()), p.take(others), tuned[others], (0.0, 0.5, 1.0), True
         )
         assert cv["shipped"]["choices_per_fold"][k] == training._choices_json(expected)
-    assert all(c["head"] == 0.0 for c in cv["v1"]["choices_per_fold"])
-    assert all(set(c["encoder"].values()) == {0.0} for c in cv["tfidf_only"]["choices_per_fold"])
+    assert all(c["head"] == 0.0 for c in cv["no_finetuned"]["choices_per_fold"])
+    assert all(set(c["encoder"].values()) == {0.0} for c in cv["ngrams_only"]["choices_per_fold"])
     scores = cv["shipped"]["macro_f1"]
     assert set(scores) == set(training.NAMES) and cv["shipped"]["mean_macro_f1"] > 0.0
 

@@ -4,7 +4,8 @@ Training scripts fit scikit-learn's ``TfidfVectorizer`` and linear models (the `
 ``Tfidf.from_sklearn`` and ``LinearModel`` keep only what prediction needs, so the default install
 carries neither scikit-learn nor scipy. The analyzers reproduce scikit-learn's ``word``, ``char``
 and ``char_wb`` analyzers term for term (``tests/analysis/test_features.py`` checks it against
-scikit-learn), with ``lowercase`` and ``sublinear_tf`` and an L2 norm per vectorizer.
+scikit-learn), with ``lowercase``, ``sublinear_tf`` or ``binary`` term frequencies, ``use_idf`` and
+an L2 norm or none per vectorizer.
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ class SparseRows:
 
 
 class Tfidf:
-    """A fitted TF-IDF vectorizer reduced to its vocabulary and IDF weights."""
+    """A fitted TF-IDF vectorizer reduced to its vocabulary and IDF weights.
+
+    ``binary=True, use_idf=False, norm=None`` gives n-gram presence (0/1) features.
+    """
 
     def __init__(
         self,
@@ -87,13 +91,21 @@ class Tfidf:
         ngram_range: tuple[int, int] = (1, 1),
         lowercase: bool = True,
         sublinear_tf: bool = True,
+        binary: bool = False,
+        use_idf: bool = True,
+        norm: str | None = "l2",
     ) -> None:
         if analyzer not in ANALYZERS:
             raise ValueError(f"analyzer must be one of {ANALYZERS}, not {analyzer!r}")
+        if norm not in ("l2", None):
+            raise ValueError(f"norm must be 'l2' or None, not {norm!r}")
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.lowercase = lowercase
         self.sublinear_tf = sublinear_tf
+        self.binary = binary
+        self.use_idf = use_idf
+        self.norm = norm
 
     vocabulary_: dict[str, int]
     idf_: np.ndarray
@@ -107,13 +119,12 @@ class Tfidf:
             "stop_words": None,
             "preprocessor": None,
             "tokenizer": None,
-            "norm": "l2",
-            "use_idf": True,
-            "binary": False,
         }
         for key, expected in unsupported.items():
             if params[key] != expected:
                 raise ValueError(f"TfidfVectorizer({key}={params[key]!r}) is not supported")
+        if params["norm"] not in ("l2", None):
+            raise ValueError(f"TfidfVectorizer(norm={params['norm']!r}) is not supported")
         if params["analyzer"] == "word" and params["token_pattern"] != _WORD.pattern:
             raise ValueError("only the default token_pattern is supported")
         model = cls(
@@ -121,14 +132,19 @@ class Tfidf:
             ngram_range=tuple(params["ngram_range"]),
             lowercase=params["lowercase"],
             sublinear_tf=params["sublinear_tf"],
+            binary=params["binary"],
+            use_idf=params["use_idf"],
+            norm=params["norm"],
         )
         model.vocabulary_ = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
-        model.idf_ = np.asarray(vectorizer.idf_, dtype=np.float32)
+        n = len(model.vocabulary_)
+        idf = vectorizer.idf_ if model.use_idf else np.ones(n)
+        model.idf_ = np.asarray(idf, dtype=np.float32)
         return model
 
     @property
     def n_features(self) -> int:
-        return len(self.idf_)
+        return len(self.vocabulary_)
 
     def terms(self, text: str) -> list[str]:
         """The n-grams the analyzer extracts from ``text`` (before the vocabulary filter)."""
@@ -143,7 +159,7 @@ class Tfidf:
         return _char_wb_ngrams(text, low, high)
 
     def transform(self, texts: Iterable[str]) -> SparseRows:
-        """TF-IDF rows, L2-normalized, over the fitted vocabulary."""
+        """TF-IDF rows (L2-normalized unless ``norm`` is None) over the fitted vocabulary."""
         vocabulary = self.vocabulary_
         idf = self.idf_
         indptr = [0]
@@ -155,13 +171,18 @@ class Tfidf:
             )
             if counts:
                 row_indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                if self.sublinear_tf:
-                    tf = np.log(tf) + 1.0
-                values = tf * idf[row_indices]
-                norm = math.sqrt(float(values @ values))
-                if norm > 0:
-                    values /= norm
+                if self.binary:
+                    values = np.ones(len(counts))
+                else:
+                    values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                    if self.sublinear_tf:
+                        values = np.log(values) + 1.0
+                if self.use_idf:
+                    values = values * idf[row_indices]
+                if self.norm == "l2":
+                    norm = math.sqrt(float(values @ values))
+                    if norm > 0:
+                        values /= norm
                 order = np.argsort(row_indices)
                 indices.extend(row_indices[order].tolist())
                 data.extend(values[order].tolist())
@@ -186,8 +207,16 @@ class Tfidf:
             "lowercase": self.lowercase,
             "sublinear_tf": self.sublinear_tf,
         }
-        encoded = np.frombuffer(_SEP.join(terms).encode("utf-8"), dtype=np.uint8)
-        return meta, {f"{prefix}.terms": encoded, f"{prefix}.idf": self.idf_.astype(np.float32)}
+        arrays = {f"{prefix}.terms": np.frombuffer(_SEP.join(terms).encode("utf-8"), np.uint8)}
+        if self.use_idf:
+            arrays[f"{prefix}.idf"] = self.idf_.astype(np.float32)
+        else:
+            meta["use_idf"] = False  # presence or count features carry no weights
+        if self.binary:
+            meta["binary"] = True
+        if self.norm is None:
+            meta["norm"] = None
+        return meta, arrays
 
     @classmethod
     def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray], prefix: str) -> Tfidf:
@@ -196,10 +225,16 @@ class Tfidf:
             ngram_range=(int(meta["ngram_range"][0]), int(meta["ngram_range"][1])),
             lowercase=bool(meta["lowercase"]),
             sublinear_tf=bool(meta["sublinear_tf"]),
+            binary=bool(meta.get("binary", False)),
+            use_idf=bool(meta.get("use_idf", True)),
+            norm=meta.get("norm", "l2"),
         )
         raw = arrays[f"{prefix}.terms"].tobytes().decode("utf-8")
         terms = raw.split(_SEP) if raw else []
         model.vocabulary_ = {term: index for index, term in enumerate(terms)}
+        if not model.use_idf:
+            model.idf_ = np.ones(len(terms))
+            return model
         model.idf_ = arrays[f"{prefix}.idf"].astype(np.float64)
         if len(model.vocabulary_) != len(model.idf_):
             raise ValueError(f"{prefix}: {len(terms)} terms but {len(model.idf_)} idf weights")

@@ -1,9 +1,10 @@
 """Sentiment of short social-media texts in eight languages: negative, neutral or positive.
 
 The model was trained on UMSAB (the XLM-T tweet-sentiment benchmark: Arabic, English, French,
-German, Hindi, Italian, Portuguese, Spanish). Each of those languages has its own TF-IDF (word and
-character n-grams) logistic regression, blended with one pooled model trained on all eight at
-once; the pooled model shares what the languages have in common (emoji, emoticons, punctuation,
+German, Hindi, Italian, Portuguese, Spanish). Each of those languages has its own NBSVM (the
+presence of word and character n-grams, each scaled by its naive-Bayes log-count ratio per class,
+and a logistic regression per class: at run time one linear model), blended with one pooled
+TF-IDF logistic regression trained on all eight at once; the pooled model shares what the languages have in common (emoji, emoticons, punctuation,
 cognates, English loanwords). A third voice reads the 28 emotion logits of the shipped emotion
 encoder (``emotion.goemotions.v1``): a small logistic regression per language (and one pooled),
 mixed in with a per-language weight. A text in another language, or of unknown language, is read
@@ -117,8 +118,8 @@ def _sha256_of(path: str) -> str:
 
 
 class SentimentModel:
-    """Per-language TF-IDF logistic regressions blended with a pooled multilingual one, plus
-    a logistic regression on the emotion encoder's logits."""
+    """Per-language n-gram linear models blended with a pooled multilingual one, plus a
+    logistic regression on the emotion encoder's logits and the fine-tuned encoder."""
 
     classes_: list[str]
     pooled_: LinearModel
