@@ -94,3 +94,30 @@ def test_a_folds_own_labels_do_not_move_its_choices(training: ModuleType) -> Non
     leaky = training.choose(relabelled, p, tuned, (0.0, 0.5, 1.0), True)
     assert leaky.head > before["shipped"]["choices_per_fold"][0]["head"]
     assert after["shipped"]["macro_f1"] != before["shipped"]["macro_f1"]
+
+
+def test_the_nbsvm_is_one_linear_model_at_run_time(training: ModuleType) -> None:
+    from brandloom.analysis.features import softmax
+
+    texts = [
+        "what a wonderful day, love it",
+        "wonderful service, love the team",
+        "love this, simply wonderful",
+        "awful experience, hate it",
+        "hate the awful queue",
+        "awful, I hate this",
+        "the shop opens at nine",
+        "the meeting is at nine today",
+        "the train leaves at nine",
+    ]
+    y = [2, 2, 2, 0, 0, 0, 1, 1, 1]
+    component = training.PresenceComponent((1_000, 2_000)).fit(texts, y, np.ones(len(y)))
+    linear = component.to_linear()  # naive-Bayes ratios folded into the weights, float16
+    unseen = ["love it, wonderful", "I hate it, awful", "at nine today", ""]
+    for batch in (texts, unseen):
+        expected = component.predict_proba(batch)
+        assert np.abs(softmax(linear.decision_function(batch)) - expected).max() < 1e-3
+    assert list(component.predict_proba(unseen[:3]).argmax(axis=1)) == [2, 0, 1]
+    # Presence, not counts: repeating a word does not move the scores.
+    once, thrice = component.predict_proba(["love it", "love love love it"])
+    np.testing.assert_allclose(once, thrice)
