@@ -3,12 +3,13 @@
 The model was trained on UMSAB (the XLM-T tweet-sentiment benchmark: Arabic, English, French,
 German, Hindi, Italian, Portuguese, Spanish). Each of those languages has its own NBSVM (the
 presence of word and character n-grams, each scaled by its naive-Bayes log-count ratio per class,
-and a logistic regression per class: at run time one linear model), blended with one pooled
-TF-IDF logistic regression trained on all eight at once; the pooled model shares what the languages have in common (emoji, emoticons, punctuation,
-cognates, English loanwords). A third voice reads the 28 emotion logits of the shipped emotion
-encoder (``emotion.goemotions.v1``): a small logistic regression per language (and one pooled),
-mixed in with a per-language weight. A text in another language, or of unknown language, is read
-by the pooled models (and the fine-tuned encoder below) alone: that path is untested.
+and a logistic regression per class: at run time one linear model), blended with one pooled TF-IDF
+logistic regression trained on all eight at once; the pooled model shares what the languages have
+in common (emoji, emoticons, punctuation, cognates, English loanwords). A third voice reads the 28
+emotion logits of the shipped emotion encoder (``emotion.goemotions.v1``): a small logistic
+regression per language (and one pooled), mixed in with a per-language weight. A text in another
+language, or of unknown language, is read by the pooled models (and the fine-tuned encoder below)
+alone: that path is untested.
 
 The fourth voice is MiniLM fine-tuned on the tweets themselves: 3 transformer layers and a
 head (``sentiment.umsab.v2.onnx``, int8) that continue from the emotion encoder's hidden states
