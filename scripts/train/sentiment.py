@@ -45,7 +45,7 @@ import csv
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -205,33 +205,44 @@ def read_goemotions(data: Path) -> Rows:
 
 
 class Component:
-    """One TF-IDF multinomial logistic regression (scikit-learn while training)."""
+    """One TF-IDF multinomial logistic regression (scikit-learn while training), kept as the
+    linear scores ``features @ coef_ + intercept_`` that the runtime replays."""
+
+    presence = False  # 0/1 n-gram features instead of TF-IDF
 
     def __init__(self, features: tuple[int, int]) -> None:
         self.features = features
 
+    coef_: np.ndarray  # (n_features, 3)
+    intercept_: np.ndarray  # (3,)
+
     def fit(self, texts: Sequence[str], y: Sequence[int], weights: np.ndarray) -> Component:
-        from scipy.sparse import hstack
         from sklearn.linear_model import LogisticRegression
 
-        word, char = self.features
-        self.vectorizers_ = word_and_char(word_features=word, char_features=char)
-        x = hstack([v.fit_transform(texts) for v in self.vectorizers_]).tocsr()
-        self.model_ = LogisticRegression(C=C, max_iter=3000).fit(
-            x, np.asarray(y), sample_weight=weights
-        )
+        x = self._fit_features(texts)
+        model = LogisticRegression(C=C, max_iter=3000).fit(x, np.asarray(y), sample_weight=weights)
+        self.coef_, self.intercept_ = model.coef_.T, model.intercept_
         return self
+
+    def _fit_features(self, texts: Sequence[str]) -> Any:
+        from scipy.sparse import hstack
+
+        word, char = self.features
+        self.vectorizers_ = word_and_char(
+            word_features=word, char_features=char, presence=self.presence
+        )
+        return hstack([v.fit_transform(texts) for v in self.vectorizers_]).tocsr()
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         from scipy.sparse import hstack
 
         x = hstack([v.transform(texts) for v in self.vectorizers_]).tocsr()
-        return np.asarray(self.model_.predict_proba(x))
+        return softmax(np.asarray(x @ self.coef_) + self.intercept_)
 
     def to_linear(self) -> LinearModel:
         linear = LinearModel([Tfidf.from_sklearn(v) for v in self.vectorizers_])
-        linear.coef_ = self.model_.coef_.T.astype(np.float16)
-        linear.intercept_ = np.asarray(self.model_.intercept_, dtype=np.float32)
+        linear.coef_ = self.coef_.astype(np.float16)
+        linear.intercept_ = np.asarray(self.intercept_, dtype=np.float32)
         return linear
 
 
@@ -240,13 +251,12 @@ class PresenceComponent(Component):
     log-count ratio, one logistic regression per class against the rest (C=``NB_C``), softmax
     over their scores. The ratio folds into the weights, so the runtime sees a linear model."""
 
+    presence = True
+
     def fit(self, texts: Sequence[str], y: Sequence[int], weights: np.ndarray) -> Component:
-        from scipy.sparse import hstack
         from sklearn.linear_model import LogisticRegression
 
-        word, char = self.features
-        self.vectorizers_ = word_and_char(word_features=word, char_features=char, presence=True)
-        x = hstack([v.fit_transform(texts) for v in self.vectorizers_]).tocsr()
+        x = self._fit_features(texts)
         labels = np.asarray(y)
         self.coef_ = np.zeros((x.shape[1], len(CLASSES)))
         self.intercept_ = np.zeros(len(CLASSES))
@@ -262,18 +272,6 @@ class PresenceComponent(Component):
             self.coef_[:, c] = model.coef_[0] * ratio
             self.intercept_[c] = model.intercept_[0]
         return self
-
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        from scipy.sparse import hstack
-
-        x = hstack([v.transform(texts) for v in self.vectorizers_]).tocsr()
-        return softmax(np.asarray(x @ self.coef_) + self.intercept_)
-
-    def to_linear(self) -> LinearModel:
-        linear = LinearModel([Tfidf.from_sklearn(v) for v in self.vectorizers_])
-        linear.coef_ = self.coef_.astype(np.float16)
-        linear.intercept_ = self.intercept_.astype(np.float32)
-        return linear
 
 
 class EncoderComponent:
@@ -317,13 +315,11 @@ class Probabilities:
     encoder_pooled: np.ndarray
 
     def put(self, index: Sequence[int], part: Probabilities) -> None:
-        for name in ("pooled", "own", "encoder", "encoder_pooled"):
-            getattr(self, name)[index] = getattr(part, name)
+        for voice in fields(self):
+            getattr(self, voice.name)[index] = getattr(part, voice.name)
 
     def take(self, index: np.ndarray) -> Probabilities:
-        return Probabilities(
-            self.pooled[index], self.own[index], self.encoder[index], self.encoder_pooled[index]
-        )
+        return Probabilities(*(getattr(self, voice.name)[index] for voice in fields(self)))
 
 
 @dataclass

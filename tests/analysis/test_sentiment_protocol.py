@@ -121,3 +121,17 @@ def test_the_nbsvm_is_one_linear_model_at_run_time(training: ModuleType) -> None
     # Presence, not counts: repeating a word does not move the scores.
     once, thrice = component.predict_proba(["love it", "love love love it"])
     np.testing.assert_allclose(once, thrice)
+
+
+@pytest.mark.usefixtures("small_grids")
+def test_encoder_weights_shrink_towards_one_shared_weight(
+    training: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, p, tuned = _data(training)
+    grid = (0.0, 0.5, 1.0)
+    monkeypatch.setattr(training, "ENCODER_SHRINK", 0.0)
+    alone = training.choose(rows, p, tuned, grid, False).encoder
+    assert len(set(alone.values())) > 1  # each language its own best on this noise
+    monkeypatch.setattr(training, "ENCODER_SHRINK", 1e6)
+    shared = training.choose(rows, p, tuned, grid, False).encoder
+    assert len(set(shared.values())) == 1
