@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         p, tuned = training.out_of_fold_predictions(
             rows, goemotions, assignment, training.sentiment_encoder.WORK, 2
         )
-        training.print_cv(training.cross_validate(rows, p, tuned, assignment))
+        cv = training.cross_validate(rows, p, tuned, assignment)
+        cv["reference_baseline"] = training.reference_baseline(rows, assignment)
+        training.print_cv(cv)
 
     started = time.perf_counter()
     model = SentimentModel.from_artifact(

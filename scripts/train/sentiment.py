@@ -548,6 +548,28 @@ def cross_validate(
     return out
 
 
+def reference_baseline(rows: Rows, assignment: np.ndarray) -> float:
+    """Mean per-language macro-F1, by the same folds, of a plain baseline: one pooled TF-IDF of
+    char_wb 2-5-grams (sublinear tf, min_df 2) and a logistic regression on the texts as
+    written. Such a model is the usual first script on UMSAB, and its figure on the official
+    test split is known (about 0.56), so it shows whether this protocol runs above held-out data.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(rows.y)
+    raw = np.asarray(rows.raw, dtype=object)
+    predicted = np.zeros_like(y)
+    for k in range(int(assignment.max()) + 1):
+        fit, held = assignment != k, assignment == k
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+        )
+        model = LogisticRegression(max_iter=2000).fit(vectorizer.fit_transform(raw[fit]), y[fit])
+        predicted[held] = model.predict(vectorizer.transform(raw[held]))
+    return _mean(per_language_f1(rows, np.eye(len(CLASSES))[predicted]))
+
+
 def best_head_weight(rows: Rows, current: np.ndarray, tuned: np.ndarray) -> float:
     """The fine-tuned encoder's weight maximizing the mean per-language macro-F1 of ``rows``
     (ties go to the smaller weight)."""
@@ -738,13 +760,22 @@ per fold: {per_fold}); the shipped choices are the same search over every out-of
 prediction. Earlier choices (features, C, the GoEmotions weight, the fine-tuning settings) were
 made on the official val split and on fold 0 of the train split; the NBSVM (its C, per language
 rather than pooled) and the shrinkage of `e` by the nested figure itself, among a handful of
-options each (own-language TF-IDF instead of the NBSVM: 0.593; pooled NBSVM too: 0.599;
-shrinkage 0, 0.5, 3, one `e` for all: 0.602, 0.601, 0.599, 0.599). "n-grams only" is the same
+options each, on the previous build's out-of-fold predictions, where this recipe scored 0.602
+(own-language TF-IDF instead of the NBSVM: 0.593; pooled NBSVM too: 0.599; shrinkage 0, 0.5,
+3, one `e` for all: 0.602, 0.601, 0.599, 0.599). "n-grams only" is the same
 search with `e` = 0 and no fine-tuned encoder; "voices 1-3" has no fine-tuned encoder.
 
-**How firm the mean is.** The NBSVM's C (0.1) sits on a lucky point: C = 0.05 and 0.2 give
-0.597 by the same protocol, and the three averaged 0.600. Read the mean as 0.60 +- 0.003, not
-as clearly above 0.60; on new tweets expect somewhat less than in cross-validation.
+**How firm the mean is.** Not to the third decimal. The blend choices are a grid search over
+a nearly flat surface, so small numeric differences move them: the previous build of this
+recipe on the same data, with other versions of the numeric libraries (slightly different
+encoder logits and n-gram vocabularies at the frequency cut), chose `w` 0.5 and `b` 0.2 and
+scored 0.602; this build scores {cv["shipped"]["mean_macro_f1"]:.3f}. On the previous build's
+out-of-fold predictions the NBSVM's C = 0.05 and 0.2 gave 0.597 (C = 0.1: 0.602). Read the
+mean as 0.60 +- 0.005. Whether this protocol runs above unseen tweets: a plain pooled char_wb
+2-5 TF-IDF + logistic regression scores {cv["reference_baseline"]:.3f} by it, and such a model
+measured about 0.56 on the official test split (870 tweets per language, held out from this
+repository). So expect about the cross-validated mean on that split, give or take its sampling
+error (about 0.006 on the mean of 8 languages): near 0.60, not clearly above it.
 
 | language | CV n-grams only | CV voices 1-3 | **CV shipped** | e |
 |---|---|---|---|---|
@@ -759,7 +790,7 @@ language): the recipe before the NBSVM scored 0.586 by it and 0.593 by this one.
 the protocol (more tweets to fit on, choices made on about 14,000 out-of-fold predictions
 instead of 2,600), not a better model; the NBSVM adds about 0.009 by this protocol. The
 fine-tuned encoders are not bit-for-bit reproducible across machines: reruns move the mean by
-about 0.002.
+about 0.002, and other library versions by about 0.005 (above).
 
 CV mean of the own-language NBSVMs alone: {cv["own_language_only"]:.3f}; of the pooled
 TF-IDF model alone: {cv["pooled_only"]:.3f}; of the per-language emotion-encoder models alone:
@@ -824,6 +855,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     assignment = fold_assignment(rows)
     p, tuned = out_of_fold_predictions(rows, goemotions, assignment, args.work, args.threads)
     cv = cross_validate(rows, p, tuned, assignment)
+    cv["reference_baseline"] = reference_baseline(rows, assignment)
     print_cv(cv)
     choices = choose(rows, p, tuned, ENCODER_GRID, head=True)
     print(f"shipped choices (on every out-of-fold prediction): {_choices_json(choices)}")
@@ -882,6 +914,11 @@ def print_cv(cv: dict[str, Any]) -> None:
         f"  own-language only {cv['own_language_only']:.4f}  pooled only "
         f"{cv['pooled_only']:.4f}  encoder only {cv['encoder_only']:.4f}"
     )
+    if "reference_baseline" in cv:
+        print(
+            f"  reference: pooled char_wb 2-5 TF-IDF + logistic regression, same folds "
+            f"{cv['reference_baseline']:.4f}"
+        )
 
 
 if __name__ == "__main__":

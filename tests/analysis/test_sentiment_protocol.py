@@ -135,3 +135,23 @@ def test_encoder_weights_shrink_towards_one_shared_weight(
     monkeypatch.setattr(training, "ENCODER_SHRINK", 1e6)
     shared = training.choose(rows, p, tuned, grid, False).encoder
     assert len(set(shared.values())) == 1
+
+
+def test_reference_baseline_scores_each_fold_with_a_model_that_never_saw_it(
+    training: ModuleType,
+) -> None:
+    languages = sorted(training.NAMES)
+    words = ("awful terrible", "tuesday report", "lovely wonderful")
+    rng = np.random.default_rng(1)
+    n = 30 * len(languages)
+    labels = [int(v) for v in rng.integers(0, 3, n)]
+    lang = [languages[i % len(languages)] for i in range(n)]
+    assignment = np.arange(n) % 5
+    # The label is in the words: learnable from the other folds.
+    raw = [f"{words[label]} {i}" for i, label in enumerate(labels)]
+    rows = training.Rows(raw, labels, lang, raw, np.zeros((n, training.N_EMOTIONS)))
+    assert training.reference_baseline(rows, assignment) > 0.95
+    # Each text is its own random string: only a model that saw the scored fold could fit it.
+    raw = ["".join(rng.choice(list("qwxzjkv"), 12)) for _ in range(n)]
+    rows = training.Rows(raw, labels, lang, raw, np.zeros((n, training.N_EMOTIONS)))
+    assert training.reference_baseline(rows, assignment) < 0.6
